@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'doc-processor',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/apps/doc-processor',
+};

@@ -1,0 +1,6 @@
+module.exports = {
+  displayName: 'services-e2e',
+  preset: '../../jest.preset.js',
+  testMatch: ['<rootDir>/src/**/*.e2e-spec.ts'],
+  coverageDirectory: '../../coverage/apps/services-e2e',
+};

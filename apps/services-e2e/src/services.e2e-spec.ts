@@ -1,0 +1,59 @@
+import { createServer } from 'node:net';
+import { startServiceProcess, waitUntilHealthy } from './service-process';
+
+const redisUrl = process.env['RMA_TEST_REDIS_URL'] as string;
+
+const services = [
+  { name: 'rag-service', defaultPort: 8102 },
+  { name: 'notes-service', defaultPort: 8100 },
+  { name: 'doc-processor', defaultPort: 8101 },
+];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+describe.each(services)('$name as a process', ({ name }) => {
+  it('refuses to boot with bad configuration, naming every bad variable', async () => {
+    const sut = startServiceProcess(name, { PORT: 'abc', REDIS_URL: 'localhost:6379', LOG_LEVEL: 'chatty' });
+
+    const { code } = await sut.exited;
+
+    expect(code).toBe(1);
+    expect(sut.output()).toContain(`Invalid configuration for ${name}`);
+    expect(sut.output()).toContain('PORT: expected an integer from 1 to 65535 (got "abc")');
+    expect(sut.output()).toContain('REDIS_URL: expected a redis:// or rediss:// URL');
+    expect(sut.output()).toContain('LOG_LEVEL: expected one of');
+  });
+
+  it('serves health, readiness, docs and metrics, logs JSON, and stops cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const sut = startServiceProcess(name, { PORT: String(port), HOST: '127.0.0.1', REDIS_URL: redisUrl });
+    try {
+      await waitUntilHealthy(`${baseUrl}/health`, sut);
+
+      const ready = await fetch(`${baseUrl}/health/ready`);
+      const docs = await fetch(`${baseUrl}/docs/openapi.json`);
+      const metrics = await fetch(`${baseUrl}/metrics`);
+
+      expect(ready.status).toBe(200);
+      expect(((await docs.json()) as { info: { title: string } }).info.title).toBe(name);
+      expect(metrics.headers.get('content-type')).toContain('text/plain');
+      expect(await metrics.text()).toContain(`service="${name}"`);
+      const firstLine = sut.output().split('\n')[0];
+      expect(JSON.parse(firstLine)).toMatchObject({ level: expect.any(String), message: expect.any(String) });
+    } finally {
+      sut.child.kill('SIGTERM');
+    }
+    const { code, signal } = await sut.exited;
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+  });
+});

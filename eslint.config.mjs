@@ -1,0 +1,50 @@
+import nx from '@nx/eslint-plugin';
+
+// Vendor SDKs each have one home: LLM clients in libs/llm-provider, BullMQ in libs/generation-queue.
+const llmClients = ['openai', 'ollama', '@langchain/openai', '@langchain/ollama'];
+const queueClients = ['bullmq'];
+// Inference engines run only inside the local LLM server (apps/local-llm).
+const engines = ['node-llama-cpp'];
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
+  {
+    ignores: ['**/dist', '**/out-tsc', '**/node_modules', '.nx', 'tmp', 'coverage'],
+  },
+  {
+    files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.cjs'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$'],
+          depConstraints: [
+            // Layers: apps use data-access and util libs; data-access uses util; util uses util.
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:data-access', 'type:util'] },
+            { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:data-access', 'type:util'] },
+            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
+            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:data-access', 'type:util', 'type:testing'] },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:util', 'type:testing'] },
+            { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:util'] },
+            // Scopes: a service uses its own code and shared libs, never another service's.
+            { sourceTag: 'scope:rag', onlyDependOnLibsWithTags: ['scope:rag', 'scope:shared'], bannedExternalImports: engines },
+            { sourceTag: 'scope:notes', onlyDependOnLibsWithTags: ['scope:notes', 'scope:shared'], bannedExternalImports: engines },
+            { sourceTag: 'scope:docs', onlyDependOnLibsWithTags: ['scope:docs', 'scope:shared'], bannedExternalImports: engines },
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'], bannedExternalImports: engines },
+            // The local LLM server implements the servers' side from their specs; sharing the
+            // client's code with it would let one misunderstanding of the protocol pass every test.
+            { allSourceTags: ['scope:dev', 'type:app'], onlyDependOnLibsWithTags: ['type:util'], bannedExternalImports: llmClients },
+            // Vendor SDKs only in their one library.
+            { sourceTag: 'type:app', bannedExternalImports: [...queueClients, ...llmClients] },
+            { sourceTag: 'type:util', bannedExternalImports: [...queueClients, ...llmClients] },
+            { allSourceTags: ['type:data-access', 'vendor:llm'], bannedExternalImports: queueClients },
+            { allSourceTags: ['type:data-access', 'vendor:queue'], bannedExternalImports: llmClients },
+          ],
+        },
+      ],
+    },
+  },
+];

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'generation-queue',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/libs/generation-queue',
+};

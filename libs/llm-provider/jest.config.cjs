@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'llm-provider',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/libs/llm-provider',
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'service-core',
+  preset: '../../../jest.preset.js',
+  coverageDirectory: '../../../coverage/libs/shared/service-core',
+};

@@ -1,0 +1,24 @@
+/** Bootstraps a service: logs, validation, OpenAPI, Redis transport, graceful shutdown. */
+export { bootstrapService, configureService } from './lib/bootstrap/bootstrap-service';
+/** Environment parsing shared by the services' config folders. */
+export {
+  ConfigValidationError,
+  millisecondsVar,
+  parseEnv,
+  portVar,
+  runtimeOptionsFromConfig,
+  serviceEnvShape,
+} from './lib/config/env.schema';
+export type { ServiceEnv } from './lib/config/env.schema';
+/** Health, readiness, metrics, Redis and the ping message handler for one service. */
+export { ServiceCoreModule } from './lib/service-core.module';
+export type { ServiceCoreModuleAsyncOptions } from './lib/service-core.module';
+/** The Redis transport pattern each service answers, and its reply. */
+export { pingPattern } from './lib/messaging/ping.controller';
+export type { PingReply } from './lib/messaging/ping.controller';
+/** Connection options for ioredis and Nest's Redis transport from a redis:// URL. */
+export { redisOptionsFromUrl } from './lib/messaging/redis-transport';
+export type { RedisConnectionOptions } from './lib/messaging/redis-transport';
+/** Options and injection tokens of the service core. */
+export { SERVICE_CORE_OPTIONS, SERVICE_REDIS } from './lib/service-core.options';
+export type { ServiceCoreOptions, ServiceIdentity, ServiceRuntimeOptions } from './lib/service-core.options';

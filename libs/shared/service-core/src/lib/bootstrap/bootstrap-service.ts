@@ -1,0 +1,102 @@
+import { ConsoleLogger, INestApplication, Logger, Type, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ConfigValidationError } from '../config/env.schema';
+import { redisOptionsFromUrl } from '../messaging/redis-transport';
+import { SERVICE_CORE_OPTIONS, ServiceCoreOptions } from '../service-core.options';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+
+/**
+ * Sets up an app the way every RMA service runs: JSON logs, validated input, OpenAPI at `/docs`,
+ * and the Redis transport for service-to-service messages.
+ */
+export async function configureService(app: INestApplication): Promise<ServiceCoreOptions> {
+  const core = app.get<ServiceCoreOptions>(SERVICE_CORE_OPTIONS);
+  app.useLogger(
+    new ConsoleLogger({
+      json: core.logFormat === 'json',
+      colors: core.logFormat === 'text',
+      logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(core.logLevel) + 1),
+    }),
+  );
+  app.useGlobalPipes(
+    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+  );
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle(core.serviceName)
+      .setDescription(core.description)
+      .setVersion(core.version ?? '0.1.0')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  app.connectMicroservice<MicroserviceOptions>(
+    {
+      transport: Transport.REDIS,
+      options: { ...redisOptionsFromUrl(core.redisUrl), retryAttempts: Number.MAX_SAFE_INTEGER, retryDelay: 1_000 },
+    },
+    { inheritAppConfig: true },
+  );
+  return core;
+}
+
+/**
+ * Boots a service from its root module and closes it gracefully on SIGTERM; exits 1 with one clear
+ * message when its configuration is bad.
+ */
+export async function bootstrapService(rootModule: Type<unknown>): Promise<INestApplication | undefined> {
+  let app: INestApplication;
+  try {
+    app = await NestFactory.create(rootModule, { bufferLogs: true, abortOnError: false, logger: false });
+  } catch (error) {
+    if (error instanceof ConfigValidationError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = 1;
+      return undefined;
+    }
+    throw error;
+  }
+  const core = await configureService(app);
+  const logger = new Logger(core.serviceName);
+  closeOnSignals(app, core, logger);
+
+  // Redis may be down at boot; the transport retries by itself and readiness says so meanwhile.
+  app.startAllMicroservices().catch((error: unknown) => {
+    logger.error(`Redis transport stopped: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  await app.listen(core.port, core.host);
+  logger.log(`Listening url=${await app.getUrl()} docs=/docs metrics=/metrics`);
+  return app;
+}
+
+/**
+ * On SIGTERM or SIGINT: stop accepting connections, let in-flight requests finish, run the shutdown
+ * hooks, then exit 0; exit 1 if that takes longer than the configured deadline.
+ */
+function closeOnSignals(app: INestApplication, core: ServiceCoreOptions, logger: Logger): void {
+  let closing = false;
+  const close = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    logger.log(`Shutting down signal=${signal} deadlineMs=${core.shutdownTimeoutMs}`);
+    setTimeout(() => {
+      logger.error(`Shutdown deadline passed; exiting deadlineMs=${core.shutdownTimeoutMs}`);
+      process.exit(1);
+    }, core.shutdownTimeoutMs).unref();
+    app.close().then(
+      () => {
+        logger.log('Stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error(`Shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', close);
+  process.once('SIGINT', close);
+}

@@ -1,0 +1,106 @@
+import type { ConfigService } from '@nestjs/config';
+import { z } from 'zod';
+import type { ServiceRuntimeOptions } from '../service-core.options';
+
+/** Thrown when the environment does not validate; its message lists every bad key. */
+export class ConfigValidationError extends Error {
+  constructor(
+    readonly serviceName: string,
+    readonly problems: readonly string[],
+  ) {
+    super(
+      `Invalid configuration for ${serviceName}; fix these environment variables:\n` +
+        problems.map((problem) => `  - ${problem}`).join('\n'),
+    );
+    this.name = 'ConfigValidationError';
+  }
+}
+
+/** A TCP port read from the environment, with the service's default. */
+export const portVar = (defaultPort: number) =>
+  z.coerce
+    .number({ error: 'expected an integer from 1 to 65535' })
+    .int({ error: 'expected an integer from 1 to 65535' })
+    .min(1, { error: 'expected an integer from 1 to 65535' })
+    .max(65535, { error: 'expected an integer from 1 to 65535' })
+    .default(defaultPort);
+
+/** A positive whole number of milliseconds. */
+export const millisecondsVar = (defaultMs: number) =>
+  z.coerce
+    .number({ error: 'expected a whole number of milliseconds' })
+    .int({ error: 'expected a whole number of milliseconds' })
+    .positive({ error: 'expected a whole number of milliseconds above 0' })
+    .default(defaultMs);
+
+const redisUrl = z
+  .string()
+  .default('redis://127.0.0.1:6379')
+  .refine(
+    (value) => {
+      try {
+        return ['redis:', 'rediss:'].includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { error: 'expected a redis:// or rediss:// URL, for example redis://127.0.0.1:6379' },
+  );
+
+/** The variables every service reads; each app extends this with its own. */
+export const serviceEnvShape = {
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'], {
+      error: 'expected one of development, production, test',
+    })
+    .default('development'),
+  HOST: z.string().min(1, { error: 'expected a host name or address' }).default('0.0.0.0'),
+  REDIS_URL: redisUrl,
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'], {
+      error: 'expected one of fatal, error, warn, log, debug, verbose',
+    })
+    .default('log'),
+  LOG_FORMAT: z
+    .enum(['json', 'text'], { error: 'expected json or text' })
+    .default('json'),
+  SHUTDOWN_TIMEOUT_MS: millisecondsVar(10_000),
+};
+
+/**
+ * Parses the environment with a zod schema, or throws one error that names every bad key, what it
+ * expects and what it got.
+ */
+export function parseEnv<Schema extends z.ZodType>(
+  serviceName: string,
+  schema: Schema,
+  env: Record<string, unknown>,
+): z.output<Schema> {
+  const result = schema.safeParse(env);
+  if (result.success) {
+    return result.data;
+  }
+  const problems = result.error.issues.map((issue) => {
+    const key = issue.path.join('.') || '(environment)';
+    const got = issue.path.length > 0 ? env[String(issue.path[0])] : undefined;
+    return got === undefined
+      ? `${key}: ${issue.message} (it is missing)`
+      : `${key}: ${issue.message} (got ${JSON.stringify(got)})`;
+  });
+  throw new ConfigValidationError(serviceName, problems);
+}
+
+/** The validated variables of `serviceEnvShape` plus the service's port. */
+export type ServiceEnv = z.output<z.ZodObject<typeof serviceEnvShape>> & { PORT: number };
+
+/** Maps a service's validated configuration onto the runtime options of `ServiceCoreModule`. */
+export function runtimeOptionsFromConfig(config: ConfigService<ServiceEnv, true>): ServiceRuntimeOptions {
+  return {
+    host: config.get('HOST'),
+    port: config.get('PORT'),
+    redisUrl: config.get('REDIS_URL'),
+    logLevel: config.get('LOG_LEVEL'),
+    logFormat: config.get('LOG_FORMAT'),
+    shutdownTimeoutMs: config.get('SHUTDOWN_TIMEOUT_MS'),
+  };
+}

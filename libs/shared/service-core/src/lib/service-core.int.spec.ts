@@ -1,0 +1,149 @@
+import { Controller, Get, INestApplication, Module } from '@nestjs/common';
+import { ClientProxyFactory, Transport } from '@nestjs/microservices';
+import { Test } from '@nestjs/testing';
+import { firstValueFrom } from 'rxjs';
+import { configureService } from './bootstrap/bootstrap-service';
+import { PingReply, pingPattern } from './messaging/ping.controller';
+import { redisOptionsFromUrl } from './messaging/redis-transport';
+import { ServiceCoreModule } from './service-core.module';
+
+const redisUrl = process.env['RMA_TEST_REDIS_URL'] as string;
+// Port 1 on loopback: nothing listens there, so connections are refused at once.
+const deadRedisUrl = 'redis://127.0.0.1:1';
+
+@Controller('slow')
+class SlowController {
+  @Get()
+  async slow(): Promise<{ finished: boolean }> {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return { finished: true };
+  }
+}
+
+async function startService(options: { redisUrl: string }): Promise<{ app: INestApplication; baseUrl: string }> {
+  @Module({
+    imports: [
+      ServiceCoreModule.forRootAsync({
+        serviceName: 'test-service',
+        description: 'A service under test.',
+        useFactory: () => ({
+          host: '127.0.0.1',
+          port: 0,
+          redisUrl: options.redisUrl,
+          logLevel: 'error',
+          logFormat: 'json',
+          shutdownTimeoutMs: 5_000,
+        }),
+      }),
+    ],
+    controllers: [SlowController],
+  })
+  class TestServiceModule {}
+
+  const moduleRef = await Test.createTestingModule({ imports: [TestServiceModule] }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await configureService(app);
+  // With Redis unreachable the transport would wait for it forever, as it does in production.
+  if (options.redisUrl !== deadRedisUrl) await app.startAllMicroservices();
+  await app.listen(0, '127.0.0.1');
+  return { app, baseUrl: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+}
+
+describe(ServiceCoreModule.name, () => {
+  describe('with Redis up', () => {
+    let sut: { app: INestApplication; baseUrl: string };
+
+    beforeAll(async () => {
+      sut = await startService({ redisUrl });
+    });
+    afterAll(async () => {
+      await sut.app.close();
+    });
+
+    it('answers liveness', async () => {
+      const response = await fetch(`${sut.baseUrl}/health`);
+
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ status: 'ok' });
+    });
+
+    it('is ready when Redis answers', async () => {
+      const response = await fetch(`${sut.baseUrl}/health/ready`);
+
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ status: 'ok', info: { redis: { status: 'up' } } });
+    });
+
+    it('serves Prometheus metrics labelled by matched route, not raw URL', async () => {
+      await fetch(`${sut.baseUrl}/health`);
+      await fetch(`${sut.baseUrl}/no/such/route`);
+
+      const response = await fetch(`${sut.baseUrl}/metrics`);
+      const text = await response.text();
+
+      expect(response.headers.get('content-type')).toContain('text/plain');
+      expect(text).toContain('# TYPE http_server_request_duration_seconds histogram');
+      expect(text).toMatch(
+        /http_server_request_duration_seconds_count\{service="test-service",method="GET",route="\/health",status_code="200"\} [1-9]/,
+      );
+      expect(text).toMatch(/route="unmatched",status_code="404"/);
+      expect(text).not.toContain('/no/such/route');
+      expect(text).toContain('process_cpu_user_seconds_total');
+    });
+
+    it('serves the OpenAPI page and document', async () => {
+      const page = await fetch(`${sut.baseUrl}/docs`);
+      const document = await fetch(`${sut.baseUrl}/docs/openapi.json`);
+      const body = (await document.json()) as { info: { title: string }; paths: Record<string, unknown> };
+
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('swagger-ui');
+      expect(body.info.title).toBe('test-service');
+      expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/health', '/health/ready', '/slow']));
+      expect(Object.keys(body.paths)).not.toContain('/metrics');
+    });
+
+    it('answers its ping pattern over the Redis transport', async () => {
+      const client = ClientProxyFactory.create({
+        transport: Transport.REDIS,
+        options: redisOptionsFromUrl(redisUrl),
+      });
+      try {
+        const reply = await firstValueFrom(client.send<PingReply>(pingPattern('test-service'), {}));
+
+        expect(reply).toMatchObject({ service: 'test-service', pid: process.pid });
+      } finally {
+        await client.close();
+      }
+    });
+  });
+
+  it('is not ready, and says why, when Redis is unreachable', async () => {
+    const sut = await startService({ redisUrl: deadRedisUrl });
+    try {
+      const response = await fetch(`${sut.baseUrl}/health/ready`);
+
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({
+        status: 'error',
+        error: { redis: { status: 'down', message: expect.any(String) } },
+      });
+      expect((await fetch(`${sut.baseUrl}/health`)).status).toBe(200);
+    } finally {
+      await sut.app.close();
+    }
+  });
+
+  it('lets in-flight requests finish when it shuts down', async () => {
+    const sut = await startService({ redisUrl });
+    const inFlight = fetch(`${sut.baseUrl}/slow`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    await sut.app.close();
+    const response = await inFlight;
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ finished: true });
+    await expect(fetch(`${sut.baseUrl}/health`)).rejects.toThrow();
+  });
+});

@@ -1,0 +1,94 @@
+import {
+  DynamicModule,
+  Inject,
+  MiddlewareConsumer,
+  Module,
+  NestModule,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import type { ModuleMetadata } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { Redis } from 'ioredis';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { HealthController } from './health/health.controller';
+import { RedisHealthIndicator } from './health/redis.health';
+import { createPingController } from './messaging/ping.controller';
+import { redisOptionsFromUrl } from './messaging/redis-transport';
+import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
+import { MetricsController } from './metrics/metrics.controller';
+import {
+  SERVICE_CORE_OPTIONS,
+  SERVICE_REDIS,
+  ServiceCoreOptions,
+  ServiceIdentity,
+  ServiceRuntimeOptions,
+} from './service-core.options';
+
+export interface ServiceCoreModuleAsyncOptions extends ServiceIdentity {
+  imports?: ModuleMetadata['imports'];
+  inject?: unknown[];
+  useFactory: (...args: never[]) => ServiceRuntimeOptions | Promise<ServiceRuntimeOptions>;
+}
+
+/**
+ * What every RMA service has: health and readiness, Prometheus metrics, a Redis connection and the
+ * `<serviceName>.ping` message handler. `bootstrapService` adds the HTTP server, logs and docs.
+ */
+@Module({})
+export class ServiceCoreModule implements NestModule, OnApplicationShutdown {
+  constructor(@Inject(SERVICE_REDIS) private readonly redis: Redis) {}
+
+  static forRootAsync(options: ServiceCoreModuleAsyncOptions): DynamicModule {
+    const { serviceName, description, version, imports, inject, useFactory } = options;
+    return {
+      module: ServiceCoreModule,
+      global: true,
+      imports: [TerminusModule.forRoot({ logger: false }), ...(imports ?? [])],
+      controllers: [HealthController, MetricsController, createPingController(serviceName)],
+      providers: [
+        {
+          provide: SERVICE_CORE_OPTIONS,
+          inject: (inject ?? []) as never[],
+          useFactory: async (...args: never[]): Promise<ServiceCoreOptions> => ({
+            serviceName,
+            description,
+            version,
+            ...(await useFactory(...args)),
+          }),
+        },
+        {
+          provide: Registry,
+          inject: [SERVICE_CORE_OPTIONS],
+          useFactory: (core: ServiceCoreOptions) => {
+            const registry = new Registry();
+            registry.setDefaultLabels({ service: core.serviceName });
+            collectDefaultMetrics({ register: registry });
+            return registry;
+          },
+        },
+        {
+          provide: SERVICE_REDIS,
+          inject: [SERVICE_CORE_OPTIONS],
+          useFactory: (core: ServiceCoreOptions) =>
+            new Redis({
+              ...redisOptionsFromUrl(core.redisUrl),
+              // Fail commands at once while disconnected so that readiness answers quickly.
+              enableOfflineQueue: false,
+              maxRetriesPerRequest: 1,
+              connectionName: `${core.serviceName}:health`,
+            }).on('error', () => undefined), // reconnects on its own; readiness reports the outage
+        },
+        RedisHealthIndicator,
+      ],
+      exports: [SERVICE_CORE_OPTIONS, SERVICE_REDIS, Registry],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes('{*path}');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.redis.disconnect();
+  }
+}

@@ -1,0 +1,126 @@
+// Real servers for tests and local runs: started as child processes on free ports, stopped on exit.
+// Plain ESM so that Jest's global setup, the test runner script and `npm start` share one copy.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const workspaceRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once something accepts TCP connections on host:port, or rejects after timeoutMs. */
+export async function waitForPort(port, { host = '127.0.0.1', timeoutMs = 15_000, child } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child && child.exitCode !== null) {
+      throw new Error(`the process exited with code ${child.exitCode} before listening on ${port}`);
+    }
+    if (await isListening(port, host)) return;
+    if (Date.now() > deadline) throw new Error(`nothing listened on ${host}:${port} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Stops a child process: SIGTERM, then SIGKILL if it is still there after graceMs. */
+export function stopProcess(child, graceMs = 5_000) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Installs redis-server when missing (see tools/scripts/ensure-redis.sh), or throws how to. */
+export function ensureRedisServer() {
+  const result = spawnSync('bash', [join(workspaceRoot, 'tools/scripts/ensure-redis.sh')], {
+    stdio: ['ignore', 'inherit', 'pipe'],
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) {
+    throw new Error(result.stderr.trim() || 'redis-server is not installed');
+  }
+}
+
+/**
+ * Starts redis-server on 127.0.0.1. Without `dataDir` it is throw-away (no persistence, a temporary
+ * folder, a free port); with it, data is kept there with an append-only file, so a restart loses no
+ * queued work. Returns its URL and a stop function.
+ */
+export async function startRedis({ port, dataDir } = {}) {
+  ensureRedisServer();
+  const chosenPort = port ?? (await freePort());
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'rma-redis-'));
+  mkdirSync(dir, { recursive: true });
+  const persistence = dataDir ? ['--appendonly', 'yes'] : ['--save', '', '--appendonly', 'no'];
+  const child = spawn(
+    'redis-server',
+    ['--port', String(chosenPort), '--bind', '127.0.0.1', '--dir', dir, ...persistence],
+    { stdio: 'ignore' },
+  );
+  await waitForPort(chosenPort, { child });
+  return {
+    url: `redis://127.0.0.1:${chosenPort}`,
+    pid: child.pid,
+    stop: async () => {
+      await stopProcess(child);
+      if (!dataDir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Whether something accepts TCP connections on host:port right now. */
+export function isListening(port, host = '127.0.0.1') {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** The servers every test run shares, keyed by the environment variable that carries each URL. */
+const SERVERS = {
+  RMA_TEST_REDIS_URL: () => startRedis(),
+};
+
+/**
+ * Starts each shared test server whose variable is not set yet, and sets it. Returns a function that
+ * stops the ones it started.
+ */
+export async function startTestServers(env = process.env) {
+  const started = [];
+  try {
+    for (const [variable, start] of Object.entries(SERVERS)) {
+      if (env[variable]) continue;
+      const server = await start();
+      env[variable] = server.url;
+      started.push(server);
+    }
+  } catch (error) {
+    await Promise.all(started.map((server) => server.stop()));
+    throw error;
+  }
+  return async () => {
+    await Promise.all(started.map((server) => server.stop()));
+  };
+}

@@ -1,0 +1,107 @@
+// `npm start`: the whole system on one machine with local defaults. Starts Redis unless REDIS_URL is
+// set or one already answers on 6379, builds the services, starts them, prints their URLs, and stops
+// everything on Ctrl-C. A service that dies takes the rest down with a non-zero exit.
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { isListening, startRedis, stopProcess, workspaceRoot } from './servers.mjs';
+
+const SERVICES = [
+  { name: 'notes-service', port: Number(process.env.NOTES_SERVICE_PORT ?? 8100) },
+  { name: 'doc-processor', port: Number(process.env.DOC_PROCESSOR_PORT ?? 8101) },
+  { name: 'rag-service', port: Number(process.env.RAG_SERVICE_PORT ?? 8102) },
+];
+const DATA_DIR = join(workspaceRoot, '.cache', 'data');
+
+const say = (line) => process.stdout.write(`[start] ${line}\n`);
+const children = [];
+let redis;
+let stopping = false;
+
+async function stopAll(code) {
+  if (stopping) return;
+  stopping = true;
+  say('stopping...');
+  await Promise.all(children.map((child) => stopProcess(child, 15_000)));
+  await redis?.stop();
+  process.exit(code);
+}
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+function prefixLines(stream, name) {
+  let rest = '';
+  stream.on('data', (chunk) => {
+    const lines = (rest + chunk.toString()).split('\n');
+    rest = lines.pop();
+    for (const line of lines) process.stdout.write(`${name.padEnd(14)}| ${line}\n`);
+  });
+}
+
+async function waitHealthy(url, child, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && child.exitCode === null) {
+    try {
+      if ((await fetch(url)).ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return false;
+}
+
+let redisUrl = process.env.REDIS_URL;
+if (!redisUrl) {
+  if (await isListening(6379)) {
+    redisUrl = 'redis://127.0.0.1:6379';
+    say(`using the Redis already listening at ${redisUrl}`);
+  } else {
+    redis = await startRedis({ port: 6379, dataDir: join(DATA_DIR, 'redis') });
+    redisUrl = redis.url;
+    say(`started Redis at ${redisUrl} (data in .cache/data/redis)`);
+  }
+}
+
+say('building the services (nx run-many -t build)...');
+const build = spawnSync(
+  'npx',
+  ['nx', 'run-many', '-t', 'build', '-p', ...SERVICES.map((service) => service.name), '--outputStyle=static'],
+  { cwd: workspaceRoot, stdio: 'inherit' },
+);
+if (build.status !== 0) {
+  say('the build failed; see above');
+  await stopAll(1);
+}
+
+for (const service of SERVICES) {
+  const child = spawn(process.execPath, [join(workspaceRoot, 'dist/apps', service.name, 'main.js')], {
+    cwd: workspaceRoot,
+    env: { ...process.env, PORT: String(service.port), REDIS_URL: redisUrl, LOG_FORMAT: process.env.LOG_FORMAT ?? 'text' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  prefixLines(child.stdout, service.name);
+  prefixLines(child.stderr, service.name);
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    say(`${service.name} exited (code=${code} signal=${signal}); stopping the rest`);
+    void stopAll(1);
+  });
+  children.push(child);
+  service.child = child;
+}
+
+for (const service of SERVICES) {
+  const healthy = await waitHealthy(`http://127.0.0.1:${service.port}/health`, service.child);
+  if (!healthy) {
+    say(`${service.name} did not become healthy on port ${service.port}`);
+    await stopAll(1);
+  }
+}
+
+say('the system is up:');
+for (const service of SERVICES) {
+  const base = `http://localhost:${service.port}`;
+  say(`  ${service.name.padEnd(14)} ${base}   docs ${base}/docs   health ${base}/health/ready   metrics ${base}/metrics`);
+}
+say(`  redis          ${redisUrl}`);
+say('press Ctrl-C to stop');
