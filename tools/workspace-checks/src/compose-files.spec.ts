@@ -52,7 +52,11 @@ describe('compose files', () => {
       services: Record<string, { build?: { args?: { APP?: string } }; environment?: Record<string, string> }>;
     };
 
-    for (const [name, port] of [['notes-service', '8100'], ['doc-processor', '8101'], ['rag-service', '8102']]) {
+    for (const [name, port] of [
+      ['notes-service', '8100'],
+      ['doc-processor', '8101'],
+      ['rag-service', '8102'],
+    ]) {
       expect(compose.services[name].build?.args?.APP).toBe(name);
       expect(compose.services[name].environment?.['PORT']).toBe(port);
       expect(compose.services[name].environment?.['REDIS_URL']).toBe('redis://redis:6379');

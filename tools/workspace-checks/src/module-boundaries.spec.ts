@@ -17,7 +17,14 @@ function boundaryErrors(path: string, code: string): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       process.execPath,
-      [join(workspaceRoot, 'node_modules/eslint/bin/eslint.js'), '--format', 'json', '--stdin', '--stdin-filename', path],
+      [
+        join(workspaceRoot, 'node_modules/eslint/bin/eslint.js'),
+        '--format',
+        'json',
+        '--stdin',
+        '--stdin-filename',
+        path,
+      ],
       { cwd: workspaceRoot, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         // Exit code 1 means lint errors were found: that is an answer, not a failure.
@@ -49,11 +56,23 @@ describe('module boundaries (eslint.config.mjs)', () => {
   });
 
   it.each([
-    ['a service importing bullmq (only @rma/generation-queue may)', 'apps/rag-service/src/boundary-fixture.ts', 'bullmq'],
-    ['a service importing an LLM SDK (only @rma/llm-provider may)', 'apps/notes-service/src/boundary-fixture.ts', '@langchain/openai'],
+    [
+      'a service importing bullmq (only @rma/generation-queue may)',
+      'apps/rag-service/src/boundary-fixture.ts',
+      'bullmq',
+    ],
+    [
+      'a service importing an LLM SDK (only @rma/llm-provider may)',
+      'apps/notes-service/src/boundary-fixture.ts',
+      '@langchain/openai',
+    ],
     ['the LLM provider importing bullmq', 'libs/llm-provider/src/boundary-fixture.ts', 'bullmq'],
     ['the generation queue importing an LLM SDK', 'libs/generation-queue/src/boundary-fixture.ts', 'openai'],
-    ['a util lib importing the local inference engine', 'libs/shared/service-core/src/boundary-fixture.ts', 'node-llama-cpp'],
+    [
+      'a util lib importing the local inference engine',
+      'libs/shared/service-core/src/boundary-fixture.ts',
+      'node-llama-cpp',
+    ],
   ])('rejects %s', async (_case, path, specifier) => {
     const sut = await boundaryErrors(path, `import * as vendor from '${specifier}';\nexport const used = vendor;\n`);
 

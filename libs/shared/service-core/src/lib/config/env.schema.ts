@@ -61,9 +61,7 @@ export const serviceEnvShape = {
       error: 'expected one of fatal, error, warn, log, debug, verbose',
     })
     .default('log'),
-  LOG_FORMAT: z
-    .enum(['json', 'text'], { error: 'expected json or text' })
-    .default('json'),
+  LOG_FORMAT: z.enum(['json', 'text'], { error: 'expected json or text' }).default('json'),
   SHUTDOWN_TIMEOUT_MS: millisecondsVar(10_000),
 };
 
