@@ -16,6 +16,8 @@ export default [
   {
     files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.cjs'],
     rules: {
+      // A leading underscore marks a parameter a signature requires but the body does not use.
+      '@typescript-eslint/no-unused-vars': ['warn', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@nx/enforce-module-boundaries': [
         'error',
         {
@@ -30,13 +32,29 @@ export default [
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:util', 'type:testing'] },
             { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:util'] },
             // Scopes: a service uses its own code and shared libs, never another service's.
-            { sourceTag: 'scope:rag', onlyDependOnLibsWithTags: ['scope:rag', 'scope:shared'], bannedExternalImports: engines },
-            { sourceTag: 'scope:notes', onlyDependOnLibsWithTags: ['scope:notes', 'scope:shared'], bannedExternalImports: engines },
-            { sourceTag: 'scope:docs', onlyDependOnLibsWithTags: ['scope:docs', 'scope:shared'], bannedExternalImports: engines },
+            {
+              sourceTag: 'scope:rag',
+              onlyDependOnLibsWithTags: ['scope:rag', 'scope:shared'],
+              bannedExternalImports: engines,
+            },
+            {
+              sourceTag: 'scope:notes',
+              onlyDependOnLibsWithTags: ['scope:notes', 'scope:shared'],
+              bannedExternalImports: engines,
+            },
+            {
+              sourceTag: 'scope:docs',
+              onlyDependOnLibsWithTags: ['scope:docs', 'scope:shared'],
+              bannedExternalImports: engines,
+            },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'], bannedExternalImports: engines },
             // The local LLM server implements the servers' side from their specs; sharing the
             // client's code with it would let one misunderstanding of the protocol pass every test.
-            { allSourceTags: ['scope:dev', 'type:app'], onlyDependOnLibsWithTags: ['type:util'], bannedExternalImports: llmClients },
+            {
+              allSourceTags: ['scope:dev', 'type:app'],
+              onlyDependOnLibsWithTags: ['type:util'],
+              bannedExternalImports: llmClients,
+            },
             // Vendor SDKs only in their one library.
             { sourceTag: 'type:app', bannedExternalImports: [...queueClients, ...llmClients] },
             { sourceTag: 'type:util', bannedExternalImports: [...queueClients, ...llmClients] },

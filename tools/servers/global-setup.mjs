@@ -1,7 +1,9 @@
-// Jest global setup: the shared test servers, unless the caller (tools/servers/with-test-servers.mjs) already
-// started them and passed their URLs in the environment. Workers inherit process.env.
+// Jest global setup: the real servers a project's tests need (its jest config names them in
+// `globals.rmaTestServers`; Redis when it names none), unless the caller (tools/servers/with-test-servers.mjs)
+// already started them and passed their URLs in the environment. Workers inherit process.env.
 import { startTestServers } from './servers.mjs';
 
-export default async function globalSetup() {
-  globalThis.__RMA_STOP_TEST_SERVERS__ = await startTestServers(process.env);
+export default async function globalSetup(_globalConfig, projectConfig) {
+  const names = projectConfig.globals?.rmaTestServers ?? ['redis'];
+  globalThis.__RMA_STOP_TEST_SERVERS__ = await startTestServers(process.env, names);
 }

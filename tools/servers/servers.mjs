@@ -1,7 +1,7 @@
 // Real servers for tests and local runs: started as child processes on free ports, stopped on exit.
 // Plain ESM so that Jest's global setup, the test runner script and `npm start` share one copy.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -98,23 +98,66 @@ export function isListening(port, host = '127.0.0.1') {
   });
 }
 
-/** The servers every test run shares, keyed by the environment variable that carries each URL. */
-const SERVERS = {
-  RMA_TEST_REDIS_URL: () => startRedis(),
+/**
+ * Starts the local LLM server (apps/local-llm, built into dist/) on a free port with the generated tiny
+ * model, unless told otherwise by `args`. Returns its URL and a stop function.
+ */
+export async function startLocalLlm({ port, args = [], env = {} } = {}) {
+  const main = join(workspaceRoot, 'dist/apps/local-llm/main.js');
+  if (!existsSync(main)) {
+    throw new Error('dist/apps/local-llm/main.js is missing: build it first with `npx nx build local-llm`');
+  }
+  const chosenPort = port ?? (await freePort());
+  let output = '';
+  const child = spawn(process.execPath, [main, '--port', String(chosenPort), '--host', '127.0.0.1', ...args], {
+    cwd: workspaceRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  try {
+    await waitForPort(chosenPort, { child, timeoutMs: 60_000 });
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`local-llm did not start: ${error.message}\n${output}`);
+  }
+  return {
+    url: `http://127.0.0.1:${chosenPort}`,
+    pid: child.pid,
+    output: () => output,
+    stop: () => stopProcess(child),
+  };
+}
+
+/** The servers tests share, keyed by the environment variable that carries each one's URL. */
+export const TEST_SERVERS = {
+  redis: { variable: 'RMA_TEST_REDIS_URL', start: () => startRedis() },
+  // Tests assert on the tiny model's shape: a LOCAL_LLM_MODEL set for development must not reach them.
+  llm: {
+    variable: 'RMA_TEST_LLM_URL',
+    start: () =>
+      startLocalLlm({
+        args: ['--preset', 'tiny', '--seed', '42'],
+        env: { LOCAL_LLM_MODEL: '', LOCAL_LLM_SERVED_MODEL_NAMES: '' },
+      }),
+  },
 };
 
 /**
- * Starts each shared test server whose variable is not set yet, and sets it. Returns a function that
+ * Starts each named test server whose variable is not set yet, and sets it. Returns a function that
  * stops the ones it started.
  */
-export async function startTestServers(env = process.env) {
+export async function startTestServers(env = process.env, names = Object.keys(TEST_SERVERS)) {
   const started = [];
   try {
-    for (const [variable, start] of Object.entries(SERVERS)) {
-      if (env[variable]) continue;
-      const server = await start();
-      env[variable] = server.url;
-      started.push(server);
+    for (const name of names) {
+      const server = TEST_SERVERS[name];
+      if (!server) throw new Error(`unknown test server '${name}'; known: ${Object.keys(TEST_SERVERS).join(', ')}`);
+      if (env[server.variable]) continue;
+      const running = await server.start();
+      env[server.variable] = running.url;
+      started.push(running);
     }
   } catch (error) {
     await Promise.all(started.map((server) => server.stop()));

@@ -1,9 +1,11 @@
 // `npm start`: the whole system on one machine with local defaults. Starts Redis unless REDIS_URL is
-// set or one already answers on 6379, builds the services, starts them, prints their URLs, and stops
-// everything on Ctrl-C. A service that dies takes the rest down with a non-zero exit.
+// set or one already answers on 6379, and the local LLM server (apps/local-llm, both vLLM's and
+// Ollama's APIs on one port) unless VLLM_URL or OLLAMA_URL points at a real one; builds the services,
+// starts them, prints their URLs, and stops everything on Ctrl-C. A service that dies takes the rest
+// down with a non-zero exit.
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { isListening, startRedis, stopProcess, workspaceRoot } from './servers.mjs';
+import { isListening, startLocalLlm, startRedis, stopProcess, workspaceRoot } from './servers.mjs';
 
 const SERVICES = [
   { name: 'notes-service', port: Number(process.env.NOTES_SERVICE_PORT ?? 8100) },
@@ -13,8 +15,10 @@ const SERVICES = [
 const DATA_DIR = join(workspaceRoot, '.cache', 'data');
 
 const say = (line) => process.stdout.write(`[start] ${line}\n`);
+const LOCAL_LLM_PORT = Number(process.env.LOCAL_LLM_PORT ?? 8000);
 const children = [];
 let redis;
+let localLlm;
 let stopping = false;
 
 async function stopAll(code) {
@@ -22,6 +26,7 @@ async function stopAll(code) {
   stopping = true;
   say('stopping...');
   await Promise.all(children.map((child) => stopProcess(child, 15_000)));
+  await localLlm?.stop();
   await redis?.stop();
   process.exit(code);
 }
@@ -65,7 +70,16 @@ if (!redisUrl) {
 say('building the services (nx run-many -t build)...');
 const build = spawnSync(
   'npx',
-  ['nx', 'run-many', '-t', 'build', '-p', ...SERVICES.map((service) => service.name), '--outputStyle=static'],
+  [
+    'nx',
+    'run-many',
+    '-t',
+    'build',
+    '-p',
+    'local-llm',
+    ...SERVICES.map((service) => service.name),
+    '--outputStyle=static',
+  ],
   { cwd: workspaceRoot, stdio: 'inherit' },
 );
 if (build.status !== 0) {
@@ -73,10 +87,26 @@ if (build.status !== 0) {
   await stopAll(1);
 }
 
+let llmUrl = process.env.VLLM_URL ?? process.env.OLLAMA_URL;
+if (llmUrl) {
+  say(`using the LLM server at ${llmUrl}`);
+} else {
+  say(
+    `starting the local LLM server on port ${LOCAL_LLM_PORT} (LOCAL_LLM_MODEL or the generated ${process.env.LOCAL_LLM_PRESET ?? 'tiny'} model)...`,
+  );
+  localLlm = await startLocalLlm({ port: LOCAL_LLM_PORT, args: ['--log-format', 'text'] });
+  llmUrl = localLlm.url;
+}
+
 for (const service of SERVICES) {
   const child = spawn(process.execPath, [join(workspaceRoot, 'dist/apps', service.name, 'main.js')], {
     cwd: workspaceRoot,
-    env: { ...process.env, PORT: String(service.port), REDIS_URL: redisUrl, LOG_FORMAT: process.env.LOG_FORMAT ?? 'text' },
+    env: {
+      ...process.env,
+      PORT: String(service.port),
+      REDIS_URL: redisUrl,
+      LOG_FORMAT: process.env.LOG_FORMAT ?? 'text',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   prefixLines(child.stdout, service.name);
@@ -101,7 +131,10 @@ for (const service of SERVICES) {
 say('the system is up:');
 for (const service of SERVICES) {
   const base = `http://localhost:${service.port}`;
-  say(`  ${service.name.padEnd(14)} ${base}   docs ${base}/docs   health ${base}/health/ready   metrics ${base}/metrics`);
+  say(
+    `  ${service.name.padEnd(14)} ${base}   docs ${base}/docs   health ${base}/health/ready   metrics ${base}/metrics`,
+  );
 }
 say(`  redis          ${redisUrl}`);
+say(`  LLM            ${llmUrl}   vLLM API ${llmUrl}/v1   Ollama API ${llmUrl}/api   metrics ${llmUrl}/metrics`);
 say('press Ctrl-C to stop');

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 
 const dir = process.argv[2] ?? 'tmp/test-results';
 const totals = { passed: 0, failed: 0, skipped: 0 };
-const files = existsSync(dir) ? readdirSync(dir, { recursive: true }).filter((file) => String(file).endsWith('results.json')) : [];
+const files = existsSync(dir)
+  ? readdirSync(dir, { recursive: true }).filter((file) => String(file).endsWith('results.json'))
+  : [];
 for (const file of files) {
   const result = JSON.parse(readFileSync(join(dir, String(file)), 'utf8'));
   for (const key of Object.keys(totals)) totals[key] += result[key];

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'local-llm',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/apps/local-llm',
+};

@@ -1,0 +1,40 @@
+import { DEFAULT_SERVED_MODEL_NAMES, LocalLlmConfigError, loadConfig } from './local-llm.config';
+
+describe(loadConfig.name, () => {
+  it('has defaults measured to work here: tiny model, one thread, four sequences', () => {
+    const sut = loadConfig([], {});
+
+    expect(sut).toMatchObject({
+      port: 8000,
+      host: '127.0.0.1',
+      preset: 'tiny',
+      threads: 1,
+      parallel: 4,
+      'max-queue': 64,
+      'served-model-name': DEFAULT_SERVED_MODEL_NAMES,
+    });
+    expect(sut.model).toBeUndefined();
+  });
+
+  it('takes flags over environment variables', () => {
+    const sut = loadConfig(['--port', '9001', '--served-model-name', 'a, b'], {
+      LOCAL_LLM_PORT: '9000',
+      LOCAL_LLM_PARALLEL: '8',
+    });
+
+    expect(sut.port).toBe(9001);
+    expect(sut.parallel).toBe(8);
+    expect(sut['served-model-name']).toEqual(['a', 'b']);
+  });
+
+  it('lists every bad value with its flag and variable', () => {
+    expect(() => loadConfig(['--parallel', '0'], { LOCAL_LLM_PRESET: 'huge' })).toThrow(
+      /--preset \(LOCAL_LLM_PRESET\): expected tiny or medium \(got "huge"\)\n.*--parallel \(LOCAL_LLM_PARALLEL\): expected a whole number from 1 to 64/,
+    );
+  });
+
+  it('rejects an unknown flag and lists the known ones', () => {
+    expect(() => loadConfig(['--paralel', '2'], {})).toThrow(LocalLlmConfigError);
+    expect(() => loadConfig(['--paralel', '2'], {})).toThrow(/known flags: .*--parallel/);
+  });
+});

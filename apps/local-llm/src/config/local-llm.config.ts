@@ -1,0 +1,95 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+/** Served under these names unless told otherwise: an Ollama tag and the Hugging Face name vLLM uses. */
+export const DEFAULT_SERVED_MODEL_NAMES = ['llama3.2', 'meta-llama/Llama-3.2-3B-Instruct'];
+
+const FLAGS = {
+  port: { type: 'string', env: 'LOCAL_LLM_PORT' },
+  host: { type: 'string', env: 'LOCAL_LLM_HOST' },
+  model: { type: 'string', env: 'LOCAL_LLM_MODEL' },
+  preset: { type: 'string', env: 'LOCAL_LLM_PRESET' },
+  seed: { type: 'string', env: 'LOCAL_LLM_SEED' },
+  'models-dir': { type: 'string', env: 'LOCAL_LLM_MODELS_DIR' },
+  parallel: { type: 'string', env: 'LOCAL_LLM_PARALLEL' },
+  'max-queue': { type: 'string', env: 'LOCAL_LLM_MAX_QUEUE' },
+  threads: { type: 'string', env: 'LOCAL_LLM_THREADS' },
+  'context-size': { type: 'string', env: 'LOCAL_LLM_CONTEXT_SIZE' },
+  'served-model-name': { type: 'string', env: 'LOCAL_LLM_SERVED_MODEL_NAMES' },
+  'log-format': { type: 'string', env: 'LOCAL_LLM_LOG_FORMAT' },
+} as const;
+
+const count = (name: string, min: number, max: number, fallback: number) =>
+  z.coerce
+    .number({ error: `expected a whole number from ${min} to ${max}` })
+    .int({ error: `expected a whole number from ${min} to ${max}` })
+    .min(min, { error: `expected a whole number from ${min} to ${max}` })
+    .max(max, { error: `expected a whole number from ${min} to ${max}` })
+    .default(fallback)
+    .describe(name);
+
+const schema = z.object({
+  port: count('port', 1, 65535, 8000),
+  host: z.string().min(1).default('127.0.0.1'),
+  model: z.string().min(1).optional(),
+  preset: z.enum(['tiny', 'medium'], { error: 'expected tiny or medium' }).default('tiny'),
+  seed: count('seed', 0, 2 ** 31 - 1, 42),
+  'models-dir': z.string().min(1).default('.cache/models'),
+  parallel: count('parallel', 1, 64, 4),
+  'max-queue': count('max-queue', 0, 100_000, 64),
+  // Measured: 1 thread was the fastest on these 2-vCPU machines (see README, "local-llm").
+  threads: count('threads', 1, 256, 1),
+  'context-size': count('context-size', 64, 131_072, 2048),
+  'served-model-name': z
+    .string()
+    .default(DEFAULT_SERVED_MODEL_NAMES.join(','))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+    )
+    .refine((names) => names.length > 0, {
+      error: 'expected at least one model name',
+    }),
+  'log-format': z.enum(['json', 'text'], { error: 'expected json or text' }).default('json'),
+});
+
+export type LocalLlmConfig = z.output<typeof schema>;
+
+/** Thrown for bad flags or environment; the message lists every problem and how to fix it. */
+export class LocalLlmConfigError extends Error {
+  override readonly name = 'LocalLlmConfigError';
+}
+
+/** Reads flags (which win) and LOCAL_LLM_* variables into one validated configuration. */
+export function loadConfig(argv: string[], env: Record<string, string | undefined>): LocalLlmConfig {
+  let flags: Record<string, string | boolean | undefined>;
+  try {
+    flags = parseArgs({
+      args: argv,
+      options: Object.fromEntries(Object.entries(FLAGS).map(([name, flag]) => [name, { type: flag.type }])),
+      strict: true,
+    }).values as Record<string, string | undefined>;
+  } catch (error) {
+    throw new LocalLlmConfigError(
+      `${error instanceof Error ? error.message : String(error)}\nknown flags: ${Object.keys(FLAGS)
+        .map((name) => `--${name}`)
+        .join(' ')}`,
+    );
+  }
+  const raw = Object.fromEntries(
+    Object.entries(FLAGS).map(([name, flag]) => [
+      name,
+      flags[name] ?? (env[flag.env] === '' ? undefined : env[flag.env]),
+    ]),
+  );
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0]);
+    const flag = FLAGS[name as keyof typeof FLAGS];
+    return `  - --${name} (${flag.env}): ${issue.message} (got ${JSON.stringify(raw[name])})`;
+  });
+  throw new LocalLlmConfigError(`Invalid local-llm configuration:\n${problems.join('\n')}`);
+}

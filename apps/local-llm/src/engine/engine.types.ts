@@ -1,0 +1,78 @@
+/** One chat message as both APIs carry it; images are base64 without a data: prefix. */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+  images?: string[];
+}
+
+/** What to generate: a raw prompt (completions) or a conversation (chat). */
+export type GenerationInput = { kind: 'completion'; prompt: string } | { kind: 'chat'; messages: ChatMessage[] };
+
+/** Constrained output: any JSON value, or JSON matching a schema. */
+export type OutputFormat = { kind: 'json' } | { kind: 'json-schema'; schema: Record<string, unknown> };
+
+export interface GenerationRequest {
+  input: GenerationInput;
+  /** Undefined means: until a stop, the end token or the context is full. */
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  seed?: number;
+  stop?: string[];
+  format?: OutputFormat;
+  /** vLLM's request priority (lower runs first), honoured by engines that schedule by priority. */
+  priority?: number;
+  signal: AbortSignal;
+  /** Called with each piece of text as it is generated, in order. */
+  onText?: (text: string) => void;
+}
+
+export type FinishReason = 'stop' | 'length';
+
+export interface GenerationResult {
+  text: string;
+  finishReason: FinishReason;
+  promptTokens: number;
+  completionTokens: number;
+  /** Time spent waiting for a free sequence, and from start to the first token. */
+  queueMs: number;
+  firstTokenMs?: number;
+  totalMs: number;
+}
+
+export interface EmbeddingResult {
+  vectors: number[][];
+  promptTokens: number;
+}
+
+/** The scheduler's state right now, for /metrics. */
+export interface EngineLoad {
+  running: number;
+  waiting: number;
+  /** Fraction (0..1) of the KV cache in use. */
+  kvCacheUsage: number;
+}
+
+export interface ModelInfo {
+  contextLength: number;
+  embeddingLength: number;
+  parameterCount: number;
+  quantization: string;
+  family: string;
+  fileBytes: number;
+  digest: string;
+}
+
+/**
+ * An inference engine behind the HTTP layer. Engines schedule their own work: at most `parallel`
+ * generations run, the rest wait in order up to the queue bound.
+ */
+export interface LlmEngine {
+  readonly model: ModelInfo;
+  generate(request: GenerationRequest): Promise<GenerationResult>;
+  embed(texts: string[], signal: AbortSignal): Promise<EmbeddingResult>;
+  countTokens(text: string): number;
+  load(): EngineLoad;
+  close(): Promise<void>;
+}

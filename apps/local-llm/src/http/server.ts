@@ -1,0 +1,80 @@
+import express from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import type { LlmEngine } from '../engine/engine.types';
+import { VllmMetrics } from '../metrics/vllm-metrics';
+import { ollamaErrorBody, ollamaRoutes } from '../ollama/ollama.routes';
+import { openAiErrorBody, openAiRoutes } from '../openai/openai.routes';
+import { ApiError, toApiError } from './api-error';
+import type { Logger } from './logger';
+import { ServedModels } from './served-models';
+
+export interface LocalLlmServerOptions {
+  engine: LlmEngine;
+  servedModelNames: readonly string[];
+  logger: Logger;
+  /** Largest request body accepted, in bytes (images arrive base64 inside JSON). */
+  bodyLimitBytes?: number;
+}
+
+const isOpenAiPath = (path: string) => path.startsWith('/v1/');
+
+/** Renders an error in the body shape of the API the request was for. */
+function sendError(req: Request, res: Response, error: ApiError): void {
+  res.status(error.status).json(isOpenAiPath(req.path) ? openAiErrorBody(error) : ollamaErrorBody(error));
+}
+
+/** One HTTP server speaking vLLM's OpenAI-compatible API (`/v1/...`) and Ollama's API (`/api/...`). */
+export function createLocalLlmApp(options: LocalLlmServerOptions): express.Express {
+  const { engine, logger } = options;
+  const models = new ServedModels(options.servedModelNames);
+  const metrics = new VllmMetrics(engine, models.primary);
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(
+    express.json({
+      limit: options.bodyLimitBytes ?? 32 * 1024 * 1024,
+      type: () => true,
+    }),
+  );
+
+  app.get('/health', (_req, res) => {
+    res.status(200).end();
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use(openAiRoutes({ engine, models, metrics }));
+  app.use(ollamaRoutes({ engine, models, metrics, loadedAt: new Date() }));
+
+  app.use((req: Request, res: Response) => {
+    // Unknown routes answer as each server does: FastAPI's {"detail"} for vLLM, plain text for Ollama.
+    if (isOpenAiPath(req.path)) res.status(404).json({ detail: 'Not Found' });
+    else res.status(404).type('text/plain').send('404 page not found');
+  });
+
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const apiError = bodyParserError(error) ?? toApiError(error);
+    if (apiError.status >= 500)
+      logger.error('Request failed', {
+        path: req.path,
+        status: apiError.status,
+        reason: apiError.message,
+      });
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    sendError(req, res, apiError);
+  });
+  return app;
+}
+
+/** express.json's failures (malformed JSON, body too large) are the client's: 400 and 413. */
+function bodyParserError(error: unknown): ApiError | undefined {
+  if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
+  const { type, message } = error as { type: string; message: string };
+  if (type === 'entity.parse.failed') return ApiError.badRequest(`the body is not valid JSON: ${message}`);
+  if (type === 'entity.too.large') return new ApiError(413, `the body is larger than this server accepts: ${message}`);
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') return ApiError.badRequest(message);
+  return undefined;
+}

@@ -1,0 +1,90 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { GenerationResult, LlmEngine } from '../engine/engine.types';
+
+const LATENCY_BUCKETS = [
+  0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80, 160,
+];
+
+/**
+ * vLLM's Prometheus metrics (V1 names and meanings), every series labelled `model_name`. The gauges are
+ * read from the engine's scheduler when scraped, so they show its state exactly.
+ */
+export class VllmMetrics {
+  readonly registry = new Registry();
+  private readonly promptTokens: Counter<'model_name'>;
+  private readonly generationTokens: Counter<'model_name'>;
+  private readonly success: Counter<'model_name' | 'finished_reason'>;
+  private readonly timeToFirstToken: Histogram<'model_name'>;
+  private readonly endToEnd: Histogram<'model_name'>;
+  private readonly queueTime: Histogram<'model_name'>;
+  private readonly interToken: Histogram<'model_name'>;
+
+  constructor(
+    engine: LlmEngine,
+    private readonly modelName: string,
+  ) {
+    const registers = [this.registry];
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['model_name'],
+        registers,
+        collect() {
+          this.set({ model_name: modelName }, read());
+        },
+      });
+    gauge('vllm:num_requests_running', 'Number of requests in model execution batches.', () => engine.load().running);
+    gauge('vllm:num_requests_waiting', 'Number of requests waiting to be processed.', () => engine.load().waiting);
+    gauge('vllm:kv_cache_usage_perc', 'KV-cache usage. 1 means 100 percent usage.', () => engine.load().kvCacheUsage);
+    const counter = (name: string, help: string) => new Counter({ name, help, labelNames: ['model_name'], registers });
+    this.promptTokens = counter('vllm:prompt_tokens_total', 'Number of prefill tokens processed.');
+    this.generationTokens = counter('vllm:generation_tokens_total', 'Number of generation tokens processed.');
+    this.success = new Counter({
+      name: 'vllm:request_success_total',
+      help: 'Count of successfully processed requests.',
+      labelNames: ['model_name', 'finished_reason'],
+      registers,
+    });
+    const histogram = (name: string, help: string) =>
+      new Histogram({
+        name,
+        help,
+        labelNames: ['model_name'],
+        buckets: LATENCY_BUCKETS,
+        registers,
+      });
+    this.timeToFirstToken = histogram(
+      'vllm:time_to_first_token_seconds',
+      'Histogram of time to first token in seconds.',
+    );
+    this.endToEnd = histogram('vllm:e2e_request_latency_seconds', 'Histogram of e2e request latency in seconds.');
+    this.queueTime = histogram(
+      'vllm:request_queue_time_seconds',
+      'Histogram of time spent in WAITING phase for request.',
+    );
+    this.interToken = histogram('vllm:inter_token_latency_seconds', 'Histogram of inter-token latency in seconds.');
+  }
+
+  /** Records a finished generation. */
+  recordGeneration(result: GenerationResult): void {
+    const labels = { model_name: this.modelName };
+    this.promptTokens.inc(labels, result.promptTokens);
+    this.generationTokens.inc(labels, result.completionTokens);
+    this.success.inc({ ...labels, finished_reason: result.finishReason });
+    this.endToEnd.observe(labels, result.totalMs / 1000);
+    this.queueTime.observe(labels, result.queueMs / 1000);
+    if (result.firstTokenMs !== undefined) {
+      this.timeToFirstToken.observe(labels, result.firstTokenMs / 1000);
+      if (result.completionTokens > 1) {
+        this.interToken.observe(labels, (result.totalMs - result.firstTokenMs) / 1000 / (result.completionTokens - 1));
+      }
+    }
+  }
+
+  /** Records the tokens of an embedding request (vLLM counts them as prompt tokens). */
+  recordEmbedding(promptTokens: number): void {
+    this.promptTokens.inc({ model_name: this.modelName }, promptTokens);
+    this.success.inc({ model_name: this.modelName, finished_reason: 'stop' });
+  }
+}
