@@ -171,7 +171,7 @@ try {
     `- Server: ${flags.url ? flags.url : `apps/local-llm, preset ${flags.preset}, --threads ${flags.threads}, --parallel ${flags.parallel}`}`,
     `- Machine: ${cpus().length} vCPU (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, git ${gitRevision()}`,
     `- Load: ${perLevel} streamed chat requests per level, max_tokens ${maxTokens}, temperature 0.8`,
-    '- Noise: a shared 2-vCPU VM; runs differ by 10-20%. The numbers show trend, not capacity.',
+    '- Noise: a shared 2-vCPU VM; read the numbers as a trend, not a capacity, and compare runs made back to back.',
     '',
     '| concurrency | requests | duration s | req/s | output tok/s | TTFT mean ms | TTFT p50 ms | TTFT p99 ms | TPOT mean ms | ITL p50 ms | e2e p50 ms | e2e p99 ms |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
