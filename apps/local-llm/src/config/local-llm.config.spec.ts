@@ -1,7 +1,7 @@
 import { DEFAULT_SERVED_MODEL_NAMES, LocalLlmConfigError, loadConfig } from './local-llm.config';
 
 describe(loadConfig.name, () => {
-  it('has defaults measured to work here: tiny model, one thread, four sequences', () => {
+  it('has defaults measured to work here: llama engine, tiny model, one thread', () => {
     const sut = loadConfig([], {});
 
     expect(sut).toMatchObject({
@@ -9,8 +9,8 @@ describe(loadConfig.name, () => {
       host: '127.0.0.1',
       preset: 'tiny',
       threads: 1,
-      parallel: 4,
-      'max-queue': 64,
+      engine: 'llama',
+      admin: false,
       'served-model-name': DEFAULT_SERVED_MODEL_NAMES,
     });
     expect(sut.model).toBeUndefined();
@@ -29,8 +29,14 @@ describe(loadConfig.name, () => {
 
   it('lists every bad value with its flag and variable', () => {
     expect(() => loadConfig(['--parallel', '0'], { LOCAL_LLM_PRESET: 'huge' })).toThrow(
-      /--preset \(LOCAL_LLM_PRESET\): expected tiny or medium \(got "huge"\)\n.*--parallel \(LOCAL_LLM_PARALLEL\): expected a whole number from 1 to 64/,
+      /--preset \(LOCAL_LLM_PRESET\): expected tiny or medium \(got "huge"\)\n.*--parallel \(LOCAL_LLM_PARALLEL\): expected a whole number from 1 to 4096/,
     );
+  });
+
+  it('reads --admin as a switch and LOCAL_LLM_ADMIN as true or false', () => {
+    expect(loadConfig(['--admin'], {}).admin).toBe(true);
+    expect(loadConfig([], { LOCAL_LLM_ADMIN: 'true' }).admin).toBe(true);
+    expect(loadConfig([], { LOCAL_LLM_ADMIN: '0' }).admin).toBe(false);
   });
 
   it('rejects an unknown flag and lists the known ones', () => {

@@ -17,16 +17,21 @@ const FLAGS = {
   'context-size': { type: 'string', env: 'LOCAL_LLM_CONTEXT_SIZE' },
   'served-model-name': { type: 'string', env: 'LOCAL_LLM_SERVED_MODEL_NAMES' },
   'log-format': { type: 'string', env: 'LOCAL_LLM_LOG_FORMAT' },
+  engine: { type: 'string', env: 'LOCAL_LLM_ENGINE' },
+  profile: { type: 'string', env: 'LOCAL_LLM_PROFILE' },
+  'time-scale': { type: 'string', env: 'LOCAL_LLM_TIME_SCALE' },
+  'scheduling-policy': { type: 'string', env: 'LOCAL_LLM_SCHEDULING_POLICY' },
+  admin: { type: 'boolean', env: 'LOCAL_LLM_ADMIN' },
+  faults: { type: 'string', env: 'LOCAL_LLM_FAULTS' },
 } as const;
 
-const count = (name: string, min: number, max: number, fallback: number) =>
+const wholeNumber = (min: number, max: number) =>
   z.coerce
     .number({ error: `expected a whole number from ${min} to ${max}` })
     .int({ error: `expected a whole number from ${min} to ${max}` })
     .min(min, { error: `expected a whole number from ${min} to ${max}` })
-    .max(max, { error: `expected a whole number from ${min} to ${max}` })
-    .default(fallback)
-    .describe(name);
+    .max(max, { error: `expected a whole number from ${min} to ${max}` });
+const count = (_name: string, min: number, max: number, fallback: number) => wholeNumber(min, max).default(fallback);
 
 const schema = z.object({
   port: count('port', 1, 65535, 8000),
@@ -35,8 +40,9 @@ const schema = z.object({
   preset: z.enum(['tiny', 'medium'], { error: 'expected tiny or medium' }).default('tiny'),
   seed: count('seed', 0, 2 ** 31 - 1, 42),
   'models-dir': z.string().min(1).default('.cache/models'),
-  parallel: count('parallel', 1, 64, 4),
-  'max-queue': count('max-queue', 0, 100_000, 64),
+  // Engine defaults apply when unset: llama 4 sequences and a queue of 64; sim takes its profile's.
+  parallel: wholeNumber(1, 4096).optional(),
+  'max-queue': wholeNumber(0, 1_000_000).optional(),
   // Measured: 1 thread was the fastest on these 2-vCPU machines (see README, "local-llm").
   threads: count('threads', 1, 256, 1),
   'context-size': count('context-size', 64, 131_072, 2048),
@@ -53,6 +59,20 @@ const schema = z.object({
       error: 'expected at least one model name',
     }),
   'log-format': z.enum(['json', 'text'], { error: 'expected json or text' }).default('json'),
+  engine: z.enum(['llama', 'sim'], { error: 'expected llama or sim' }).default('llama'),
+  profile: z
+    .enum(['vllm-a100-8b', 'ollama-default', 'fast'], { error: 'expected vllm-a100-8b, ollama-default or fast' })
+    .default('fast'),
+  'time-scale': z.coerce
+    .number({ error: 'expected a number above 0 (0.1 runs ten times faster than the simulated GPU)' })
+    .positive({ error: 'expected a number above 0 (0.1 runs ten times faster than the simulated GPU)' })
+    .default(1),
+  'scheduling-policy': z.enum(['fcfs', 'priority'], { error: 'expected fcfs or priority' }).default('fcfs'),
+  admin: z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' })])
+    .transform((value) => value === true || value === 'true' || value === '1')
+    .default(false),
+  faults: z.string().optional(),
 });
 
 export type LocalLlmConfig = z.output<typeof schema>;

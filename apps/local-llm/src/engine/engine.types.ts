@@ -70,6 +70,8 @@ export interface ModelInfo {
  */
 export interface LlmEngine {
   readonly model: ModelInfo;
+  /** Set by simulated engines: reported with every response so no one takes scaled time for real time. */
+  readonly simulation?: { profile: string; timeScale: number };
   generate(request: GenerationRequest): Promise<GenerationResult>;
   embed(texts: string[], signal: AbortSignal): Promise<EmbeddingResult>;
   countTokens(text: string): number;

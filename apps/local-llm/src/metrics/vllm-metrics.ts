@@ -64,6 +64,15 @@ export class VllmMetrics {
       'Histogram of time spent in WAITING phase for request.',
     );
     this.interToken = histogram('vllm:inter_token_latency_seconds', 'Histogram of inter-token latency in seconds.');
+    if (engine.simulation) {
+      // Durations above are simulated GPU seconds; this says how fast the simulation ran against the wall clock.
+      new Gauge({
+        name: 'local_llm_simulation_time_scale',
+        help: 'Wall seconds per simulated second of the simulated engine (durations in vllm:* metrics are simulated).',
+        labelNames: ['model_name', 'profile'],
+        registers,
+      }).set({ model_name: modelName, profile: engine.simulation.profile }, engine.simulation.timeScale);
+    }
   }
 
   /** Records a finished generation. */

@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+
+// Deterministic text, tokens and vectors for the simulated engine. Token counting follows one rule
+// everywhere: a token is a run of letters and digits, or one other non-space character.
+
+const TOKEN = /[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu;
+/** Splits text into tokens that keep their leading white space, so joining them gives the text back. */
+const PIECE = /\s*(?:[\p{L}\p{N}]+|[^\s\p{L}\p{N}])|\s+$/gu;
+
+const WORDS = (
+  'the a to of and you your we can will may must pay owe debt debts money income rent council tax arrears ' +
+  'creditor creditors bailiff bailiffs court order letter letters budget month monthly week payment payments ' +
+  'plan priority energy water bill bills benefit benefits adviser advice help options bankruptcy relief ' +
+  'individual voluntary arrangement breathing space interest charges fees deadline date before after by ' +
+  'contact call write send form forms evidence statement statements bank account balance offer agree ' +
+  'agreement reduce freeze stop action next steps situation home housing mortgage loan loans card cards ' +
+  'overdraft utility supplier county judgment default notice letterhead reply respond within days weeks ' +
+  'today tomorrow please thank check keep copy note safe free independent confidential support team'
+).split(' ');
+
+export function countTokens(text: string): number {
+  return text.match(TOKEN)?.length ?? 0;
+}
+
+/** Text split into token-sized pieces whose concatenation is exactly the text. */
+export function splitIntoTokens(text: string): string[] {
+  return text.match(PIECE) ?? [];
+}
+
+/** A seed from any strings: the same request gives the same text. */
+export function seedFrom(...parts: (string | number | undefined)[]): number {
+  return createHash('sha256').update(parts.map(String).join('\u0000')).digest().readUInt32LE(0);
+}
+
+/** mulberry32: small, fast and good enough for picking words. */
+export function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The i-th generated word of a stream: readable filler, one token each, with a leading space. */
+export function wordAt(next: () => number, index: number): string {
+  const word = WORDS[Math.floor(next() * WORDS.length)];
+  return index === 0 ? word[0].toUpperCase() + word.slice(1) : ` ${word}`;
+}
+
+/**
+ * A hashed bag of words, scaled to length 1: identical texts give cosine 1, and texts that share words
+ * are closer than texts that share none.
+ */
+export function embed(text: string, dimensions: number): number[] {
+  const vector = new Array<number>(dimensions).fill(0);
+  for (const token of text.toLowerCase().match(TOKEN) ?? []) {
+    const hash = createHash('sha256').update(token).digest();
+    const index = hash.readUInt32LE(0) % dimensions;
+    vector[index] += hash[4] & 1 ? 1 : -1;
+  }
+  const norm = Math.sqrt(vector.reduce((sum, value) => sum + value * value, 0));
+  return norm === 0 ? vector : vector.map((value) => value / norm);
+}
+
+type Schema = Record<string, unknown>;
+
+/**
+ * A JSON value that validates against `schema`: objects get every property (required ones at least),
+ * strings respect length, enum, const and common formats, numbers their bounds. Covers the JSON Schema
+ * a structured-output client sends (zod-to-json-schema output included), not every corner of the spec.
+ */
+export function valueForSchema(schema: Schema, next: () => number, root: Schema = schema, depth = 0): unknown {
+  if (depth > 32) throw new Error('the JSON schema nests deeper than 32 levels');
+  if ('const' in schema) return schema['const'];
+  if (Array.isArray(schema['enum'])) return schema['enum'][0];
+  if (typeof schema['$ref'] === 'string')
+    return valueForSchema(resolveRef(root, schema['$ref']), next, root, depth + 1);
+  for (const key of ['anyOf', 'oneOf'] as const) {
+    const options = schema[key];
+    if (Array.isArray(options) && options.length > 0) {
+      const preferred = options.find((option: Schema) => option['type'] !== 'null') ?? options[0];
+      return valueForSchema(preferred as Schema, next, root, depth + 1);
+    }
+  }
+  if (Array.isArray(schema['allOf'])) {
+    const merged = (schema['allOf'] as Schema[]).reduce<Schema>(
+      (all, part) => ({
+        ...all,
+        ...part,
+        properties: { ...(all['properties'] as Schema), ...(part['properties'] as Schema) },
+        required: [...((all['required'] as string[]) ?? []), ...((part['required'] as string[]) ?? [])],
+      }),
+      {},
+    );
+    return valueForSchema(merged, next, root, depth + 1);
+  }
+  const type = Array.isArray(schema['type'])
+    ? ((schema['type'] as string[]).find((candidate) => candidate !== 'null') ?? 'null')
+    : ((schema['type'] as string | undefined) ?? (schema['properties'] ? 'object' : 'string'));
+  switch (type) {
+    case 'object': {
+      const properties = (schema['properties'] as Record<string, Schema>) ?? {};
+      return Object.fromEntries(
+        Object.entries(properties).map(([key, property]) => [key, valueForSchema(property, next, root, depth + 1)]),
+      );
+    }
+    case 'array': {
+      const items = (schema['items'] as Schema) ?? {};
+      const min = Number(schema['minItems'] ?? 1);
+      const max = Number(schema['maxItems'] ?? Math.max(min, 2));
+      const length = Math.max(min, Math.min(max, min + Math.floor(next() * 2)));
+      return Array.from({ length }, () => valueForSchema(items, next, root, depth + 1));
+    }
+    case 'integer':
+    case 'number': {
+      const min =
+        Number(schema['minimum'] ?? schema['exclusiveMinimum'] ?? 0) +
+        (schema['exclusiveMinimum'] !== undefined ? 1 : 0);
+      const max =
+        Number(schema['maximum'] ?? schema['exclusiveMaximum'] ?? min + 1000) -
+        (schema['exclusiveMaximum'] !== undefined ? 1 : 0);
+      return min + Math.floor(next() * Math.max(max - min, 0));
+    }
+    case 'boolean':
+      return next() < 0.5;
+    case 'null':
+      return null;
+    default:
+      return stringFor(schema, next);
+  }
+}
+
+function stringFor(schema: Schema, next: () => number): string {
+  switch (schema['format']) {
+    case 'date':
+      return '2026-12-31';
+    case 'date-time':
+      return '2026-12-31T09:00:00Z';
+    case 'email':
+      return 'client@example.org';
+    case 'uuid':
+      return '00000000-0000-4000-8000-000000000000';
+  }
+  const min = Number(schema['minLength'] ?? 1);
+  const max = Number(schema['maxLength'] ?? 40);
+  let text = '';
+  for (let i = 0; text.length < Math.min(min + 12, max); i += 1) text += wordAt(next, i);
+  while (text.length < min) text += 'x';
+  return text.slice(0, max);
+}
+
+function resolveRef(root: Schema, ref: string): Schema {
+  if (!ref.startsWith('#/')) throw new Error(`only local $ref values are supported, got ${ref}`);
+  let node: unknown = root;
+  for (const part of ref.slice(2).split('/')) {
+    node = (node as Schema | undefined)?.[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  if (!node || typeof node !== 'object') throw new Error(`$ref ${ref} points at nothing`);
+  return node as Schema;
+}
