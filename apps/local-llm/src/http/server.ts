@@ -1,10 +1,13 @@
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import type { LlmEngine } from '../engine/engine.types';
+import { FaultInjector } from '../faults/fault-injector';
+import { faultAdminRoutes } from '../faults/faults.routes';
 import { VllmMetrics } from '../metrics/vllm-metrics';
 import { ollamaErrorBody, ollamaRoutes } from '../ollama/ollama.routes';
-import { openAiErrorBody, openAiRoutes } from '../openai/openai.routes';
+import { asyncHandler, openAiErrorBody, openAiRoutes } from '../openai/openai.routes';
 import { ApiError, toApiError } from './api-error';
+import { abortOnDisconnect } from './disconnect';
 import type { Logger } from './logger';
 import { ServedModels } from './served-models';
 
@@ -14,22 +17,43 @@ export interface LocalLlmServerOptions {
   logger: Logger;
   /** Largest request body accepted, in bytes (images arrive base64 inside JSON). */
   bodyLimitBytes?: number;
+  /** Faults to inject into answers; none when left out. */
+  faults?: FaultInjector;
+  /** Mounts `/admin/faults`; without it those paths are 404 like any unknown route. */
+  admin?: boolean;
 }
 
 const isOpenAiPath = (path: string) => path.startsWith('/v1/');
 
 /** Renders an error in the body shape of the API the request was for. */
 function sendError(req: Request, res: Response, error: ApiError): void {
-  res.status(error.status).json(isOpenAiPath(req.path) ? openAiErrorBody(error) : ollamaErrorBody(error));
+  res.status(error.status).set(error.headers);
+  // vLLM's /health answers with a status and no body.
+  if (req.path === '/health') res.end();
+  else res.json(isOpenAiPath(req.path) ? openAiErrorBody(error) : ollamaErrorBody(error));
 }
 
 /** One HTTP server speaking vLLM's OpenAI-compatible API (`/v1/...`) and Ollama's API (`/api/...`). */
 export function createLocalLlmApp(options: LocalLlmServerOptions): express.Express {
   const { engine, logger } = options;
+  const faults = options.faults ?? new FaultInjector({ seed: 0 });
   const models = new ServedModels(options.servedModelNames);
   const metrics = new VllmMetrics(engine, models.primary);
   const app = express();
   app.disable('x-powered-by');
+  const simulation = engine.simulation;
+  if (simulation) {
+    // Scaled time must never pass for real time: every response says it came from a simulation.
+    app.use((_req: Request, res: Response, next: NextFunction) => {
+      res.set('X-Local-Llm-Simulation', `profile=${simulation.profile}; time-scale=${simulation.timeScale}`);
+      next();
+    });
+  }
+  // While refuse-connections holds the listener closed, a request on a kept-alive socket gets no answer either.
+  app.use((req, _res, next) => {
+    if (faults.refusingConnections) req.socket.destroy();
+    else next();
+  });
   app.use(
     express.json({
       limit: options.bodyLimitBytes ?? 32 * 1024 * 1024,
@@ -37,14 +61,20 @@ export function createLocalLlmApp(options: LocalLlmServerOptions): express.Expre
     }),
   );
 
-  app.get('/health', (_req, res) => {
-    res.status(200).end();
-  });
+  app.get(
+    '/health',
+    asyncHandler(async (_req, res) => {
+      const plan = faults.plan('health', abortOnDisconnect(res));
+      await plan.beforeGeneration();
+      await plan.respond(res, () => res.status(200).end());
+    }),
+  );
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.use(openAiRoutes({ engine, models, metrics }));
-  app.use(ollamaRoutes({ engine, models, metrics, loadedAt: new Date() }));
+  app.use(openAiRoutes({ engine, models, metrics, faults }));
+  app.use(ollamaRoutes({ engine, models, metrics, faults, loadedAt: new Date() }));
+  if (options.admin) app.use(faultAdminRoutes(faults));
 
   app.use((req: Request, res: Response) => {
     // Unknown routes answer as each server does: FastAPI's {"detail"} for vLLM, plain text for Ollama.

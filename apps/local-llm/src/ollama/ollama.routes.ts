@@ -8,6 +8,7 @@ import type {
   LlmEngine,
   OutputFormat,
 } from '../engine/engine.types';
+import type { FaultInjector } from '../faults/fault-injector';
 import { ApiError, toApiError } from '../http/api-error';
 import { abortOnDisconnect } from '../http/disconnect';
 import type { ServedModels } from '../http/served-models';
@@ -22,6 +23,7 @@ export interface OllamaRoutesDeps {
   engine: LlmEngine;
   models: ServedModels;
   metrics: VllmMetrics;
+  faults: FaultInjector;
   loadedAt: Date;
 }
 
@@ -112,12 +114,18 @@ function generateInput(raw: unknown): { body: z.output<typeof generateRequestSch
 }
 
 /** Ollama's native API: version, tags, ps, chat, generate, embed. */
-export function ollamaRoutes({ engine, models, metrics, loadedAt }: OllamaRoutesDeps): Router {
+export function ollamaRoutes({ engine, models, metrics, faults, loadedAt }: OllamaRoutesDeps): Router {
   const router = Router();
 
-  router.get('/', (_req, res) => {
-    res.type('text/plain').send('Ollama is running');
-  });
+  // Ollama's health check: faults aimed at `health` hit it as they hit /health.
+  router.get(
+    '/',
+    asyncHandler(async (_req, res) => {
+      const plan = faults.plan('health', abortOnDisconnect(res));
+      await plan.beforeGeneration();
+      await plan.respond(res, () => res.type('text/plain').send('Ollama is running'));
+    }),
+  );
   router.head('/', (_req, res) => {
     res.type('text/plain').end();
   });
@@ -172,6 +180,8 @@ export function ollamaRoutes({ engine, models, metrics, loadedAt }: OllamaRoutes
       format: outputFormat(body.format),
       signal,
     };
+    const plan = faults.plan('chat', signal);
+    await plan.beforeGeneration();
     const piece = (text: string) =>
       kind === 'chat' ? { message: { role: 'assistant', content: text } } : { response: text };
     const line = (fields: Record<string, unknown>) => ({
@@ -184,9 +194,11 @@ export function ollamaRoutes({ engine, models, metrics, loadedAt }: OllamaRoutes
     if (body.stream === false) {
       const result = await engine.generate(request);
       metrics.recordGeneration(result);
-      res.json(line({ ...piece(result.text), ...finalStats(result) }));
+      await plan.respondJson(res, line({ ...piece(result.text), ...finalStats(result) }));
       return;
     }
+    // Text and the last line go through the faults (stall, cut, malformed) that hit this request.
+    const out = plan.stream(res, 'ndjson');
     let started = false;
     const start = () => {
       if (started) return;
@@ -199,17 +211,17 @@ export function ollamaRoutes({ engine, models, metrics, loadedAt }: OllamaRoutes
         ...request,
         onText: (text) => {
           start();
-          res.write(`${JSON.stringify(line({ ...piece(text), done: false }))}\n`);
+          out.chunk(`${JSON.stringify(line({ ...piece(text), done: false }))}\n`);
         },
       });
       start();
       metrics.recordGeneration(result);
-      res.end(`${JSON.stringify(line({ ...piece(''), ...finalStats(result) }))}\n`);
+      out.end(`${JSON.stringify(line({ ...piece(''), ...finalStats(result) }))}\n`);
     } catch (error) {
       if (!started) throw error;
       // After the 200 went out, Ollama reports a failure as a last line `{"error": "..."}`.
       if (!res.writableEnded && !signal.aborted) {
-        res.end(`${JSON.stringify(ollamaErrorBody(toApiError(error)))}\n`);
+        out.end(`${JSON.stringify(ollamaErrorBody(toApiError(error)))}\n`);
       }
     }
   };
@@ -222,10 +234,13 @@ export function ollamaRoutes({ engine, models, metrics, loadedAt }: OllamaRoutes
     asyncHandler(async (req, res) => {
       const body = parse(embedRequestSchema, req.body);
       checkModel(models, body.model);
+      const signal = abortOnDisconnect(res);
+      const plan = faults.plan('embeddings', signal);
+      await plan.beforeGeneration();
       const started = performance.now();
-      const { vectors, promptTokens } = await engine.embed([body.input].flat(), abortOnDisconnect(res));
+      const { vectors, promptTokens } = await engine.embed([body.input].flat(), signal);
       metrics.recordEmbedding(promptTokens);
-      res.json({
+      await plan.respondJson(res, {
         model: body.model,
         embeddings: vectors,
         total_duration: nanoseconds(performance.now() - started),

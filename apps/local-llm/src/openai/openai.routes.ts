@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import type { z } from 'zod';
 import type { ChatMessage, GenerationRequest, GenerationResult, LlmEngine, OutputFormat } from '../engine/engine.types';
+import type { FaultInjector } from '../faults/fault-injector';
 import { ApiError, toApiError } from '../http/api-error';
 import { abortOnDisconnect } from '../http/disconnect';
 import type { ServedModels } from '../http/served-models';
@@ -19,11 +20,13 @@ export interface OpenAiRoutesDeps {
   engine: LlmEngine;
   models: ServedModels;
   metrics: VllmMetrics;
+  faults: FaultInjector;
 }
 
 const ERROR_TYPES: Record<number, string> = {
   400: 'BadRequestError',
   404: 'NotFoundError',
+  429: 'RateLimitError',
   500: 'InternalServerError',
   503: 'ServiceUnavailableError',
 };
@@ -86,7 +89,7 @@ function usage(result: GenerationResult) {
 }
 
 /** vLLM's OpenAI-compatible API: models, chat completions, completions, embeddings. */
-export function openAiRoutes({ engine, models, metrics }: OpenAiRoutesDeps): Router {
+export function openAiRoutes({ engine, models, metrics, faults }: OpenAiRoutesDeps): Router {
   const router = Router();
 
   router.get('/v1/models', (_req, res) => {
@@ -138,6 +141,8 @@ export function openAiRoutes({ engine, models, metrics }: OpenAiRoutesDeps): Rou
       signal,
     };
     const object = kind === 'chat' ? 'chat.completion' : 'text_completion';
+    const plan = faults.plan('chat', signal);
+    await plan.beforeGeneration();
 
     if (!body.stream) {
       const result = await engine.generate(request);
@@ -156,7 +161,7 @@ export function openAiRoutes({ engine, models, metrics }: OpenAiRoutesDeps): Rou
               logprobs: null,
               finish_reason: result.finishReason,
             };
-      res.json({
+      await plan.respondJson(res, {
         id,
         object,
         created,
@@ -169,7 +174,7 @@ export function openAiRoutes({ engine, models, metrics }: OpenAiRoutesDeps): Rou
 
     const includeUsage = body.stream_options?.include_usage === true;
     const chunkObject = kind === 'chat' ? 'chat.completion.chunk' : 'text_completion';
-    const send = (choices: unknown[], extra: Record<string, unknown> = {}) => {
+    const event = (choices: unknown[], extra: Record<string, unknown> = {}) => {
       const chunk = {
         id,
         object: chunkObject,
@@ -179,7 +184,7 @@ export function openAiRoutes({ engine, models, metrics }: OpenAiRoutesDeps): Rou
         ...(includeUsage ? { usage: null } : {}),
         ...extra,
       };
-      res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+      return `data: ${JSON.stringify(chunk)}\n\n`;
     };
     const delta = (text: string, first: boolean) =>
       kind === 'chat'
@@ -191,6 +196,8 @@ export function openAiRoutes({ engine, models, metrics }: OpenAiRoutesDeps): Rou
           }
         : { index: 0, text, logprobs: null, finish_reason: null };
 
+    // Text and the closing events go through the faults (stall, cut, malformed) that hit this request.
+    const out = plan.stream(res, 'sse');
     // Headers go out once generation starts, so a queue-full or bad-schema error still gets its status.
     let started = false;
     const start = () => {
@@ -202,19 +209,19 @@ export function openAiRoutes({ engine, models, metrics }: OpenAiRoutesDeps): Rou
         Connection: 'keep-alive',
       });
       res.flushHeaders();
-      if (kind === 'chat') send([delta('', true)]);
+      if (kind === 'chat') res.write(event([delta('', true)]));
     };
     try {
       const result = await engine.generate({
         ...request,
         onText: (text) => {
           start();
-          send([delta(text, false)]);
+          out.chunk(event([delta(text, false)]));
         },
       });
       start();
       metrics.recordGeneration(result);
-      send([
+      const finish = event([
         kind === 'chat'
           ? {
               index: 0,
@@ -229,14 +236,12 @@ export function openAiRoutes({ engine, models, metrics }: OpenAiRoutesDeps): Rou
               finish_reason: result.finishReason,
             },
       ]);
-      if (includeUsage) send([], { usage: usage(result) });
-      res.end('data: [DONE]\n\n');
+      out.end(`${finish}${includeUsage ? event([], { usage: usage(result) }) : ''}data: [DONE]\n\n`);
     } catch (error) {
       if (!started) throw error;
       // After the 200 went out, vLLM reports a failure as one more event, then [DONE].
       if (!res.writableEnded && !signal.aborted) {
-        res.write(`data: ${JSON.stringify(openAiErrorBody(toApiError(error)))}\n\n`);
-        res.end('data: [DONE]\n\n');
+        out.end(`data: ${JSON.stringify(openAiErrorBody(toApiError(error)))}\n\ndata: [DONE]\n\n`);
       }
     }
   };
@@ -250,9 +255,12 @@ export function openAiRoutes({ engine, models, metrics }: OpenAiRoutesDeps): Rou
       const body = parse(embeddingRequestSchema, req.body);
       checkModel(models, body.model);
       const texts = [body.input].flat();
-      const { vectors, promptTokens } = await engine.embed(texts, abortOnDisconnect(res));
+      const signal = abortOnDisconnect(res);
+      const plan = faults.plan('embeddings', signal);
+      await plan.beforeGeneration();
+      const { vectors, promptTokens } = await engine.embed(texts, signal);
       metrics.recordEmbedding(promptTokens);
-      res.json({
+      await plan.respondJson(res, {
         id: `embd-${randomUUID().replaceAll('-', '')}`,
         object: 'list',
         created: Math.floor(Date.now() / 1000),
