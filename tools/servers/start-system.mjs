@@ -94,7 +94,15 @@ if (llmUrl) {
   say(
     `starting the local LLM server on port ${LOCAL_LLM_PORT} (LOCAL_LLM_MODEL or the generated ${process.env.LOCAL_LLM_PRESET ?? 'tiny'} model)...`,
   );
-  localLlm = await startLocalLlm({ port: LOCAL_LLM_PORT, args: ['--log-format', 'text'] });
+  // llava too, so that the vision role (Ollama's llava by default) finds a model here.
+  localLlm = await startLocalLlm({
+    port: LOCAL_LLM_PORT,
+    args: ['--log-format', 'text'],
+    env: {
+      LOCAL_LLM_SERVED_MODEL_NAMES:
+        process.env.LOCAL_LLM_SERVED_MODEL_NAMES ?? 'llama3.2,meta-llama/Llama-3.2-3B-Instruct,llava',
+    },
+  });
   llmUrl = localLlm.url;
 }
 

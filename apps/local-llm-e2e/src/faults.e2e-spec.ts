@@ -1,8 +1,8 @@
 import { connect } from 'node:net';
 import { Ollama } from 'ollama';
 import OpenAI from 'openai';
-import { eventually, metricValue, sharedServerUrl, startLocalLlm } from './local-llm-server';
-import type { StartedServer } from './local-llm-server';
+import { eventually, metricValue, sharedServerUrl, startLocalLlm } from '@rma/testing';
+import type { StartedServer } from '@rma/testing';
 
 const MODEL = 'llama3.2';
 const messages = [{ role: 'user' as const, content: 'What happens if I miss a council tax payment?' }];

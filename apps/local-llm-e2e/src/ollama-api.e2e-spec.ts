@@ -1,6 +1,6 @@
 import Ajv from 'ajv';
 import { Ollama } from 'ollama';
-import { metricValue, sharedServerUrl } from './local-llm-server';
+import { metricValue, sharedServerUrl } from '@rma/testing';
 
 // A 1x1 PNG: images are accepted on messages (the tiny model cannot see them).
 const ONE_PIXEL_PNG =

@@ -1,6 +1,6 @@
 import Ajv from 'ajv';
 import OpenAI from 'openai';
-import { eventually, metricValue, sharedServerUrl, startLocalLlm } from './local-llm-server';
+import { eventually, metricValue, sharedServerUrl, startLocalLlm } from '@rma/testing';
 
 const MODEL = 'meta-llama/Llama-3.2-3B-Instruct';
 const TINY_EMBEDDING_WIDTH = 64;

@@ -1,6 +1,6 @@
 import { Ollama } from 'ollama';
 import OpenAI from 'openai';
-import { eventually, metricValue, startLocalLlm, StartedServer } from './local-llm-server';
+import { eventually, metricValue, startLocalLlm, StartedServer } from '@rma/testing';
 
 const MODEL = 'llama3.2';
 const clientFor = (server: StartedServer) =>

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { LlmProviderModule, llmOptionsFromConfig } from '@rma/llm-provider';
 import { ServiceCoreModule, runtimeOptionsFromConfig } from '@rma/service-core';
+import { Registry } from 'prom-client';
 import { SERVICE_NAME, validateEnv } from './config/env.schema';
 
 @Module({
@@ -11,6 +13,11 @@ import { SERVICE_NAME, validateEnv } from './config/env.schema';
       description: 'Answers questions from advisers over the advice manuals, with sources.',
       inject: [ConfigService],
       useFactory: runtimeOptionsFromConfig,
+    }),
+    LlmProviderModule.forRootAsync({
+      inject: [ConfigService, Registry],
+      useFactory: (config: ConfigService, registry: Registry) =>
+        llmOptionsFromConfig((key) => config.get(key), registry),
     }),
   ],
 })

@@ -2,6 +2,8 @@ import { createServer } from 'node:net';
 import { startServiceProcess, waitUntilHealthy } from './service-process';
 
 const redisUrl = process.env['RMA_TEST_REDIS_URL'] as string;
+// The shared local LLM server answers both APIs.
+const llmUrl = process.env['RMA_TEST_LLM_URL'] as string;
 
 const services = [
   { name: 'rag-service', defaultPort: 8102 },
@@ -36,7 +38,13 @@ describe.each(services)('$name as a process', ({ name }) => {
   it('serves health, readiness, docs and metrics, logs JSON, and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
-    const sut = startServiceProcess(name, { PORT: String(port), HOST: '127.0.0.1', REDIS_URL: redisUrl });
+    const sut = startServiceProcess(name, {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      REDIS_URL: redisUrl,
+      VLLM_URL: llmUrl,
+      OLLAMA_URL: llmUrl,
+    });
     try {
       await waitUntilHealthy(`${baseUrl}/health`, sut);
 
@@ -45,6 +53,12 @@ describe.each(services)('$name as a process', ({ name }) => {
       const metrics = await fetch(`${baseUrl}/metrics`);
 
       expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({
+        info: {
+          redis: { status: 'up' },
+          llm: { status: 'up', backends: expect.arrayContaining([expect.objectContaining({ kind: 'vllm', up: true, breaker: 'closed' })]) },
+        },
+      });
       expect(((await docs.json()) as { info: { title: string } }).info.title).toBe(name);
       expect(metrics.headers.get('content-type')).toContain('text/plain');
       expect(await metrics.text()).toContain(`service="${name}"`);
@@ -55,5 +69,35 @@ describe.each(services)('$name as a process', ({ name }) => {
     }
     const { code, signal } = await sut.exited;
     expect({ code, signal }).toEqual({ code: 0, signal: null });
+  });
+
+  it('is not ready while no LLM backend answers, and says which', async () => {
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const sut = startServiceProcess(name, {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      REDIS_URL: redisUrl,
+      VLLM_URL: 'http://127.0.0.1:1',
+      OLLAMA_URL: 'http://127.0.0.1:1',
+    });
+    try {
+      await waitUntilHealthy(`${baseUrl}/health`, sut);
+
+      const ready = await fetch(`${baseUrl}/health/ready`);
+
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({
+        error: {
+          llm: {
+            status: 'down',
+            backends: expect.arrayContaining([expect.objectContaining({ kind: 'vllm', url: 'http://127.0.0.1:1', up: false })]),
+          },
+        },
+      });
+    } finally {
+      sut.child.kill('SIGTERM');
+      await sut.exited;
+    }
   });
 });

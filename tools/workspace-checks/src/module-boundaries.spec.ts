@@ -82,7 +82,7 @@ describe('module boundaries (eslint.config.mjs)', () => {
   it('rejects a util lib importing a data-access lib', async () => {
     const sut = await boundaryErrors(
       'libs/shared/service-core/src/boundary-fixture.ts',
-      "import * as provider from '@rma/llm-provider';\nexport const used = provider;\n",
+      "import * as queue from '@rma/generation-queue';\nexport const used = queue;\n",
     );
 
     expect(sut).toEqual([expect.stringContaining('type:util')]);

@@ -1,3 +1,4 @@
+import { llmEnvShape } from '@rma/llm-provider';
 import { parseEnv, portVar, serviceEnvShape } from '@rma/service-core';
 import { z } from 'zod';
 
@@ -5,6 +6,7 @@ export const SERVICE_NAME = 'notes-service';
 
 export const notesServiceEnvSchema = z.object({
   ...serviceEnvShape,
+  ...llmEnvShape,
   PORT: portVar(8100),
 });
 

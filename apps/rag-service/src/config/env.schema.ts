@@ -1,3 +1,4 @@
+import { llmEnvShape } from '@rma/llm-provider';
 import { parseEnv, portVar, serviceEnvShape } from '@rma/service-core';
 import { z } from 'zod';
 
@@ -5,6 +6,7 @@ export const SERVICE_NAME = 'rag-service';
 
 export const ragServiceEnvSchema = z.object({
   ...serviceEnvShape,
+  ...llmEnvShape,
   PORT: portVar(8102),
 });
 

@@ -4,6 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { HealthController } from './health/health.controller';
+import { ReadinessRegistry } from './health/readiness.registry';
 import { RedisHealthIndicator } from './health/redis.health';
 import { createPingController } from './messaging/ping.controller';
 import { redisOptionsFromUrl } from './messaging/redis-transport';
@@ -72,8 +73,9 @@ export class ServiceCoreModule implements NestModule, OnApplicationShutdown {
             }).on('error', () => undefined), // reconnects on its own; readiness reports the outage
         },
         RedisHealthIndicator,
+        ReadinessRegistry,
       ],
-      exports: [SERVICE_CORE_OPTIONS, SERVICE_REDIS, Registry],
+      exports: [SERVICE_CORE_OPTIONS, SERVICE_REDIS, Registry, ReadinessRegistry],
     };
   }
 

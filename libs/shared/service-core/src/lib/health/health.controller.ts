@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { ReadinessRegistry } from './readiness.registry';
 import { RedisHealthIndicator } from './redis.health';
 
 @ApiTags('health')
@@ -9,6 +10,8 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly redis: RedisHealthIndicator,
+    private readonly readiness: ReadinessRegistry,
+    private readonly indicators: HealthIndicatorService,
   ) {}
 
   @Get()
@@ -22,6 +25,17 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: every dependency the service needs answers now (503 otherwise).' })
   ready() {
-    return this.health.check([() => this.redis.isHealthy('redis')]);
+    return this.health.check([
+      () => this.redis.isHealthy('redis'),
+      ...this.readiness.entries().map(([key, check]) => async () => {
+        const indicator = this.indicators.check(key);
+        try {
+          const report = await check();
+          return report.up ? indicator.up(report.details) : indicator.down(report.details);
+        } catch (error) {
+          return indicator.down({ message: error instanceof Error ? error.message : String(error) });
+        }
+      }),
+    ]);
   }
 }

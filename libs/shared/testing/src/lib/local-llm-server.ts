@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-const workspaceRoot = join(__dirname, '..', '..', '..');
+const workspaceRoot = join(__dirname, '..', '..', '..', '..', '..');
 
 /** A local-llm server started for one test file, with its own flags (the shared one serves the rest). */
 export interface StartedServer {

@@ -1,0 +1,112 @@
+import { eventually, metricValue, sharedServerUrl } from '@rma/testing';
+import { z } from 'zod';
+import { ResilientChatModel } from './langchain/resilient-chat-model';
+import { ResilientEmbeddings } from './langchain/resilient-embeddings';
+import { LlmClient, StreamEvent } from './llm-client';
+import { LlmAbortedError, LlmBadRequestError } from './llm.errors';
+import type { BackendKind } from './llm.options';
+import { testOptions } from './testing-options';
+
+// One real local-llm serves both APIs: /v1 as vLLM does, /api as Ollama does.
+const serverUrl = sharedServerUrl();
+const ONE_PIXEL_PNG =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
+
+async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
+  const all: StreamEvent[] = [];
+  for await (const event of events) all.push(event);
+  return all;
+}
+
+describe.each<BackendKind>(['vllm', 'ollama'])('LlmClient contract on %s', (provider) => {
+  const sut = new LlmClient(testOptions({ provider, vllmUrl: serverUrl, ollamaUrl: serverUrl }));
+
+  it('chats, with usage, the finish reason and the backend that served', async () => {
+    const result = await sut.chat({
+      messages: [{ role: 'user', content: 'What is a DRO?' }],
+      maxTokens: 8,
+      temperature: 0,
+    });
+
+    expect(result.usage.completionTokens).toBe(8);
+    expect(result.usage.promptTokens).toBeGreaterThan(3);
+    expect(result.finishReason).toBe('length');
+    expect(result.backend).toMatchObject({ kind: provider, url: serverUrl, fallback: false });
+    expect(result.backend.model).toBe(provider === 'vllm' ? 'meta-llama/Llama-3.2-3B-Instruct' : 'llama3.2');
+  });
+
+  it('streams tokens in order, then one end event with usage', async () => {
+    const events = await collect(sut.stream({ messages: [{ role: 'user', content: 'hello' }], maxTokens: 6 }));
+
+    const end = events[events.length - 1];
+    expect(events.slice(0, -1).every((event) => event.type === 'token')).toBe(true);
+    expect(events.length).toBeGreaterThan(1);
+    expect(end).toMatchObject({ type: 'end', usage: { completionTokens: 6 }, backend: { kind: provider } });
+  });
+
+  it('embeds many texts in as few requests as the batch size allows, in order', async () => {
+    const texts = ['rent', 'council tax', 'rent', 'energy', 'water'];
+
+    const result = await sut.embed(texts);
+
+    expect(result.requests).toBe(3);
+    expect(result.vectors).toHaveLength(5);
+    expect(result.vectors[0]).toHaveLength(64);
+    expect(result.vectors[2]).toEqual(result.vectors[0]);
+    expect(result.backend.kind).toBe(provider);
+  });
+
+  it('returns structured output parsed and validated against a zod schema', async () => {
+    const schema = z.object({ creditor: z.string().max(20), amount: z.number(), priority: z.boolean() });
+
+    const result = await sut.structured(
+      { messages: [{ role: 'user', content: 'I owe British Gas 420 pounds.' }], maxTokens: 300, schemaName: 'debt' },
+      schema,
+    );
+
+    expect(schema.safeParse(result.value).success).toBe(true);
+    expect(result.backend.kind).toBe(provider);
+  });
+
+  it('sends a vision request with an image', async () => {
+    const result = await sut.chat(
+      { messages: [{ role: 'user', content: 'What does this letter say?', images: [ONE_PIXEL_PNG] }], maxTokens: 3 },
+      { role: 'vision' },
+    );
+
+    expect(result.usage.completionTokens).toBe(3);
+  });
+
+  it('stops the generation on the server when the caller aborts', async () => {
+    const controller = new AbortController();
+    const events = sut.stream(
+      { messages: [{ role: 'user', content: 'a long answer' }], maxTokens: 1500 },
+      { signal: controller.signal },
+    );
+
+    const consumed = (async () => {
+      for await (const event of events) if (event.type === 'token') controller.abort();
+    })();
+
+    await expect(consumed).rejects.toBeInstanceOf(LlmAbortedError);
+    await eventually(async () => (await metricValue(serverUrl, 'vllm:num_requests_running')) === 0, 5_000);
+  });
+
+  it('answers through LangChain: a chat model and embeddings', async () => {
+    const model = new ResilientChatModel(sut, { maxTokens: 4 });
+    const embeddings = new ResilientEmbeddings(sut);
+
+    const message = await model.invoke('hello');
+    const vector = await embeddings.embedQuery('hello');
+
+    expect(message.response_metadata['backend']).toMatchObject({ kind: provider });
+    expect(message.usage_metadata?.output_tokens).toBe(4);
+    expect(vector).toHaveLength(64);
+  });
+
+  it('gives a typed bad-request error for a parameter the server rejects', async () => {
+    await expect(
+      sut.chat({ messages: [{ role: 'user', content: 'hi' }], temperature: -1, maxTokens: 2 }),
+    ).rejects.toBeInstanceOf(LlmBadRequestError);
+  });
+});

@@ -1,0 +1,171 @@
+import type { Registry } from 'prom-client';
+import { z } from 'zod';
+
+export type BackendKind = 'vllm' | 'ollama';
+export type LlmRole = 'chat' | 'embedding' | 'vision';
+
+export interface RoleTimeouts {
+  /** To open the TCP connection. */
+  connectMs: number;
+  /** From the request to the first token (for a call that is not streamed: to the answer). */
+  firstTokenMs: number;
+  /** Longest gap between two streamed chunks. */
+  idleMs: number;
+  /** The whole call, retries and fallback included. */
+  totalMs: number;
+}
+
+export interface RoleOptions {
+  provider: BackendKind;
+  /** Overrides the provider's URL for this role (embeddings often run on their own server). */
+  url?: string;
+  fallback?: BackendKind;
+  /** The model, as an Ollama tag or a Hugging Face name; `modelNames` maps it for each backend. */
+  model: string;
+  timeouts: RoleTimeouts;
+}
+
+export interface LlmProviderOptions {
+  backends: { vllm: { url: string; apiKey?: string }; ollama: { url: string } };
+  roles: Record<LlmRole, RoleOptions>;
+  /** Pairs of the same model's names: Ollama tag -> Hugging Face name (vLLM). */
+  modelNames: Record<string, string>;
+  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  breaker: { failureThreshold: number; failureRate: number; windowSize: number; minCalls: number; openMs: number };
+  /** Texts per embedding request. */
+  embeddingBatchSize: number;
+  /** Where the library's metrics go; apps pass their /metrics registry. */
+  registry?: Registry;
+}
+
+const KINDS = ['vllm', 'ollama'] as const;
+const ms = (fallback: number) =>
+  z.coerce
+    .number({ error: 'expected a whole number of milliseconds' })
+    .int({ error: 'expected a whole number of milliseconds' })
+    .positive({ error: 'expected a whole number of milliseconds above 0' })
+    .default(fallback);
+const url = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((value) => /^https?:\/\/[^/]+/.test(value), { error: 'expected an http:// or https:// URL' });
+const kind = z.enum(KINDS, { error: 'expected vllm or ollama' });
+const optionalKind = z
+  .union([kind, z.enum(['', 'none'])], { error: 'expected vllm, ollama or none' })
+  .optional()
+  .transform((value) => (value === '' || value === 'none' ? undefined : value));
+const optionalUrl = z
+  .string()
+  .optional()
+  .transform((value) => value || undefined)
+  .refine((value) => value === undefined || /^https?:\/\/[^/]+/.test(value), {
+    error: 'expected an http:// or https:// URL',
+  });
+
+const roleEnv = (role: string, defaults: { model: string; firstTokenMs: number; idleMs: number; totalMs: number }) => ({
+  [`LLM_${role}_PROVIDER`]: kind.optional(),
+  [`LLM_${role}_URL`]: optionalUrl,
+  [`LLM_${role}_FALLBACK`]: optionalKind,
+  [`LLM_${role}_MODEL`]: z.string().min(1).default(defaults.model),
+  [`LLM_${role}_CONNECT_TIMEOUT_MS`]: ms(2_000),
+  [`LLM_${role}_FIRST_TOKEN_TIMEOUT_MS`]: ms(defaults.firstTokenMs),
+  [`LLM_${role}_IDLE_TIMEOUT_MS`]: ms(defaults.idleMs),
+  [`LLM_${role}_TOTAL_TIMEOUT_MS`]: ms(defaults.totalMs),
+});
+
+/**
+ * The LLM_* environment variables, for an app's config folder to merge into its schema (the library
+ * itself never reads the environment). Defaults run against the local LLM server.
+ */
+export const llmEnvShape = {
+  LLM_PROVIDER: kind.default('vllm'),
+  LLM_FALLBACK: optionalKind,
+  VLLM_URL: url('http://127.0.0.1:8000'),
+  VLLM_API_KEY: z.string().optional(),
+  OLLAMA_URL: url('http://127.0.0.1:11434'),
+  LLM_MODEL_NAMES: z
+    .string()
+    .default('llama3.2=meta-llama/Llama-3.2-3B-Instruct')
+    .refine((value) => value.split(',').every((pair) => pair.trim() === '' || /^[^=]+=[^=]+$/.test(pair.trim())), {
+      error: 'expected comma-separated pairs ollama-tag=huggingface/name',
+    }),
+  LLM_EMBEDDING_BATCH_SIZE: z.coerce.number().int().min(1).max(2048).default(64),
+  LLM_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  LLM_RETRY_BASE_DELAY_MS: ms(200),
+  LLM_RETRY_MAX_DELAY_MS: ms(5_000),
+  LLM_BREAKER_FAILURE_THRESHOLD: z.coerce.number().int().min(1).default(5),
+  LLM_BREAKER_FAILURE_RATE: z.coerce.number().gt(0).max(1).default(0.5),
+  LLM_BREAKER_WINDOW: z.coerce.number().int().min(1).default(20),
+  LLM_BREAKER_MIN_CALLS: z.coerce.number().int().min(1).default(10),
+  LLM_BREAKER_OPEN_MS: ms(30_000),
+  ...roleEnv('CHAT', { model: 'llama3.2', firstTokenMs: 30_000, idleMs: 15_000, totalMs: 120_000 }),
+  ...roleEnv('EMBEDDING', { model: 'llama3.2', firstTokenMs: 30_000, idleMs: 30_000, totalMs: 60_000 }),
+  ...roleEnv('VISION', { model: 'llava', firstTokenMs: 60_000, idleMs: 30_000, totalMs: 180_000 }),
+};
+
+export type LlmEnv = z.output<z.ZodObject<typeof llmEnvShape>>;
+
+/** Builds the library's options from validated LLM_* variables (see `llmEnvShape`). */
+export function llmOptionsFromEnv(env: LlmEnv, registry?: Registry): LlmProviderOptions {
+  const value = env as Record<string, unknown>;
+  const role = (
+    name: 'CHAT' | 'EMBEDDING' | 'VISION',
+    defaultProvider: BackendKind,
+    defaultFallback?: BackendKind,
+  ): RoleOptions => ({
+    provider: (value[`LLM_${name}_PROVIDER`] as BackendKind | undefined) ?? defaultProvider,
+    url: value[`LLM_${name}_URL`] as string | undefined,
+    fallback: (value[`LLM_${name}_FALLBACK`] as BackendKind | undefined) ?? defaultFallback,
+    model: value[`LLM_${name}_MODEL`] as string,
+    timeouts: {
+      connectMs: value[`LLM_${name}_CONNECT_TIMEOUT_MS`] as number,
+      firstTokenMs: value[`LLM_${name}_FIRST_TOKEN_TIMEOUT_MS`] as number,
+      idleMs: value[`LLM_${name}_IDLE_TIMEOUT_MS`] as number,
+      totalMs: value[`LLM_${name}_TOTAL_TIMEOUT_MS`] as number,
+    },
+  });
+  const fallback = env.LLM_FALLBACK === env.LLM_PROVIDER ? undefined : env.LLM_FALLBACK;
+  return {
+    backends: { vllm: { url: env.VLLM_URL, apiKey: env.VLLM_API_KEY || undefined }, ollama: { url: env.OLLAMA_URL } },
+    roles: {
+      chat: role('CHAT', env.LLM_PROVIDER, fallback),
+      embedding: role('EMBEDDING', env.LLM_PROVIDER, fallback),
+      // The original system kept vision on Ollama (llava) while text moved to vLLM.
+      vision: role('VISION', 'ollama'),
+    },
+    modelNames: Object.fromEntries(
+      env.LLM_MODEL_NAMES.split(',')
+        .map((pair) => pair.trim())
+        .filter(Boolean)
+        .map((pair) => pair.split('=').map((part) => part.trim()) as [string, string]),
+    ),
+    retry: {
+      maxAttempts: env.LLM_RETRY_MAX_ATTEMPTS,
+      baseDelayMs: env.LLM_RETRY_BASE_DELAY_MS,
+      maxDelayMs: env.LLM_RETRY_MAX_DELAY_MS,
+    },
+    breaker: {
+      failureThreshold: env.LLM_BREAKER_FAILURE_THRESHOLD,
+      failureRate: env.LLM_BREAKER_FAILURE_RATE,
+      windowSize: env.LLM_BREAKER_WINDOW,
+      minCalls: env.LLM_BREAKER_MIN_CALLS,
+      openMs: env.LLM_BREAKER_OPEN_MS,
+    },
+    embeddingBatchSize: env.LLM_EMBEDDING_BATCH_SIZE,
+    registry,
+  };
+}
+
+/** The same, reading each LLM_* key through a getter (a Nest ConfigService's `get`). */
+export function llmOptionsFromConfig(get: (key: string) => unknown, registry?: Registry): LlmProviderOptions {
+  const env = Object.fromEntries(Object.keys(llmEnvShape).map((key) => [key, get(key)])) as LlmEnv;
+  return llmOptionsFromEnv(env, registry);
+}
+
+/** The model's name on a backend: Hugging Face names for vLLM, Ollama tags for Ollama. */
+export function modelNameFor(kind: BackendKind, model: string, modelNames: Record<string, string>): string {
+  if (kind === 'vllm') return modelNames[model] ?? model;
+  const tag = Object.entries(modelNames).find(([, huggingFace]) => huggingFace === model)?.[0];
+  return tag ?? model;
+}

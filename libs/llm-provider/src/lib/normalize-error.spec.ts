@@ -1,0 +1,63 @@
+import {
+  LlmAuthError,
+  LlmBadRequestError,
+  LlmContextTooLongError,
+  LlmRateLimitError,
+  LlmTimeoutError,
+  LlmUnavailableError,
+} from './llm.errors';
+import { normalizeError } from './normalize-error';
+
+const backend = { kind: 'vllm' as const, url: 'http://gpu:8000' };
+const withStatus = (status: number, message = 'boom', headers?: Record<string, string>) =>
+  Object.assign(new Error(message), { status, headers: headers ? new Headers(headers) : undefined });
+
+describe(normalizeError.name, () => {
+  it.each([
+    [withStatus(400), LlmBadRequestError, false],
+    [withStatus(404, 'The model `x` does not exist.'), LlmBadRequestError, false],
+    [withStatus(400, "This model's maximum context length is 2048 tokens"), LlmContextTooLongError, false],
+    [withStatus(401), LlmAuthError, false],
+    [withStatus(500), LlmUnavailableError, false],
+    [withStatus(502), LlmUnavailableError, true],
+    [withStatus(503), LlmUnavailableError, true],
+    [withStatus(504), LlmUnavailableError, true],
+    [withStatus(429), LlmRateLimitError, true],
+  ])('maps %s to its class and retryable flag', (error, type, retryable) => {
+    const sut = normalizeError(error, backend, 1000);
+
+    expect(sut).toBeInstanceOf(type);
+    expect(sut.retryable).toBe(retryable);
+    expect(sut.backend).toBe(backend);
+    expect(sut.status).toBe((error as { status: number }).status);
+  });
+
+  it("reads Ollama's status_code and 429's Retry-After", () => {
+    const ollama = Object.assign(new Error("model 'x' not found"), { status_code: 404 });
+    const limited = normalizeError(withStatus(429, 'slow down', { 'retry-after': '3' }), backend, 1000);
+
+    expect(normalizeError(ollama, backend, 1000)).toBeInstanceOf(LlmBadRequestError);
+    expect(limited).toMatchObject({ retryAfterMs: 3000 });
+  });
+
+  it('treats refused connections and connect timeouts in the cause chain as the server being away', () => {
+    const refused = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    });
+    const slow = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('Connect Timeout Error'), { code: 'UND_ERR_CONNECT_TIMEOUT' }),
+    });
+
+    expect(normalizeError(refused, backend, 1000)).toMatchObject({
+      kind: 'unavailable',
+      retryable: true,
+      fallbackable: true,
+    });
+    expect(normalizeError(slow, backend, 1500)).toEqual(expect.any(LlmTimeoutError));
+    expect(normalizeError(slow, backend, 1500)).toMatchObject({ phase: 'connect', timeoutMs: 1500 });
+  });
+
+  it('never lets a caller mistake fall back to another backend', () => {
+    expect(normalizeError(withStatus(422), backend, 1000).fallbackable).toBe(false);
+  });
+});

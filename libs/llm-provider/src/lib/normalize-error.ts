@@ -1,0 +1,82 @@
+import {
+  BackendRef,
+  LlmAuthError,
+  LlmBadRequestError,
+  LlmContextTooLongError,
+  LlmError,
+  LlmRateLimitError,
+  LlmTimeoutError,
+  LlmUnavailableError,
+} from './llm.errors';
+import { parseRetryAfter } from './resilience/backoff';
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+]);
+const CONTEXT_TOO_LONG = /maximum context length|context length|too long|context window|exceeds the context/i;
+
+interface ErrorLike {
+  name?: string;
+  message?: string;
+  code?: string;
+  status?: number;
+  status_code?: number;
+  headers?: unknown;
+  cause?: unknown;
+}
+
+function causes(error: unknown): ErrorLike[] {
+  const chain: ErrorLike[] = [];
+  for (
+    let current = error;
+    current && typeof current === 'object' && chain.length < 8;
+    current = (current as ErrorLike).cause
+  ) {
+    chain.push(current as ErrorLike);
+  }
+  return chain;
+}
+
+function header(headers: unknown, name: string): string | undefined {
+  if (!headers || typeof headers !== 'object') return undefined;
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
+  const value = (headers as Record<string, unknown>)[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Maps what the openai or ollama clients (through LangChain) or fetch threw onto LlmError. Unknown
+ * failures count as the backend being unavailable: a garbled stream or a crashed connection is the
+ * server's fault, not the caller's.
+ */
+export function normalizeError(error: unknown, backend: BackendRef, connectTimeoutMs: number): LlmError {
+  if (error instanceof LlmError) return error;
+  const chain = causes(error);
+  const message = chain.map((item) => item.message).find(Boolean) ?? String(error);
+  const fields = { backend, cause: error };
+  const status = chain.map((item) => item.status ?? item.status_code).find((value) => typeof value === 'number');
+  if (status !== undefined) {
+    const withStatus = { ...fields, status };
+    if (status === 429) {
+      const retryAfter = chain.map((item) => header(item.headers, 'retry-after')).find(Boolean);
+      return new LlmRateLimitError(message, parseRetryAfter(retryAfter), withStatus);
+    }
+    if (status === 401 || status === 403) return new LlmAuthError(message, withStatus);
+    if (status >= 500) return new LlmUnavailableError(message, withStatus);
+    if (CONTEXT_TOO_LONG.test(message)) return new LlmContextTooLongError(message, withStatus);
+    return new LlmBadRequestError(message, withStatus);
+  }
+  if (chain.some((item) => item.name === 'ContextOverflowError')) return new LlmContextTooLongError(message, fields);
+  if (chain.some((item) => item.code === 'UND_ERR_CONNECT_TIMEOUT'))
+    return new LlmTimeoutError('connect', connectTimeoutMs, fields);
+  const code = chain.map((item) => item.code).find((value) => value && CONNECTION_CODES.has(value));
+  return new LlmUnavailableError(code ? `${code}: ${message}` : message, fields);
+}
