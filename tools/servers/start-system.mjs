@@ -113,6 +113,8 @@ for (const service of SERVICES) {
       ...process.env,
       PORT: String(service.port),
       REDIS_URL: redisUrl,
+      // The local server speaks both APIs; with a real engine the user's own VLLM_URL / OLLAMA_URL stand.
+      ...(localLlm ? { VLLM_URL: llmUrl, OLLAMA_URL: llmUrl } : {}),
       LOG_FORMAT: process.env.LOG_FORMAT ?? 'text',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
