@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { freePort } from '@rma/testing';
 import { startServiceProcess, waitUntilHealthy } from './service-process';
 
 const redisUrl = process.env['RMA_TEST_REDIS_URL'] as string;
@@ -10,17 +10,6 @@ const services = [
   { name: 'notes-service', defaultPort: 8100 },
   { name: 'doc-processor', defaultPort: 8101 },
 ];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 describe.each(services)('$name as a process', ({ name }) => {
   it('refuses to boot with bad configuration, naming every bad variable', async () => {
@@ -56,7 +45,10 @@ describe.each(services)('$name as a process', ({ name }) => {
       expect(await ready.json()).toMatchObject({
         info: {
           redis: { status: 'up' },
-          llm: { status: 'up', backends: expect.arrayContaining([expect.objectContaining({ kind: 'vllm', up: true, breaker: 'closed' })]) },
+          llm: {
+            status: 'up',
+            backends: expect.arrayContaining([expect.objectContaining({ kind: 'vllm', up: true, breaker: 'closed' })]),
+          },
         },
       });
       expect(((await docs.json()) as { info: { title: string } }).info.title).toBe(name);
@@ -91,7 +83,9 @@ describe.each(services)('$name as a process', ({ name }) => {
         error: {
           llm: {
             status: 'down',
-            backends: expect.arrayContaining([expect.objectContaining({ kind: 'vllm', url: 'http://127.0.0.1:1', up: false })]),
+            backends: expect.arrayContaining([
+              expect.objectContaining({ kind: 'vllm', url: 'http://127.0.0.1:1', up: false }),
+            ]),
           },
         },
       });

@@ -2,6 +2,7 @@ import type { Logger } from '../http/logger';
 import type { Fault, FaultTarget } from './fault.schema';
 import { FaultPlan } from './fault-plan';
 import type { ListenerControl } from './listener-control';
+import { seededRandom } from '../common/seeded-random';
 
 /** The kinds of request faults can hit; admin and other routes are never hit. */
 export type RequestTarget = Exclude<FaultTarget, 'all'>;
@@ -18,18 +19,6 @@ interface ActiveFault {
   fault: Fault;
   /** Hits left when the fault has a `count`. */
   remaining?: number;
-}
-
-/** mulberry32: a tiny seeded PRNG, enough to pick a fraction of requests repeatably. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 type RequestFault = Exclude<Fault, { kind: 'refuse-connections' }>;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { seededRandom } from '../../common/seeded-random';
 
 // Deterministic text, tokens and vectors for the simulated engine. Token counting follows one rule
 // everywhere: a token is a run of letters and digits, or one other non-space character.
@@ -32,17 +33,8 @@ export function seedFrom(...parts: (string | number | undefined)[]): number {
   return createHash('sha256').update(parts.map(String).join('\u0000')).digest().readUInt32LE(0);
 }
 
-/** mulberry32: small, fast and good enough for picking words. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator for picking words and values. */
+export const random = seededRandom;
 
 /** The i-th generated word of a stream: readable filler, one token each, with a leading space. */
 export function wordAt(next: () => number, index: number): string {
