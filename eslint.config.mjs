@@ -48,6 +48,7 @@ export default [
               onlyDependOnLibsWithTags: ['scope:docs', 'scope:shared'],
               bannedExternalImports: engines,
             },
+            { sourceTag: 'scope:worker', onlyDependOnLibsWithTags: ['scope:shared'], bannedExternalImports: engines },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'], bannedExternalImports: engines },
             // The local LLM server implements the servers' side from their specs; sharing the
             // client's code with it would let one misunderstanding of the protocol pass every test.

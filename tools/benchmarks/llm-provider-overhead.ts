@@ -2,7 +2,7 @@
 // same run: pairs of (direct fetch, LlmClient call) alternate, and the overhead is each pair's difference.
 // Non-stream chat, and streamed chat per chunk. Writes benchmarks/llm-provider-overhead.md.
 //
-//   node tools/benchmarks/ts-runner.cjs tools/benchmarks/llm-provider-overhead.ts [--pairs 300] [--max-tokens 8]
+//   node tools/scripts/ts-run.cjs tools/benchmarks/llm-provider-overhead.ts [--pairs 300] [--max-tokens 8]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -91,7 +91,7 @@ async function main() {
     '# @rma/llm-provider overhead against a direct HTTP call',
     '',
     `- Date: ${new Date().toISOString()}`,
-    `- Command: \`node tools/benchmarks/ts-runner.cjs tools/benchmarks/llm-provider-overhead.ts --pairs ${pairs} --max-tokens ${maxTokens}\``,
+    `- Command: \`node tools/scripts/ts-run.cjs tools/benchmarks/llm-provider-overhead.ts --pairs ${pairs} --max-tokens ${maxTokens}\``,
     '- Server: apps/local-llm --engine sim --profile fast (steady server time), vLLM API, on loopback',
     `- Method: ${pairs} alternating pairs (direct fetch, then LlmClient) per kind; overhead = the pair's difference`,
     `- Direct non-stream call p50 ${percentile(directMs, 50).toFixed(2)} ms`,

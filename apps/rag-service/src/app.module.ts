@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { LlmProviderModule, llmOptionsFromConfig } from '@rma/llm-provider';
+import { GenerationQueueModule, generationQueueOptionsFromConfig } from '@rma/generation-queue';
+import { LlmClient, LlmProviderModule, llmOptionsFromConfig } from '@rma/llm-provider';
 import { ServiceCoreModule, runtimeOptionsFromConfig } from '@rma/service-core';
 import { Registry } from 'prom-client';
 import { SERVICE_NAME, validateEnv } from './config/env.schema';
@@ -18,6 +19,16 @@ import { SERVICE_NAME, validateEnv } from './config/env.schema';
       inject: [ConfigService, Registry],
       useFactory: (config: ConfigService, registry: Registry) =>
         llmOptionsFromConfig((key) => config.get(key), registry),
+    }),
+    // Every generation goes through the queue; this process hosts workers unless GENERATION_WORKERS=false.
+    GenerationQueueModule.forRootAsync({
+      inject: [ConfigService, LlmClient, Registry],
+      useFactory: (config: ConfigService, llm: LlmClient, registry: Registry) =>
+        generationQueueOptionsFromConfig((key) => config.get(key), {
+          redisUrl: config.get('REDIS_URL') as string,
+          llm,
+          registry,
+        }),
     }),
   ],
 })

@@ -9,6 +9,7 @@ const services = [
   { name: 'rag-service', defaultPort: 8102 },
   { name: 'notes-service', defaultPort: 8100 },
   { name: 'doc-processor', defaultPort: 8101 },
+  { name: 'generation-worker', defaultPort: 8103 },
 ];
 
 describe.each(services)('$name as a process', ({ name }) => {

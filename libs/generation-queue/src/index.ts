@@ -1,2 +1,23 @@
-// The only code that imports bullmq: generation jobs from every service. Its API arrives with issue #6.
-export {};
+// The only code that imports bullmq: generation jobs from every service.
+
+/** Producer (generate, stream, generateMany, cancel) and workers, in one object per process. */
+export { GenerationQueue } from './lib/generation-queue';
+export type { BatchItem, GenerateOptions, GenerationQueueOptions, StreamChunk } from './lib/generation-queue';
+/** The limit on generations in flight: fixed, or adaptive from the engine's load. */
+export { decideLimit, TARGET_ENGINE_WAITING } from './lib/concurrency-controller';
+export type { ConcurrencyMode, Decision, Observation } from './lib/concurrency-controller';
+/** Classes of work and the persisted queue name. */
+export { CLASS_PRIORITY, GENERATION_QUEUE_NAME } from './lib/generation-queue.constants';
+export type { WorkClass } from './lib/generation-queue.constants';
+/** A generation that failed visibly, with the LLM error's kind and retry verdict. */
+export { GenerationError } from './lib/generation.errors';
+export type { GenerationErrorCode } from './lib/generation.errors';
+/** Requests and results, validated at both ends. */
+export { generationRequestSchema, generationResultSchema } from './lib/generation.schemas';
+export type { GenerationRequest, GenerationResult } from './lib/generation.schemas';
+/** The Nest module. */
+export { GenerationQueueModule } from './lib/nest/generation-queue.module';
+export type { GenerationQueueModuleAsyncOptions } from './lib/nest/generation-queue.module';
+/** The GENERATION_* variables an app's config folder validates, and the options built from them. */
+export { generationEnvShape, generationQueueOptionsFromConfig } from './lib/generation-queue.env';
+export type { GenerationEnv } from './lib/generation-queue.env';

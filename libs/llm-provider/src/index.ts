@@ -14,6 +14,9 @@ export type {
   StructuredResult,
   Usage,
 } from './lib/llm-client';
+/** An engine's load from vLLM's metrics, for concurrency control. */
+export { parseVllmMetrics } from './lib/engine-load';
+export type { EngineLoad } from './lib/engine-load';
 /** Normalised errors: callers decide retries from `retryable`, never from a vendor type. */
 export {
   LlmAbortedError,

@@ -1,3 +1,4 @@
+import { generationEnvShape } from '@rma/generation-queue';
 import { llmEnvShape } from '@rma/llm-provider';
 import { parseEnv, portVar, serviceEnvShape } from '@rma/service-core';
 import { z } from 'zod';
@@ -7,6 +8,7 @@ export const SERVICE_NAME = 'notes-service';
 export const notesServiceEnvSchema = z.object({
   ...serviceEnvShape,
   ...llmEnvShape,
+  ...generationEnvShape,
   PORT: portVar(8100),
 });
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { LlmBackend, SamplingOptions } from './backends/llm-backend';
 import { OllamaBackend } from './backends/ollama.backend';
 import { VllmBackend } from './backends/vllm.backend';
+import { EngineLoad, parseVllmMetrics } from './engine-load';
 import {
   BackendRef,
   LlmAbortedError,
@@ -301,6 +302,28 @@ export class LlmClient {
         }
       }),
     );
+  }
+
+  /**
+   * The primary chat backend's load from its /metrics (vLLM only; Ollama exports none): what a
+   * concurrency controller reads. Undefined when the backend has no such metrics or does not answer.
+   */
+  async engineLoad(timeoutMs = 1_000): Promise<EngineLoad | undefined> {
+    const backend = this.backendFor('chat', this.options.roles.chat.provider);
+    if (backend.kind !== 'vllm') return undefined;
+    try {
+      const response = await fetch(`${backend.url.replace(/\/$/, '')}/metrics`, {
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      return response.ok ? parseVllmMetrics(await response.text()) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Which engine kind serves chat first. */
+  get primaryKind(): BackendKind {
+    return this.options.roles.chat.provider;
   }
 
   /** For the LangChain adapters: a chat call on LangChain messages. */

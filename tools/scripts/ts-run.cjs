@@ -1,6 +1,6 @@
-// Runs a TypeScript benchmark script with the workspace's path aliases (@rma/*), compiled on the fly by
-// SWC (already a dev dependency): `node tools/benchmarks/ts-runner.cjs tools/benchmarks/<script>.ts [args]`.
-// Benchmarks are scripts, not tests, so they do not go through Jest.
+// Runs a TypeScript script with the workspace's path aliases (@rma/*), compiled on the fly by
+// SWC (already a dev dependency): `node tools/scripts/ts-run.cjs <script>.ts [args]`.
+// Used for benchmarks and for worker processes that tests start.
 const { readFileSync } = require('node:fs');
 const Module = require('node:module');
 const { join, resolve } = require('node:path');
@@ -30,7 +30,7 @@ require.extensions['.ts'] = (module, filename) => {
 
 const [script, ...args] = process.argv.slice(2);
 if (!script) {
-  process.stderr.write('usage: node tools/benchmarks/ts-runner.cjs <script.ts> [args]\n');
+  process.stderr.write('usage: node tools/scripts/ts-run.cjs <script.ts> [args]\n');
   process.exit(2);
 }
 process.argv = [process.argv[0], resolve(script), ...args];

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'generation-worker',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/apps/generation-worker',
+};

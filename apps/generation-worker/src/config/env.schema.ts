@@ -1,0 +1,20 @@
+import { generationEnvShape } from '@rma/generation-queue';
+import { llmEnvShape } from '@rma/llm-provider';
+import { parseEnv, portVar, serviceEnvShape } from '@rma/service-core';
+import { z } from 'zod';
+
+export const SERVICE_NAME = 'generation-worker';
+
+export const generationWorkerEnvSchema = z.object({
+  ...serviceEnvShape,
+  ...llmEnvShape,
+  ...generationEnvShape,
+  PORT: portVar(8103),
+});
+
+export type GenerationWorkerEnv = z.output<typeof generationWorkerEnvSchema>;
+
+/** The ConfigModule validate hook: one error listing every bad variable. */
+export function validateEnv(env: Record<string, unknown>): GenerationWorkerEnv {
+  return parseEnv(SERVICE_NAME, generationWorkerEnvSchema, env);
+}

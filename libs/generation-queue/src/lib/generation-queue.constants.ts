@@ -1,0 +1,23 @@
+// Persisted names: jobs, streams and keys in Redis outlive a deploy. Renaming any of these needs a
+// migration (drain the old queue first).
+
+/** The BullMQ queue every service's generation jobs go through. */
+export const GENERATION_QUEUE_NAME = 'rma-generation';
+/** The one job name in it; the job, its handler and the producer method share the verb. */
+export const GENERATE_JOB_NAME = 'generate';
+/** BullMQ's key prefix for this project. */
+export const QUEUE_PREFIX = 'rma';
+/** Redis Stream of a job's tokens: `rma:generation:tokens:<jobId>`. */
+export const TOKEN_STREAM_PREFIX = 'rma:generation:tokens:';
+/** Pub/sub channel on which a caller's cancel reaches whichever process runs the job. */
+export const CANCEL_CHANNEL = 'rma:generation:cancel';
+/** Marker that a job was cancelled, for a worker that picks it up afterwards: `rma:generation:cancelled:<jobId>`. */
+export const CANCELLED_KEY_PREFIX = 'rma:generation:cancelled:';
+/** Leader lock of the concurrency controller: one process sets the global limit. */
+export const CONTROLLER_LOCK_KEY = 'rma:generation:controller';
+/** Counters workers bump on 429/503 and their TTFTs, read by the controller. */
+export const CONTROLLER_SIGNALS_KEY = 'rma:generation:signals';
+
+/** Classes of work: people at a screen before bulk runs. BullMQ runs lower numbers first. */
+export const CLASS_PRIORITY = { interactive: 1, bulk: 100 } as const;
+export type WorkClass = keyof typeof CLASS_PRIORITY;

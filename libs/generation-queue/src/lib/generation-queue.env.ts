@@ -1,0 +1,55 @@
+import type { LlmClient } from '@rma/llm-provider';
+import type { Registry } from 'prom-client';
+import { z } from 'zod';
+import type { GenerationQueueOptions } from './generation-queue';
+
+/**
+ * The GENERATION_* environment variables, for an app's config folder to merge into its schema (the
+ * library never reads the environment).
+ */
+export const generationEnvShape = {
+  GENERATION_CONCURRENCY: z
+    .string()
+    .default('adaptive')
+    .refine((value) => value === 'adaptive' || /^fixed:[1-9][0-9]*$/.test(value), {
+      error: 'expected adaptive, or fixed:N with N a whole number above 0',
+    }),
+  GENERATION_CONCURRENCY_MIN: z.coerce.number().int().min(1).default(1),
+  GENERATION_CONCURRENCY_MAX: z.coerce.number().int().min(1).default(1024),
+  GENERATION_CONCURRENCY_INITIAL: z.coerce.number().int().min(1).default(8),
+  GENERATION_WORKERS: z.enum(['true', 'false'], { error: 'expected true or false' }).default('true'),
+  GENERATION_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  GENERATION_BULK_AGING_MS: z.coerce.number().int().min(0).default(60_000),
+  GENERATION_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+};
+
+export type GenerationEnv = z.output<z.ZodObject<typeof generationEnvShape>>;
+
+/** The queue's options from validated GENERATION_* keys, read through a getter (a ConfigService's `get`). */
+export function generationQueueOptionsFromConfig(
+  get: (key: string) => unknown,
+  deps: { redisUrl: string; llm: LlmClient; registry?: Registry },
+): GenerationQueueOptions {
+  const env = Object.fromEntries(Object.keys(generationEnvShape).map((key) => [key, get(key)])) as GenerationEnv;
+  const fixed = env.GENERATION_CONCURRENCY.startsWith('fixed:')
+    ? Number(env.GENERATION_CONCURRENCY.slice('fixed:'.length))
+    : undefined;
+  return {
+    redisUrl: deps.redisUrl,
+    llm: deps.llm,
+    registry: deps.registry,
+    concurrency:
+      fixed !== undefined
+        ? { mode: 'fixed', limit: fixed }
+        : {
+            mode: 'adaptive',
+            initial: env.GENERATION_CONCURRENCY_INITIAL,
+            min: env.GENERATION_CONCURRENCY_MIN,
+            max: env.GENERATION_CONCURRENCY_MAX,
+          },
+    workers: { enabled: env.GENERATION_WORKERS === 'true' },
+    attempts: env.GENERATION_ATTEMPTS,
+    bulkAgingMs: env.GENERATION_BULK_AGING_MS || undefined,
+    shutdownTimeoutMs: env.GENERATION_SHUTDOWN_TIMEOUT_MS,
+  };
+}

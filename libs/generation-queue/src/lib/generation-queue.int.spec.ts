@@ -1,0 +1,273 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { eventually, metricValue, startLocalLlm, StartedServer } from '@rma/testing';
+import { Job, Queue, QueueEvents } from 'bullmq';
+import { GenerationQueue } from './generation-queue';
+import { GENERATION_QUEUE_NAME, QUEUE_PREFIX } from './generation-queue.constants';
+import { GenerationError } from './generation.errors';
+import { ask, flushQueueRedis, makeQueue, queueRedisUrl } from './queue-test-kit';
+import { redisOptionsFromUrl } from '@rma/service-core';
+
+// Real Redis, and a real local-llm on its simulated engine (fast profile: a few ms a token) with fault
+// injection; no mocks.
+const workspaceRoot = join(__dirname, '..', '..', '..', '..');
+let llm: StartedServer;
+const queues: GenerationQueue[] = [];
+
+async function started(queue: GenerationQueue): Promise<GenerationQueue> {
+  queues.push(queue);
+  await queue.start();
+  return queue;
+}
+
+async function setFaults(faults: unknown[]): Promise<void> {
+  await fetch(`${llm.url}/admin/faults`, {
+    method: faults.length ? 'POST' : 'DELETE',
+    headers: { 'Content-Type': 'application/json' },
+    body: faults.length ? JSON.stringify({ faults }) : undefined,
+  });
+}
+
+const running = () => metricValue(llm.url, 'vllm:num_requests_running');
+
+function startWorkerProcess(limit: number): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      join(workspaceRoot, 'tools/scripts/ts-run.cjs'),
+      join(workspaceRoot, 'libs/generation-queue/src/testing/worker-process.ts'),
+    ],
+    {
+      env: { ...process.env, REDIS_URL: queueRedisUrl(), LLM_URL: llm.url, LIMIT: String(limit) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve(child));
+    child.once('exit', (code) => reject(new Error(`worker process exited with ${code}`)));
+  });
+}
+
+beforeAll(async () => {
+  llm = await startLocalLlm([
+    '--engine',
+    'sim',
+    '--profile',
+    'fast',
+    '--parallel',
+    '64',
+    '--max-queue',
+    '1000',
+    '--admin',
+  ]);
+});
+afterAll(async () => {
+  await llm?.stop();
+});
+beforeEach(async () => {
+  await flushQueueRedis();
+  await setFaults([]);
+});
+afterEach(async () => {
+  await Promise.all(queues.splice(0).map((queue) => queue.close()));
+});
+
+describe(`${GenerationQueue.name} priorities`, () => {
+  it('lets an interactive job overtake a backlog of bulk jobs, and still completes every bulk job', async () => {
+    const sut = await started(makeQueue(llm.url, { concurrency: { mode: 'fixed', limit: 1 } }));
+    const order: string[] = [];
+    const bulk = Array.from({ length: 12 }, (_, i) =>
+      sut.generate(ask(`bulk ${i}`), { workClass: 'bulk' }).then(() => order.push(`bulk ${i}`)),
+    );
+    await eventually(async () => (await running()) === 1);
+
+    await sut.generate(ask('an adviser is waiting')).then(() => order.push('interactive'));
+    await Promise.all(bulk);
+
+    // At most the bulk job running when it arrived, and one that started meanwhile, finish before it.
+    expect(order.indexOf('interactive')).toBeLessThanOrEqual(2);
+    expect(order.filter((name) => name.startsWith('bulk'))).toHaveLength(12);
+  });
+
+  it('promotes bulk work that waited too long, so it does not starve behind interactive work', async () => {
+    const sut = await started(makeQueue(llm.url, { concurrency: { mode: 'fixed', limit: 1 }, bulkAgingMs: 100 }));
+    const order: string[] = [];
+    const blocker = sut.generate(ask('first', 60)).then(() => order.push('first'));
+    await eventually(async () => (await running()) === 1);
+    const bulk = sut.generate(ask('bulk'), { workClass: 'bulk' }).then(() => order.push('bulk'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const interactive = Array.from({ length: 5 }, (_, i) =>
+      sut.generate(ask(`interactive ${i}`)).then(() => order.push(`interactive ${i}`)),
+    );
+
+    await Promise.all([blocker, bulk, ...interactive]);
+
+    expect(order.indexOf('bulk')).toBe(1);
+  });
+});
+
+describe(`${GenerationQueue.name} global limit`, () => {
+  it('never has more generations in flight than the limit, across two worker processes', async () => {
+    const workers = await Promise.all([startWorkerProcess(3), startWorkerProcess(3)]);
+    const producer = await started(
+      makeQueue(llm.url, { workers: { enabled: false }, concurrency: { mode: 'fixed', limit: 3 } }),
+    );
+    const seen: number[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        seen.push(await running());
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
+
+    const results = await producer.generateMany(Array.from({ length: 24 }, (_, i) => ask(`job ${i}`, 30)));
+    sampling = false;
+    await sampler;
+    await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve).kill('SIGTERM'))));
+
+    expect(results.every((item) => item.ok)).toBe(true);
+    expect(Math.max(...seen)).toBe(3);
+  });
+});
+
+describe(`${GenerationQueue.name} reliability`, () => {
+  it('recovers a job whose worker was killed mid-job and completes it once, elsewhere', async () => {
+    // The first request sits for 3 s before its first token: long enough to kill its worker mid-job.
+    await setFaults([{ kind: 'delay-first-token', delayMs: 3_000, count: 1 }]);
+    const doomed = await startWorkerProcess(1);
+    const producer = await started(makeQueue(llm.url, { workers: { enabled: false } }));
+    const events = new QueueEvents(GENERATION_QUEUE_NAME, {
+      connection: redisOptionsFromUrl(queueRedisUrl()),
+      prefix: QUEUE_PREFIX,
+    });
+    let completions = 0;
+    events.on('completed', () => (completions += 1));
+    await events.waitUntilReady();
+    const result = producer.generate(ask('recover me'));
+    await eventually(async () => (await producer.counts()).active === 1);
+
+    doomed.kill('SIGKILL');
+    await started(makeQueue(llm.url));
+
+    const value = await result;
+    const queue = new Queue(GENERATION_QUEUE_NAME, {
+      connection: redisOptionsFromUrl(queueRedisUrl()),
+      prefix: QUEUE_PREFIX,
+    });
+    const jobs = await queue.getJobs(['completed']);
+    expect(value.text.length).toBeGreaterThan(0);
+    expect(completions).toBe(1);
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0].stalledCounter).toBe(1);
+    await Promise.all([events.close(), queue.close()]);
+  });
+
+  it('retries a retryable LLM failure, then succeeds', async () => {
+    await setFaults([{ kind: 'status', status: 503, count: 1 }]);
+    const sut = await started(makeQueue(llm.url));
+
+    const result = await sut.generate(ask('retry me'));
+
+    expect(result.attempts).toBe(2);
+  });
+
+  it('fails a non-retryable LLM failure at once, visibly', async () => {
+    const sut = await started(makeQueue(llm.url));
+
+    // local-llm, like vLLM, takes at most 16 stop strings: 40 is a 400.
+    const badRequest = await sut
+      .generate({ ...ask('bad'), stop: Array.from({ length: 40 }, (_, i) => `s${i}`) })
+      .catch((caught: unknown) => caught);
+
+    expect(badRequest).toBeInstanceOf(GenerationError);
+    expect(badRequest).toMatchObject({ code: 'failed', details: { llmErrorKind: 'bad_request', retryable: false } });
+    const queue = new Queue(GENERATION_QUEUE_NAME, {
+      connection: redisOptionsFromUrl(queueRedisUrl()),
+      prefix: QUEUE_PREFIX,
+    });
+    const job = await Job.fromId(queue, (badRequest as GenerationError).details.jobId as string);
+    expect(job?.attemptsMade).toBe(1);
+    await queue.close();
+  });
+
+  it('runs one generation for two calls with the same idempotency key', async () => {
+    const sut = await started(makeQueue(llm.url));
+    const before = await metricValue(llm.url, 'vllm:request_success_total', 'finished_reason="length"');
+
+    const [first, second] = await Promise.all([
+      sut.generate(ask('once', 10), { idempotencyKey: 'letter-42' }),
+      sut.generate(ask('once', 10), { idempotencyKey: 'letter-42' }),
+    ]);
+
+    expect(second).toEqual(first);
+    expect(await metricValue(llm.url, 'vllm:request_success_total', 'finished_reason="length"')).toBe(before + 1);
+  });
+
+  it('drains on shutdown: a running job finishes before close resolves', async () => {
+    const sut = makeQueue(llm.url);
+    await sut.start();
+    const result = sut.generate(ask('finish me', 200));
+    await eventually(async () => (await running()) === 1);
+
+    await sut.close();
+
+    await expect(result).resolves.toMatchObject({ usage: { completionTokens: 200 } });
+  });
+});
+
+describe(`${GenerationQueue.name} cancellation and streams`, () => {
+  it('removes a waiting job when its caller cancels', async () => {
+    const sut = await started(makeQueue(llm.url, { concurrency: { mode: 'fixed', limit: 1 } }));
+    const blocker = sut.generate(ask('hold', 200));
+    await eventually(async () => (await running()) === 1);
+    const controller = new AbortController();
+    const waiting = sut.generate(ask('never runs'), { signal: controller.signal });
+    await eventually(async () => (await sut.counts()).interactive === 1);
+
+    controller.abort();
+
+    await expect(waiting).rejects.toMatchObject({ code: 'cancelled' });
+    await eventually(async () => (await sut.counts()).interactive === 0);
+    await blocker;
+  });
+
+  it('aborts a running job on the engine when its caller cancels', async () => {
+    const sut = await started(makeQueue(llm.url));
+    const controller = new AbortController();
+    const result = sut.generate(ask('long', 2000), { signal: controller.signal });
+    await eventually(async () => (await running()) === 1);
+
+    controller.abort();
+
+    await expect(result).rejects.toMatchObject({ code: 'cancelled' });
+    await eventually(async () => (await running()) === 0, 5_000);
+  });
+
+  it('streams tokens in order, then the result', async () => {
+    const sut = await started(makeQueue(llm.url));
+    const tokens: string[] = [];
+    let end: unknown;
+
+    for await (const chunk of sut.stream(ask('stream', 25))) {
+      if (chunk.type === 'token') tokens.push(chunk.text);
+      else end = chunk.result;
+    }
+
+    expect(tokens.length).toBeGreaterThan(1);
+    expect(end).toMatchObject({ text: tokens.join(''), usage: { completionTokens: 25 } });
+  });
+
+  it('ends a stream with a typed error when the generation fails after its first tokens', async () => {
+    await setFaults([{ kind: 'cut', afterTokens: 3 }]);
+    const sut = await started(makeQueue(llm.url));
+    const tokens: string[] = [];
+
+    const consumed = (async () => {
+      for await (const chunk of sut.stream(ask('cut', 50))) if (chunk.type === 'token') tokens.push(chunk.text);
+    })();
+
+    await expect(consumed).rejects.toMatchObject({ code: 'failed', details: { llmErrorKind: 'stream_interrupted' } });
+    expect(tokens.length).toBeGreaterThan(0);
+  });
+});

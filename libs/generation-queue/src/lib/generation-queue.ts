@@ -1,0 +1,494 @@
+import { Logger } from '@nestjs/common';
+import { LlmClient, LlmError, LlmRateLimitError, LlmUnavailableError } from '@rma/llm-provider';
+import { redisOptionsFromUrl } from '@rma/service-core';
+import { Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import { randomUUID } from 'node:crypto';
+import { ConcurrencyMode, decideLimit } from './concurrency-controller';
+import {
+  CANCEL_CHANNEL,
+  CANCELLED_KEY_PREFIX,
+  CLASS_PRIORITY,
+  CONTROLLER_LOCK_KEY,
+  CONTROLLER_SIGNALS_KEY,
+  GENERATE_JOB_NAME,
+  GENERATION_QUEUE_NAME,
+  QUEUE_PREFIX,
+  WorkClass,
+} from './generation-queue.constants';
+import { GenerationError } from './generation.errors';
+import {
+  GenerationJob,
+  GenerationRequest,
+  GenerationResult,
+  generationJobSchema,
+  generationRequestSchema,
+  generationResultSchema,
+} from './generation.schemas';
+import { QueueMetrics } from './queue-metrics';
+import { TokenStreamWriter, readTokenStream } from './token-stream';
+
+export interface GenerationQueueOptions {
+  redisUrl: string;
+  /** The LLM the workers call; needed when this process hosts workers or the adaptive controller. */
+  llm?: LlmClient;
+  concurrency: ConcurrencyMode;
+  /** Host workers in this process (the default: `nx serve <app>` works alone). */
+  workers?: { enabled: boolean; localConcurrency?: number };
+  /** Attempts of a job on retryable LLM failures, with exponential backoff from `backoffMs`. */
+  attempts?: number;
+  backoffMs?: number;
+  /** A bulk job waiting longer than this is promoted to interactive priority: bulk never starves. */
+  bulkAgingMs?: number;
+  /** How long a worker may hold a job without renewing its lock before others recover it. */
+  lockDurationMs?: number;
+  /** How often workers look for jobs whose worker died (lock expired). */
+  stalledIntervalMs?: number;
+  /** Finished jobs kept for lookups and idempotency. */
+  retention?: { completedAgeSeconds: number; completedCount: number; failedAgeSeconds: number };
+  controllerTickMs?: number;
+  shutdownTimeoutMs?: number;
+  registry?: Registry;
+}
+
+export interface GenerateOptions {
+  workClass?: WorkClass;
+  /** Give up waiting (and cancel the job) after this long. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** The same key twice runs one generation; the second caller gets the first one's result. */
+  idempotencyKey?: string;
+}
+
+export type StreamChunk = { type: 'token'; text: string } | { type: 'end'; result: GenerationResult };
+
+export type BatchItem = { ok: true; result: GenerationResult } | { ok: false; error: GenerationError };
+
+const FAILURE_PREFIX = 'generation-error:';
+
+/** A job failure carried through BullMQ's failedReason (a string) to the waiting caller. */
+function encodeFailure(error: GenerationError): string {
+  return `${FAILURE_PREFIX}${JSON.stringify({ code: error.code, message: error.message, details: error.details })}`;
+}
+
+function decodeFailure(reason: string | undefined, jobId: string): GenerationError {
+  if (reason?.startsWith(FAILURE_PREFIX)) {
+    const { code, message, details } = JSON.parse(reason.slice(FAILURE_PREFIX.length));
+    return new GenerationError(code, message, { ...details, jobId });
+  }
+  return new GenerationError('failed', reason ?? 'the job failed', { jobId });
+}
+
+/**
+ * All LLM generation of the services: a BullMQ queue whose global concurrency (enforced in Redis across
+ * every worker of every process) an adaptive controller sets from the engine's load; interactive work
+ * before bulk; tokens streamed through Redis Streams; cancellation that reaches whichever process runs
+ * the job; retries, crash recovery and idempotency keys.
+ */
+export class GenerationQueue {
+  private readonly logger = new Logger(GenerationQueue.name);
+  readonly metrics: QueueMetrics;
+  private readonly queue: Queue;
+  private readonly events: QueueEvents;
+  private readonly redis: Redis;
+  private readonly subscriber?: Redis;
+  private worker?: Worker;
+  private readonly running = new Map<string, AbortController>();
+  private controllerTimer?: NodeJS.Timeout;
+  private readonly instanceId = randomUUID();
+  private limit: number;
+  private bestTtftMs?: number;
+  private closed = false;
+
+  constructor(private readonly options: GenerationQueueOptions) {
+    const connection = { ...redisOptionsFromUrl(options.redisUrl), maxRetriesPerRequest: null };
+    this.queue = new Queue(GENERATION_QUEUE_NAME, {
+      connection,
+      prefix: QUEUE_PREFIX,
+      defaultJobOptions: {
+        attempts: options.attempts ?? 3,
+        backoff: { type: 'exponential', delay: options.backoffMs ?? 500 },
+        removeOnComplete: {
+          age: options.retention?.completedAgeSeconds ?? 3600,
+          count: options.retention?.completedCount ?? 10_000,
+        },
+        removeOnFail: { age: options.retention?.failedAgeSeconds ?? 86_400 },
+      },
+    });
+    this.events = new QueueEvents(GENERATION_QUEUE_NAME, { connection, prefix: QUEUE_PREFIX });
+    this.redis = new Redis(connection);
+    this.limit = options.concurrency.mode === 'fixed' ? options.concurrency.limit : options.concurrency.initial;
+    this.metrics = new QueueMetrics(options.registry, () => this.counts());
+    if (options.workers?.enabled !== false) {
+      if (!options.llm) throw new Error('GenerationQueue: workers need an LlmClient (options.llm)');
+      this.subscriber = new Redis(connection);
+      void this.subscriber.subscribe(CANCEL_CHANNEL);
+      this.subscriber.on('message', (_channel, jobId: string) => this.running.get(jobId)?.abort());
+      this.worker = new Worker(GENERATION_QUEUE_NAME, (job) => this.run(job), {
+        connection,
+        prefix: QUEUE_PREFIX,
+        // The global limit governs; the local one only caps one process.
+        concurrency: options.workers?.localConcurrency ?? 512,
+        lockDuration: options.lockDurationMs ?? 30_000,
+        stalledInterval: options.stalledIntervalMs ?? options.lockDurationMs ?? 30_000,
+        maxStalledCount: 1,
+      });
+      this.worker.on('error', (error) => this.logger.error(`Worker error: ${error.message}`));
+    }
+  }
+
+  /** Sets the global limit (fixed mode) or starts the controller (adaptive). Call once at start. */
+  async start(): Promise<void> {
+    await this.queue.setGlobalConcurrency(this.limit);
+    this.metrics.limit.set(this.limit);
+    if (this.options.concurrency.mode === 'adaptive' || this.options.bulkAgingMs) {
+      const tick = this.options.controllerTickMs ?? 500;
+      this.controllerTimer = setInterval(
+        () => void this.controlTick().catch((error) => this.logger.error(`Controller tick failed: ${error.message}`)),
+        tick,
+      );
+    }
+  }
+
+  /** One generation, resolved with its result; the caller's abort cancels it wherever it is. */
+  async generate(request: GenerationRequest, options: GenerateOptions = {}): Promise<GenerationResult> {
+    const job = await this.enqueue(request, options, false);
+    return this.waitFor(job, options);
+  }
+
+  /** One generation as tokens (in order), then the result; from any replica, through Redis Streams. */
+  async *stream(request: GenerationRequest, options: GenerateOptions = {}): AsyncGenerator<StreamChunk> {
+    const job = await this.enqueue(request, options, true);
+    const jobId = job.id as string;
+    const reader = this.redis.duplicate();
+    const local = new AbortController();
+    const onAbort = () => local.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = options.timeoutMs ? setTimeout(() => local.abort(), options.timeoutMs) : undefined;
+    let attempt: number | undefined;
+    let yielded = false;
+    let finished = false;
+    try {
+      for await (const event of readTokenStream(reader, jobId, local.signal)) {
+        if (attempt !== undefined && event.attempt !== attempt && yielded) {
+          throw new GenerationError(
+            'interrupted',
+            'the worker running this stream died after sending tokens; the job restarted',
+            { jobId },
+          );
+        }
+        attempt = event.attempt;
+        if (event.type === 'token') {
+          yielded = true;
+          yield { type: 'token', text: event.text };
+        } else if (event.type === 'end') {
+          finished = true;
+          yield { type: 'end', result: generationResultSchema.parse(JSON.parse(event.result)) };
+          return;
+        } else {
+          finished = true;
+          throw decodeFailure(event.error, jobId);
+        }
+      }
+      throw new GenerationError(
+        options.signal?.aborted ? 'cancelled' : 'timeout',
+        'the stream was cancelled before it ended',
+        { jobId },
+      );
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (!finished) await this.cancel(jobId);
+      reader.disconnect();
+    }
+  }
+
+  /** Many generations as bulk work, results in order; one item's failure does not fail the others. */
+  async generateMany(
+    requests: GenerationRequest[],
+    options: Omit<GenerateOptions, 'idempotencyKey'> = {},
+  ): Promise<BatchItem[]> {
+    const workClass = options.workClass ?? 'bulk';
+    const jobs = await this.queue.addBulk(
+      requests.map((request) => ({
+        name: GENERATE_JOB_NAME,
+        data: this.payload(request, workClass, false),
+        opts: { priority: CLASS_PRIORITY[workClass] },
+      })),
+    );
+    return Promise.all(
+      jobs.map((job) =>
+        this.waitFor(job, options).then(
+          (result): BatchItem => ({ ok: true, result }),
+          (error: unknown): BatchItem => ({
+            ok: false,
+            error: error instanceof GenerationError ? error : new GenerationError('failed', String(error)),
+          }),
+        ),
+      ),
+    );
+  }
+
+  /** Removes a waiting job, or aborts a running one on whichever process runs it. */
+  async cancel(jobId: string): Promise<void> {
+    await this.redis.set(`${CANCELLED_KEY_PREFIX}${jobId}`, '1', 'EX', 3600);
+    const job = await Job.fromId(this.queue, jobId);
+    const state = await job?.getState();
+    if (job && (state === 'waiting' || state === 'prioritized' || state === 'delayed')) {
+      await job.remove().catch(() => undefined); // it may have started meanwhile: the broadcast covers that
+    }
+    await this.redis.publish(CANCEL_CHANNEL, jobId);
+  }
+
+  /** Stops taking jobs, lets running ones finish up to the deadline, then closes connections. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.controllerTimer);
+    if (this.worker) {
+      const deadline = this.options.shutdownTimeoutMs ?? 10_000;
+      const drained = await Promise.race([
+        this.worker.close().then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), deadline).unref()),
+      ]);
+      if (!drained) {
+        this.logger.warn(
+          `Shutdown deadline passed with jobs running; they will be recovered by another worker deadlineMs=${deadline}`,
+        );
+        await this.worker.close(true);
+      }
+    }
+    await this.releaseControllerLock();
+    await Promise.all([this.queue.close(), this.events.close()]);
+    this.subscriber?.disconnect();
+    this.redis.disconnect();
+  }
+
+  /** Waiting jobs by class and active jobs, across all processes. */
+  async counts(): Promise<{ interactive: number; bulk: number; active: number }> {
+    const [byPriority, counts] = await Promise.all([
+      this.queue.getCountsPerPriority([CLASS_PRIORITY.interactive, CLASS_PRIORITY.bulk]),
+      this.queue.getJobCounts('active'),
+    ]);
+    return {
+      interactive: byPriority[CLASS_PRIORITY.interactive] ?? 0,
+      bulk: byPriority[CLASS_PRIORITY.bulk] ?? 0,
+      active: counts['active'] ?? 0,
+    };
+  }
+
+  /** The global limit this process last set or saw. */
+  get currentLimit(): number {
+    return this.limit;
+  }
+
+  private payload(request: GenerationRequest, workClass: WorkClass, stream: boolean): GenerationJob {
+    const parsed = generationRequestSchema.safeParse(request);
+    if (!parsed.success) {
+      throw new GenerationError(
+        'invalid',
+        parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '),
+      );
+    }
+    return { request: parsed.data, workClass, stream, enqueuedAt: Date.now() };
+  }
+
+  private async enqueue(request: GenerationRequest, options: GenerateOptions, stream: boolean): Promise<Job> {
+    const workClass = options.workClass ?? 'interactive';
+    return this.queue.add(GENERATE_JOB_NAME, this.payload(request, workClass, stream), {
+      priority: CLASS_PRIORITY[workClass],
+      // BullMQ ignores a second add with the same id: one generation per key.
+      ...(options.idempotencyKey ? { jobId: `idem-${options.idempotencyKey.replace(/:/g, '_')}` } : {}),
+      // A streamed job must not restart after its tokens went out: the provider already retried before them.
+      ...(stream ? { attempts: 1 } : {}),
+    });
+  }
+
+  private async waitFor(job: Job, options: GenerateOptions): Promise<GenerationResult> {
+    const jobId = job.id as string;
+    const ttl = options.timeoutMs;
+    const aborted = new Promise<never>((_, reject) => {
+      if (!options.signal) return;
+      const onAbort = () => reject(new GenerationError('cancelled', 'the caller cancelled the generation', { jobId }));
+      if (options.signal.aborted) onAbort();
+      options.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      const value = await Promise.race([job.waitUntilFinished(this.events, ttl), aborted]);
+      return generationResultSchema.parse(value);
+    } catch (error) {
+      const failure =
+        error instanceof GenerationError
+          ? error
+          : /timed out|Job wait .* timed out/i.test(String((error as Error)?.message))
+            ? new GenerationError('timeout', `no result within ${ttl} ms`, { jobId })
+            : decodeFailure((error as Error)?.message, jobId);
+      if (failure.code === 'cancelled' || failure.code === 'timeout') await this.cancel(jobId);
+      throw failure;
+    }
+  }
+
+  /** The worker: calls the LLM, streams tokens when asked, maps failures to retry or fail-fast. */
+  private async run(job: Job): Promise<GenerationResult> {
+    const jobId = job.id as string;
+    const data = generationJobSchema.parse(job.data);
+    const started = Date.now();
+    const labels = { class: data.workClass };
+    if (job.attemptsMade > 0) this.metrics.retries.inc(labels);
+    this.metrics.waitSeconds.observe(labels, (started - (job.timestamp ?? data.enqueuedAt)) / 1000);
+    if (await this.redis.exists(`${CANCELLED_KEY_PREFIX}${jobId}`)) {
+      throw new UnrecoverableError(
+        encodeFailure(new GenerationError('cancelled', 'cancelled before it started', { jobId })),
+      );
+    }
+    const controller = new AbortController();
+    this.running.set(jobId, controller);
+    const llm = this.options.llm as LlmClient;
+    const writer = data.stream
+      ? new TokenStreamWriter(this.redis, jobId, job.attemptsMade + job.stalledCounter + 1)
+      : undefined;
+    const call = { signal: controller.signal, role: data.request.role };
+    try {
+      let result: GenerationResult;
+      if (data.stream && writer) {
+        let text = '';
+        let firstTokenMs: number | undefined;
+        for await (const event of llm.stream(data.request, call)) {
+          if (event.type === 'token') {
+            firstTokenMs ??= Date.now() - started;
+            text += event.text;
+            await writer.write({ type: 'token', text: event.text });
+          } else {
+            result = {
+              text,
+              finishReason: event.finishReason,
+              usage: event.usage,
+              backend: event.backend,
+              timings: { queueMs: started - data.enqueuedAt, runMs: Date.now() - started, firstTokenMs },
+              attempts: job.attemptsMade + 1,
+            };
+          }
+        }
+        result ??= {
+          text,
+          finishReason: 'stop',
+          usage: { promptTokens: 0, completionTokens: 0 },
+          backend: { kind: 'unknown', url: '', fallback: false },
+          timings: { queueMs: started - data.enqueuedAt, runMs: Date.now() - started, firstTokenMs },
+          attempts: job.attemptsMade + 1,
+        };
+        if (firstTokenMs !== undefined) await this.reportTtft(firstTokenMs);
+      } else {
+        const answer = await llm.chat(data.request, call);
+        result = {
+          text: answer.text,
+          finishReason: answer.finishReason,
+          usage: answer.usage,
+          backend: answer.backend,
+          timings: { queueMs: started - data.enqueuedAt, runMs: Date.now() - started },
+          attempts: job.attemptsMade + 1,
+        };
+      }
+      const checked = generationResultSchema.parse(result);
+      await writer?.write({ type: 'end', result: JSON.stringify(checked) });
+      this.metrics.runSeconds.observe(labels, (Date.now() - started) / 1000);
+      this.metrics.jobs.inc({ ...labels, outcome: 'completed' });
+      return checked;
+    } catch (raw) {
+      const final =
+        controller.signal.aborted ||
+        !(raw instanceof LlmError) ||
+        !raw.retryable ||
+        job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const failure = controller.signal.aborted
+        ? new GenerationError('cancelled', 'the caller cancelled the generation', { jobId })
+        : raw instanceof LlmError
+          ? new GenerationError('failed', raw.message, {
+              llmErrorKind: raw.kind,
+              retryable: raw.retryable,
+              backend: raw.backend?.kind,
+              jobId,
+            })
+          : new GenerationError('failed', raw instanceof Error ? raw.message : String(raw), { jobId });
+      if (raw instanceof LlmRateLimitError || (raw instanceof LlmUnavailableError && raw.status === 503))
+        await this.reportOverload();
+      if (final) {
+        await writer?.write({ type: 'error', error: encodeFailure(failure) });
+        this.metrics.jobs.inc({ ...labels, outcome: failure.code === 'cancelled' ? 'cancelled' : 'failed' });
+        throw new UnrecoverableError(encodeFailure(failure));
+      }
+      throw new Error(encodeFailure(failure));
+    } finally {
+      this.running.delete(jobId);
+    }
+  }
+
+  private async reportOverload(): Promise<void> {
+    await this.redis.hincrby(CONTROLLER_SIGNALS_KEY, 'overloads', 1);
+  }
+
+  private async reportTtft(ms: number): Promise<void> {
+    await this.redis
+      .multi()
+      .hincrbyfloat(CONTROLLER_SIGNALS_KEY, 'ttftSum', ms)
+      .hincrby(CONTROLLER_SIGNALS_KEY, 'ttftCount', 1)
+      .exec();
+  }
+
+  /** One controller tick, on the process that holds the leader lock: bulk aging, then the adaptive limit. */
+  private async controlTick(): Promise<void> {
+    const tick = this.options.controllerTickMs ?? 500;
+    const leader =
+      (await this.redis.set(CONTROLLER_LOCK_KEY, this.instanceId, 'PX', tick * 4, 'NX')) === 'OK' ||
+      ((await this.redis.get(CONTROLLER_LOCK_KEY)) === this.instanceId &&
+        (await this.redis.pexpire(CONTROLLER_LOCK_KEY, tick * 4)) === 1);
+    if (!leader || this.closed) return;
+    if (this.options.bulkAgingMs) await this.promoteAgedBulk(this.options.bulkAgingMs);
+    if (this.options.concurrency.mode !== 'adaptive') return;
+    const [counts, waiting, signals, engine] = await Promise.all([
+      this.counts(),
+      this.queue.getWaitingCount(),
+      this.redis.multi().hgetall(CONTROLLER_SIGNALS_KEY).del(CONTROLLER_SIGNALS_KEY).exec(),
+      this.options.llm?.engineLoad(),
+    ]);
+    const values = (signals?.[0]?.[1] ?? {}) as Record<string, string>;
+    const ttftCount = Number(values['ttftCount'] ?? 0);
+    const ttftMs = ttftCount > 0 ? Number(values['ttftSum']) / ttftCount : undefined;
+    if (ttftMs !== undefined && engine === undefined) this.bestTtftMs = Math.min(this.bestTtftMs ?? ttftMs, ttftMs);
+    const decision = decideLimit(
+      this.limit,
+      this.options.concurrency,
+      {
+        backlog: counts.interactive + counts.bulk + waiting,
+        inFlight: counts.active,
+        engine,
+        overloads: Number(values['overloads'] ?? 0),
+        ttftMs,
+      },
+      this.bestTtftMs,
+    );
+    if (decision.limit !== this.limit) {
+      this.logger.log(`Concurrency limit ${this.limit} -> ${decision.limit}: ${decision.reason}`);
+      this.metrics.limitChanges.inc({ reason: decision.reason.split(':')[0].replace(/[0-9]+/g, 'N') });
+      this.limit = decision.limit;
+      await this.queue.setGlobalConcurrency(this.limit);
+      this.metrics.limit.set(this.limit);
+    }
+  }
+
+  private async promoteAgedBulk(agingMs: number): Promise<void> {
+    const oldest = await this.queue.getJobs(['prioritized'], 0, 199, true);
+    const cutoff = Date.now() - agingMs;
+    await Promise.all(
+      oldest
+        .filter((job) => job.opts.priority === CLASS_PRIORITY.bulk && job.timestamp < cutoff)
+        .map((job) => job.changePriority({ priority: CLASS_PRIORITY.interactive }).catch(() => undefined)),
+    );
+  }
+
+  private async releaseControllerLock(): Promise<void> {
+    if ((await this.redis.get(CONTROLLER_LOCK_KEY).catch(() => null)) === this.instanceId)
+      await this.redis.del(CONTROLLER_LOCK_KEY);
+  }
+}

@@ -1,0 +1,55 @@
+import type { Redis } from 'ioredis';
+import { TOKEN_STREAM_PREFIX } from './generation-queue.constants';
+
+/** One event of a job's token stream. `attempt` changes when a job is run again after a crash. */
+export type TokenEvent =
+  | { type: 'token'; text: string; attempt: number }
+  | { type: 'end'; attempt: number; result: string }
+  | { type: 'error'; attempt: number; error: string };
+
+const STREAM_TTL_SECONDS = 3600;
+
+export const tokenStreamKey = (jobId: string) => `${TOKEN_STREAM_PREFIX}${jobId}`;
+
+/** The worker's side: appends events in order; the stream expires an hour after its last write. */
+export class TokenStreamWriter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly jobId: string,
+    private readonly attempt: number,
+  ) {}
+
+  async write(event: Omit<TokenEvent, 'attempt'> & Record<string, unknown>): Promise<void> {
+    const key = tokenStreamKey(this.jobId);
+    const fields = Object.entries({ ...event, attempt: this.attempt }).flatMap(([name, value]) => [
+      name,
+      String(value),
+    ]);
+    await this.redis
+      .multi()
+      .xadd(key, 'MAXLEN', '~', '100000', '*', ...fields)
+      .expire(key, STREAM_TTL_SECONDS)
+      .exec();
+  }
+}
+
+/** The caller's side: reads events from the start, blocking until each arrives, until `end` or `error`. */
+export async function* readTokenStream(redis: Redis, jobId: string, signal: AbortSignal): AsyncGenerator<TokenEvent> {
+  const key = tokenStreamKey(jobId);
+  let lastId = '0';
+  while (!signal.aborted) {
+    const reply = (await redis.xread('COUNT', 256, 'BLOCK', 1000, 'STREAMS', key, lastId)) as
+      [string, [string, string[]][]][] | null;
+    for (const [, entries] of reply ?? []) {
+      for (const [id, flat] of entries) {
+        lastId = id;
+        const fields: Record<string, string> = {};
+        for (let i = 0; i < flat.length; i += 2) fields[flat[i]] = flat[i + 1];
+        const attempt = Number(fields['attempt']);
+        if (fields['type'] === 'token') yield { type: 'token', text: fields['text'] ?? '', attempt };
+        else if (fields['type'] === 'end') return yield { type: 'end', attempt, result: fields['result'] ?? '' };
+        else if (fields['type'] === 'error') return yield { type: 'error', attempt, error: fields['error'] ?? '' };
+      }
+    }
+  }
+}
