@@ -29,7 +29,11 @@ async function main() {
     roles: Object.fromEntries(
       (['chat', 'embedding', 'vision'] as const).map((role) => [
         role,
-        { provider: 'vllm', model: 'llama3.2', timeouts: { connectMs: 2_000, firstTokenMs: 10_000, idleMs: 10_000, totalMs: 30_000 } },
+        {
+          provider: 'vllm',
+          model: 'llama3.2',
+          timeouts: { connectMs: 2_000, firstTokenMs: 10_000, idleMs: 10_000, totalMs: 30_000 },
+        },
       ]),
     ) as never,
     modelNames: {},
@@ -39,7 +43,13 @@ async function main() {
   });
   const messages = [{ role: 'user' as const, content: 'What is a Debt Relief Order?' }];
   const body = (stream: boolean) =>
-    JSON.stringify({ model: 'llama3.2', messages, max_tokens: maxTokens, stream, ...(stream ? { stream_options: { include_usage: true } } : {}) });
+    JSON.stringify({
+      model: 'llama3.2',
+      messages,
+      max_tokens: maxTokens,
+      stream,
+      ...(stream ? { stream_options: { include_usage: true } } : {}),
+    });
 
   const direct = async (stream: boolean) => {
     const started = performance.now();

@@ -23,7 +23,8 @@ require.extensions['.ts'] = (module, filename) => {
       transform: { legacyDecorator: true, decoratorMetadata: true },
       target: 'es2023',
     },
-    module: { type: 'commonjs' },
+    // Dynamic import() stays native, so scripts can load the plain-ESM helpers in tools/servers.
+    module: { type: 'commonjs', ignoreDynamic: true },
   });
   module._compile(code, filename);
 };

@@ -26,6 +26,8 @@ export interface GenerationRequest {
   signal: AbortSignal;
   /** Called with each piece of text as it is generated, in order. */
   onText?: (text: string) => void;
+  /** Called as tokens are generated (vLLM counts generation tokens per engine step, not per request). */
+  onTokens?: (count: number) => void;
 }
 
 export type FinishReason = 'stop' | 'length';
@@ -71,7 +73,7 @@ export interface ModelInfo {
 export interface LlmEngine {
   readonly model: ModelInfo;
   /** Set by simulated engines: reported with every response so no one takes scaled time for real time. */
-  readonly simulation?: { profile: string; timeScale: number };
+  readonly simulation?: { profile: string; timeScale: number; clockMs: number };
   generate(request: GenerationRequest): Promise<GenerationResult>;
   embed(texts: string[], signal: AbortSignal): Promise<EmbeddingResult>;
   countTokens(text: string): number;

@@ -72,14 +72,28 @@ export class VllmMetrics {
         labelNames: ['model_name', 'profile'],
         registers,
       }).set({ model_name: modelName, profile: engine.simulation.profile }, engine.simulation.timeScale);
+      // The simulated GPU's own clock: rates computed against it stay exact when this machine lags.
+      new Gauge({
+        name: 'local_llm_simulation_clock_seconds',
+        help: 'Simulated seconds elapsed on the simulated engine (its scheduler clock).',
+        labelNames: ['model_name'],
+        registers,
+        collect() {
+          this.set({ model_name: modelName }, (engine.simulation?.clockMs ?? 0) / 1000);
+        },
+      });
     }
+  }
+
+  /** Counts generated tokens as they come, as vLLM does each engine step. */
+  countGenerated(count: number): void {
+    this.generationTokens.inc({ model_name: this.modelName }, count);
   }
 
   /** Records a finished generation. */
   recordGeneration(result: GenerationResult): void {
     const labels = { model_name: this.modelName };
     this.promptTokens.inc(labels, result.promptTokens);
-    this.generationTokens.inc(labels, result.completionTokens);
     this.success.inc({ ...labels, finished_reason: result.finishReason });
     this.endToEnd.observe(labels, result.totalMs / 1000);
     this.queueTime.observe(labels, result.queueMs / 1000);

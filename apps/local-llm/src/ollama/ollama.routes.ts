@@ -179,6 +179,7 @@ export function ollamaRoutes({ engine, models, metrics, faults, loadedAt }: Olla
       ...sampling(body.options, engine.model.contextLength),
       format: outputFormat(body.format),
       signal,
+      onTokens: (count) => metrics.countGenerated(count),
     };
     const plan = faults.plan('chat', signal);
     await plan.beforeGeneration();

@@ -139,6 +139,7 @@ export function openAiRoutes({ engine, models, metrics, faults }: OpenAiRoutesDe
       format: outputFormat(body),
       priority: body.priority ?? undefined,
       signal,
+      onTokens: (count) => metrics.countGenerated(count),
     };
     const object = kind === 'chat' ? 'chat.completion' : 'text_completion';
     const plan = faults.plan('chat', signal);

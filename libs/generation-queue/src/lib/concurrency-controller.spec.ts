@@ -8,15 +8,30 @@ describe(decideLimit.name, () => {
     expect(decideLimit(16, bounds, { backlog: 100, inFlight: 16, engine: engine(16, 0), overloads: 0 }).limit).toBe(20);
   });
 
-  it('holds while the engine queue is within 1 to 8', () => {
-    expect(
-      decideLimit(260, bounds, { backlog: 100, inFlight: 260, engine: engine(256, 4), overloads: 0 }),
-    ).toMatchObject({ limit: 260 });
+  it('only probes when the engine queue is empty but its running count has stopped rising', () => {
+    const seen = { backlog: 100, inFlight: 260, engine: engine(256, 0), overloads: 0, previousRunning: 256 };
+
+    expect(decideLimit(260, bounds, seen).limit).toBe(265);
   });
 
-  it('shrinks when the engine queue grows past 8', () => {
+  it('probes upwards while the engine queue is short, and holds near the top of 1 to 8', () => {
+    expect(decideLimit(258, bounds, { backlog: 100, inFlight: 258, engine: engine(256, 2), overloads: 0 }).limit).toBe(
+      261,
+    );
+    expect(
+      decideLimit(262, bounds, { backlog: 100, inFlight: 262, engine: engine(256, 6), overloads: 0 }),
+    ).toMatchObject({
+      limit: 262,
+    });
+  });
+
+  it('shrinks to what the engine runs plus 8 when its queue grows past 8, and no further on the next tick', () => {
     expect(decideLimit(300, bounds, { backlog: 100, inFlight: 300, engine: engine(256, 44), overloads: 0 }).limit).toBe(
-      282,
+      264,
+    );
+    // The 44 already sent are still waiting in the engine a tick later: the limit stays.
+    expect(decideLimit(264, bounds, { backlog: 100, inFlight: 300, engine: engine(256, 44), overloads: 0 }).limit).toBe(
+      264,
     );
   });
 
@@ -25,12 +40,12 @@ describe(decideLimit.name, () => {
     const decision = decideLimit(140, bounds, { backlog: 100, inFlight: 140, engine: engine(100, 0), overloads: 0 });
 
     expect(decision.limit).toBeLessThan(140);
-    expect(decision.reason).toContain('engine queue 40');
+    expect(decision.reason).toContain('engine queue 31');
   });
 
   it('does not grow without a backlog or below its own limit', () => {
     expect(decideLimit(16, bounds, { backlog: 0, inFlight: 16, engine: engine(16, 0), overloads: 0 }).limit).toBe(16);
-    expect(decideLimit(16, bounds, { backlog: 50, inFlight: 10, engine: engine(10, 0), overloads: 0 }).limit).toBe(16);
+    expect(decideLimit(16, bounds, { backlog: 50, inFlight: 12, engine: engine(12, 0), overloads: 0 }).limit).toBe(16);
   });
 
   it('halves on 429 or 503, within bounds', () => {

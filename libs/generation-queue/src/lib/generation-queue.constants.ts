@@ -18,6 +18,11 @@ export const CONTROLLER_LOCK_KEY = 'rma:generation:controller';
 /** Counters workers bump on 429/503 and their TTFTs, read by the controller. */
 export const CONTROLLER_SIGNALS_KEY = 'rma:generation:signals';
 
+/** Leases of the bulk jobs running now (a sorted set, score = lease expiry): bulk may use only part of the limit. */
+export const BULK_ACTIVE_KEY = 'rma:generation:bulk-active';
+/** How many bulk jobs may run at once: the limit less the slots kept free for interactive work. */
+export const BULK_CAP_KEY = 'rma:generation:bulk-cap';
+
 /** Classes of work: people at a screen before bulk runs. BullMQ runs lower numbers first. */
 export const CLASS_PRIORITY = { interactive: 1, bulk: 100 } as const;
 export type WorkClass = keyof typeof CLASS_PRIORITY;

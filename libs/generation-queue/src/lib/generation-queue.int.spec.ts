@@ -107,6 +107,21 @@ describe(`${GenerationQueue.name} priorities`, () => {
 });
 
 describe(`${GenerationQueue.name} global limit`, () => {
+  it('keeps a slot free of bulk work for interactive jobs', async () => {
+    const sut = await started(makeQueue(llm.url, { concurrency: { mode: 'fixed', limit: 4 } }));
+    const seen: number[] = [];
+    const bulk = sut.generateMany(Array.from({ length: 16 }, (_, i) => ask(`bulk ${i}`, 30)));
+    let sampling = true;
+    void bulk.finally(() => (sampling = false));
+    while (sampling) {
+      seen.push(await running());
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+
+    expect((await bulk).every((item) => item.ok)).toBe(true);
+    expect(Math.max(...seen)).toBe(3);
+  });
+
   it('never has more generations in flight than the limit, across two worker processes', async () => {
     const workers = await Promise.all([startWorkerProcess(3), startWorkerProcess(3)]);
     const producer = await started(
@@ -121,7 +136,11 @@ describe(`${GenerationQueue.name} global limit`, () => {
       }
     })();
 
-    const results = await producer.generateMany(Array.from({ length: 24 }, (_, i) => ask(`job ${i}`, 30)));
+    // Interactive: bulk work may use only the limit less the slots kept free for people.
+    const results = await producer.generateMany(
+      Array.from({ length: 24 }, (_, i) => ask(`job ${i}`, 30)),
+      { workClass: 'interactive' },
+    );
     sampling = false;
     await sampler;
     await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve).kill('SIGTERM'))));

@@ -1,12 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { LlmClient, LlmError, LlmRateLimitError, LlmUnavailableError } from '@rma/llm-provider';
 import { redisOptionsFromUrl } from '@rma/service-core';
-import { Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { randomUUID } from 'node:crypto';
 import { ConcurrencyMode, decideLimit } from './concurrency-controller';
 import {
+  BULK_ACTIVE_KEY,
+  BULK_CAP_KEY,
   CANCEL_CHANNEL,
   CANCELLED_KEY_PREFIX,
   CLASS_PRIORITY,
@@ -48,6 +50,8 @@ export interface GenerationQueueOptions {
   /** Finished jobs kept for lookups and idempotency. */
   retention?: { completedAgeSeconds: number; completedCount: number; failedAgeSeconds: number };
   controllerTickMs?: number;
+  /** Share of the limit kept free of bulk jobs, so that interactive work starts at once (at least 1 slot). */
+  interactiveReserve?: number;
   shutdownTimeoutMs?: number;
   registry?: Registry;
 }
@@ -66,6 +70,16 @@ export type StreamChunk = { type: 'token'; text: string } | { type: 'end'; resul
 export type BatchItem = { ok: true; result: GenerationResult } | { ok: false; error: GenerationError };
 
 const FAILURE_PREFIX = 'generation-error:';
+const BULK_LEASE_MS = 30_000;
+/** Takes a bulk slot when fewer than the cap are leased; expired leases (a dead worker's) are dropped first. */
+const TAKE_BULK_SLOT = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+local cap = tonumber(redis.call('GET', KEYS[2]) or ARGV[4])
+if redis.call('ZCARD', KEYS[1]) < cap then
+  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
+  return 1
+end
+return 0`;
 
 /** A job failure carried through BullMQ's failedReason (a string) to the waiting caller. */
 function encodeFailure(error: GenerationError): string {
@@ -99,6 +113,7 @@ export class GenerationQueue {
   private readonly instanceId = randomUUID();
   private limit: number;
   private bestTtftMs?: number;
+  private lastEngineRunning?: number;
   private closed = false;
 
   constructor(private readonly options: GenerationQueueOptions) {
@@ -117,6 +132,9 @@ export class GenerationQueue {
       },
     });
     this.events = new QueueEvents(GENERATION_QUEUE_NAME, { connection, prefix: QUEUE_PREFIX });
+    // Every waiting caller listens on these: thousands of listeners in a bulk run are by design.
+    this.queue.setMaxListeners(0);
+    this.events.setMaxListeners(0);
     this.redis = new Redis(connection);
     this.limit = options.concurrency.mode === 'fixed' ? options.concurrency.limit : options.concurrency.initial;
     this.metrics = new QueueMetrics(options.registry, () => this.counts());
@@ -125,7 +143,7 @@ export class GenerationQueue {
       this.subscriber = new Redis(connection);
       void this.subscriber.subscribe(CANCEL_CHANNEL);
       this.subscriber.on('message', (_channel, jobId: string) => this.running.get(jobId)?.abort());
-      this.worker = new Worker(GENERATION_QUEUE_NAME, (job) => this.run(job), {
+      this.worker = new Worker(GENERATION_QUEUE_NAME, (job, token) => this.run(job, token), {
         connection,
         prefix: QUEUE_PREFIX,
         // The global limit governs; the local one only caps one process.
@@ -133,6 +151,9 @@ export class GenerationQueue {
         lockDuration: options.lockDurationMs ?? 30_000,
         stalledInterval: options.stalledIntervalMs ?? options.lockDurationMs ?? 30_000,
         maxStalledCount: 1,
+        // While the global limit is reached a worker blocks waiting for a wake-up; poll again soon, so a
+        // freed slot goes to the next (interactive first) job without waiting out BullMQ's 5 s default.
+        drainDelay: 0.1,
       });
       this.worker.on('error', (error) => this.logger.error(`Worker error: ${error.message}`));
     }
@@ -140,8 +161,7 @@ export class GenerationQueue {
 
   /** Sets the global limit (fixed mode) or starts the controller (adaptive). Call once at start. */
   async start(): Promise<void> {
-    await this.queue.setGlobalConcurrency(this.limit);
-    this.metrics.limit.set(this.limit);
+    await this.applyLimit(this.limit);
     if (this.options.concurrency.mode === 'adaptive' || this.options.bulkAgingMs) {
       const tick = this.options.controllerTickMs ?? 500;
       this.controllerTimer = setInterval(
@@ -330,9 +350,27 @@ export class GenerationQueue {
   }
 
   /** The worker: calls the LLM, streams tokens when asked, maps failures to retry or fail-fast. */
-  private async run(job: Job): Promise<GenerationResult> {
+  private async run(job: Job, token?: string): Promise<GenerationResult> {
     const jobId = job.id as string;
     const data = generationJobSchema.parse(job.data);
+    if (data.workClass === 'bulk') await this.takeBulkSlot(job, token);
+    const lease =
+      data.workClass === 'bulk'
+        ? setInterval(
+            () => void this.redis.zadd(BULK_ACTIVE_KEY, 'XX', Date.now() + BULK_LEASE_MS, jobId).catch(() => undefined),
+            BULK_LEASE_MS / 3,
+          )
+        : undefined;
+    try {
+      return await this.runTaken(job, data);
+    } finally {
+      clearInterval(lease);
+      if (data.workClass === 'bulk') await this.redis.zrem(BULK_ACTIVE_KEY, jobId).catch(() => undefined);
+    }
+  }
+
+  private async runTaken(job: Job, data: GenerationJob): Promise<GenerationResult> {
+    const jobId = job.id as string;
     const started = Date.now();
     const labels = { class: data.workClass };
     if (job.attemptsMade > 0) this.metrics.retries.inc(labels);
@@ -465,16 +503,48 @@ export class GenerationQueue {
         engine,
         overloads: Number(values['overloads'] ?? 0),
         ttftMs,
+        previousRunning: this.lastEngineRunning,
       },
       this.bestTtftMs,
     );
+    this.lastEngineRunning = engine?.running;
     if (decision.limit !== this.limit) {
       this.logger.log(`Concurrency limit ${this.limit} -> ${decision.limit}: ${decision.reason}`);
       this.metrics.limitChanges.inc({ reason: decision.reason.split(':')[0].replace(/[0-9]+/g, 'N') });
-      this.limit = decision.limit;
-      await this.queue.setGlobalConcurrency(this.limit);
-      this.metrics.limit.set(this.limit);
+      await this.applyLimit(decision.limit);
     }
+  }
+
+  /** The global limit in Redis, and the bulk cap under it: a few slots stay free for interactive work. */
+  private async applyLimit(limit: number): Promise<void> {
+    this.limit = limit;
+    const reserve = Math.max(1, Math.ceil(limit * (this.options.interactiveReserve ?? 0.05)));
+    await Promise.all([
+      this.queue.setGlobalConcurrency(limit),
+      this.redis.set(BULK_CAP_KEY, String(Math.max(1, limit - reserve))),
+    ]);
+    this.metrics.limit.set(limit);
+  }
+
+  /**
+   * A bulk job may start only while bulk holds fewer than its cap; otherwise it goes back for a moment
+   * (BullMQ's own global limit still counts it while it is active, so the limit is never exceeded).
+   */
+  private async takeBulkSlot(job: Job, token: string | undefined): Promise<void> {
+    const now = Date.now();
+    const taken = await this.redis.eval(
+      TAKE_BULK_SLOT,
+      2,
+      BULK_ACTIVE_KEY,
+      BULK_CAP_KEY,
+      now,
+      now + BULK_LEASE_MS,
+      job.id as string,
+      Math.max(1, this.limit - 1),
+    );
+    if (taken === 1) return;
+    await job.moveToDelayed(now + 50, token);
+    throw new DelayedError();
   }
 
   private async promoteAgedBulk(agingMs: number): Promise<void> {

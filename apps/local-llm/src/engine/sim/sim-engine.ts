@@ -73,8 +73,10 @@ export class SimEngine implements LlmEngine {
     };
   }
 
-  get simulation(): { profile: string; timeScale: number } {
-    return { profile: this.options.profile.name, timeScale: this.options.timeScale };
+  /** The profile, the time scale and the simulated clock (ms): what every report of this engine is in. */
+  get simulation(): { profile: string; timeScale: number; clockMs: number } {
+    this.syncIdleClock();
+    return { profile: this.options.profile.name, timeScale: this.options.timeScale, clockMs: this.scheduler.nowMs };
   }
 
   countTokens(text: string): number {
@@ -199,6 +201,7 @@ export class SimEngine implements LlmEngine {
     for (const id of record.decoded) {
       const entry = this.pending.get(id);
       if (!entry) continue;
+      entry.request.onTokens?.(1);
       entry.stops.push(entry.pieceAt(entry.sequence.generated - 1));
       if (entry.stops.stopped) this.finish(entry, 'stop');
     }
