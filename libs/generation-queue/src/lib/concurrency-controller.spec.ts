@@ -8,6 +8,19 @@ describe(decideLimit.name, () => {
     expect(decideLimit(16, bounds, { backlog: 100, inFlight: 16, engine: engine(16, 0), overloads: 0 }).limit).toBe(20);
   });
 
+  it('jumps no higher than where the engine queue last overflowed, plus 8', () => {
+    const seen = {
+      backlog: 100,
+      inFlight: 240,
+      engine: engine(240, 0),
+      overloads: 0,
+      previousRunning: 200,
+      knownCeiling: 256,
+    };
+
+    expect(decideLimit(240, bounds, seen).limit).toBe(264);
+  });
+
   it('only probes when the engine queue is empty but its running count has stopped rising', () => {
     const seen = { backlog: 100, inFlight: 260, engine: engine(256, 0), overloads: 0, previousRunning: 256 };
 

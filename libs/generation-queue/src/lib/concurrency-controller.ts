@@ -18,6 +18,8 @@ export interface Observation {
   ttftMs?: number;
   /** The engine's running count at the previous tick: a plateau means it may be at its maximum. */
   previousRunning?: number;
+  /** How many the engine ran the last time its queue overflowed: growth jumps no higher than this plus 8. */
+  knownCeiling?: number;
 }
 
 export interface Decision {
@@ -67,8 +69,12 @@ export function decideLimit(
     // wait there briefly even with free sequences): probe upwards gently. Else hold: the target range.
     // Once the engine's running count stops rising it may be at its maximum: probe, do not jump.
     const plateau = seen.previousRunning !== undefined && seen.engine.running <= seen.previousRunning;
-    if (waiting === 0 && !plateau) {
-      return { limit: clamp(current + Math.max(1, Math.ceil(current / 4))), reason: 'backlog and the engine has room' };
+    const jump = Math.min(
+      current + Math.max(1, Math.ceil(current / 4)),
+      seen.knownCeiling === undefined ? Number.POSITIVE_INFINITY : seen.knownCeiling + TARGET_ENGINE_WAITING.max,
+    );
+    if (waiting === 0 && !plateau && jump > current) {
+      return { limit: clamp(jump), reason: 'backlog and the engine has room' };
     }
     if (waiting <= TARGET_ENGINE_WAITING.max / 2) {
       return {

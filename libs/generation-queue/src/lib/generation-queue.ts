@@ -5,7 +5,7 @@ import { DelayedError, Job, Queue, QueueEvents, UnrecoverableError, Worker } fro
 import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { randomUUID } from 'node:crypto';
-import { ConcurrencyMode, decideLimit } from './concurrency-controller';
+import { ConcurrencyMode, TARGET_ENGINE_WAITING, decideLimit } from './concurrency-controller';
 import {
   BULK_ACTIVE_KEY,
   BULK_CAP_KEY,
@@ -114,6 +114,7 @@ export class GenerationQueue {
   private limit: number;
   private bestTtftMs?: number;
   private lastEngineRunning?: number;
+  private engineCeiling?: number;
   private closed = false;
 
   constructor(private readonly options: GenerationQueueOptions) {
@@ -504,10 +505,12 @@ export class GenerationQueue {
         overloads: Number(values['overloads'] ?? 0),
         ttftMs,
         previousRunning: this.lastEngineRunning,
+        knownCeiling: this.engineCeiling,
       },
       this.bestTtftMs,
     );
     this.lastEngineRunning = engine?.running;
+    if (engine && engine.waiting > TARGET_ENGINE_WAITING.max) this.engineCeiling = engine.running;
     if (decision.limit !== this.limit) {
       this.logger.log(`Concurrency limit ${this.limit} -> ${decision.limit}: ${decision.reason}`);
       this.metrics.limitChanges.inc({ reason: decision.reason.split(':')[0].replace(/[0-9]+/g, 'N') });
