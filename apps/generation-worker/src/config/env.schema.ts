@@ -1,14 +1,11 @@
-import { generationEnvShape } from '@rma/generation-queue';
-import { llmEnvShape } from '@rma/llm-provider';
-import { parseEnv, portVar, serviceEnvShape } from '@rma/service-core';
+import { parseEnv, portVar } from '@rma/service-core';
+import { platformEnvShape } from '@rma/service-platform';
 import { z } from 'zod';
 
 export const SERVICE_NAME = 'generation-worker';
 
 export const generationWorkerEnvSchema = z.object({
-  ...serviceEnvShape,
-  ...llmEnvShape,
-  ...generationEnvShape,
+  ...platformEnvShape,
   PORT: portVar(8103),
 });
 

@@ -130,7 +130,10 @@ export class LlamaEngine implements LlmEngine {
         trimWhitespaceSuffix: false,
         onToken: (tokens: NodeLlamaCpp.Token[]) => {
           // node-llama-cpp may sample one token past max_tokens and drop it: it is not counted.
-          const counted = Math.min(tokens.length, Math.max(0, (request.maxTokens ?? Number.POSITIVE_INFINITY) - generatedTokens));
+          const counted = Math.min(
+            tokens.length,
+            Math.max(0, (request.maxTokens ?? Number.POSITIVE_INFINITY) - generatedTokens),
+          );
           generatedTokens += tokens.length;
           if (counted > 0) request.onTokens?.(counted);
           if (promptTokens !== undefined) return;

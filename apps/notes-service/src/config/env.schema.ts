@@ -1,14 +1,11 @@
-import { generationEnvShape } from '@rma/generation-queue';
-import { llmEnvShape } from '@rma/llm-provider';
-import { parseEnv, portVar, serviceEnvShape } from '@rma/service-core';
+import { parseEnv, portVar } from '@rma/service-core';
+import { platformEnvShape } from '@rma/service-platform';
 import { z } from 'zod';
 
 export const SERVICE_NAME = 'notes-service';
 
 export const notesServiceEnvSchema = z.object({
-  ...serviceEnvShape,
-  ...llmEnvShape,
-  ...generationEnvShape,
+  ...platformEnvShape,
   PORT: portVar(8100),
 });
 

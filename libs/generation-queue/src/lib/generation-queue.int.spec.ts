@@ -76,8 +76,9 @@ describe(`${GenerationQueue.name} priorities`, () => {
   it('lets an interactive job overtake a backlog of bulk jobs, and still completes every bulk job', async () => {
     const sut = await started(makeQueue(llm.url, { concurrency: { mode: 'fixed', limit: 1 } }));
     const order: string[] = [];
+    // Long enough (up to 200 tokens) that few finish between the first one starting and the adviser's job arriving.
     const bulk = Array.from({ length: 12 }, (_, i) =>
-      sut.generate(ask(`bulk ${i}`), { workClass: 'bulk' }).then(() => order.push(`bulk ${i}`)),
+      sut.generate(ask(`bulk ${i}`, 200), { workClass: 'bulk' }).then(() => order.push(`bulk ${i}`)),
     );
     await eventually(async () => (await running()) === 1);
 

@@ -1,0 +1,6 @@
+// What every RMA service process is made of, wired once: config, service core, LLM provider and
+// generation queue.
+
+/** The imports of a service's root module, and the environment variables they read. */
+export { platformEnvShape, platformImports } from './lib/platform-imports';
+export type { PlatformImportsOptions } from './lib/platform-imports';
