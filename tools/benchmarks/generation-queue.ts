@@ -65,17 +65,12 @@ async function freshQueue(
   return { queue, llm };
 }
 
-async function simServer(profile: string): Promise<StartedServer> {
-  return startLocalLlm([
-    '--engine',
-    'sim',
-    '--profile',
-    profile,
-    '--time-scale',
-    String(scale),
-    '--max-queue',
-    '100000',
-  ]);
+/** Servers this run started: stopped at the end even when a section fails, so none outlives the script. */
+const servers: StartedServer[] = [];
+async function simServer(profile: string, args = ['--time-scale', String(scale)]): Promise<StartedServer> {
+  const server = await startLocalLlm(['--engine', 'sim', '--profile', profile, '--max-queue', '100000', ...args]);
+  servers.push(server);
+  return server;
 }
 
 /** Output tokens/s in simulated time while `work` runs, and samples of the engine's waiting queue. */
@@ -225,18 +220,7 @@ async function priority() {
 
 async function overhead() {
   // An engine that answers at once: the fast profile run 10,000 times faster than its own clock.
-  const server = await startLocalLlm([
-    '--engine',
-    'sim',
-    '--profile',
-    'fast',
-    '--time-scale',
-    '0.0001',
-    '--parallel',
-    '256',
-    '--max-queue',
-    '100000',
-  ]);
+  const server = await simServer('fast', ['--time-scale', '0.0001', '--parallel', '256']);
   const { queue, llm } = await freshQueue(server.url, { concurrency: { mode: 'fixed', limit: 64 } });
   const request = ask(1, 1);
   for (let i = 0; i < 30; i += 1) {
@@ -266,10 +250,10 @@ async function overhead() {
 }
 
 async function main() {
-  const servers = (await import(pathToFileURL(join(root, 'tools/servers/servers.mjs')).href)) as {
+  const serverTools = (await import(pathToFileURL(join(root, 'tools/servers/servers.mjs')).href)) as {
     startRedis: () => Promise<{ url: string; stop: () => Promise<void> }>;
   };
-  const redis = await servers.startRedis();
+  const redis = await serverTools.startRedis();
   redisUrl = redis.url;
   say('# @rma/generation-queue benchmarks');
   say();
@@ -289,6 +273,7 @@ async function main() {
     if (only.has('priority')) await priority();
     if (only.has('overhead')) await overhead();
   } finally {
+    await Promise.all(servers.map((server) => server.stop()));
     await redis.stop();
   }
   mkdirSync(join(root, 'benchmarks'), { recursive: true });
