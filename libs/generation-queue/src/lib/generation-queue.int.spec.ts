@@ -152,6 +152,18 @@ describe(`${GenerationQueue.name} global limit`, () => {
 });
 
 describe(`${GenerationQueue.name} reliability`, () => {
+  it('adopts the adaptive limit already in Redis when a process starts, instead of resetting it', async () => {
+    const first = await started(
+      makeQueue(llm.url, { concurrency: { mode: 'adaptive', initial: 40, min: 1, max: 100 } }),
+    );
+    const second = await started(
+      makeQueue(llm.url, { concurrency: { mode: 'adaptive', initial: 8, min: 1, max: 100 } }),
+    );
+
+    expect(first.currentLimit).toBe(40);
+    expect(second.currentLimit).toBe(40);
+  });
+
   it('recovers a job whose worker was killed mid-job and completes it once, elsewhere', async () => {
     // The first request sits for 3 s before its first token: long enough to kill its worker mid-job.
     await setFaults([{ kind: 'delay-first-token', delayMs: 3_000, count: 1 }]);

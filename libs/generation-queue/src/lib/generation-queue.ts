@@ -162,7 +162,10 @@ export class GenerationQueue {
 
   /** Sets the global limit (fixed mode) or starts the controller (adaptive). Call once at start. */
   async start(): Promise<void> {
-    await this.applyLimit(this.limit);
+    // An adaptive limit already in Redis is the leader's latest: a process that restarts (a rolling
+    // deploy) adopts it rather than resetting every process's work to the initial value.
+    const existing = this.options.concurrency.mode === 'adaptive' ? await this.queue.getGlobalConcurrency() : null;
+    await this.applyLimit(existing ?? this.limit);
     if (this.options.concurrency.mode === 'adaptive' || this.options.bulkAgingMs) {
       const tick = this.options.controllerTickMs ?? 500;
       this.controllerTimer = setInterval(
