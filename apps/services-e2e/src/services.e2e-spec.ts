@@ -41,6 +41,7 @@ describe.each(services)('$name as a process', ({ name }) => {
       const ready = await fetch(`${baseUrl}/health/ready`);
       const docs = await fetch(`${baseUrl}/docs/openapi.json`);
       const metrics = await fetch(`${baseUrl}/metrics`);
+      const dashboard = await fetch(`${baseUrl}/queues`);
 
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({
@@ -54,6 +55,9 @@ describe.each(services)('$name as a process', ({ name }) => {
       });
       expect(((await docs.json()) as { info: { title: string } }).info.title).toBe(name);
       expect(metrics.headers.get('content-type')).toContain('text/plain');
+      // The queue dashboard is on outside production (GENERATION_DASHBOARD=auto).
+      expect(dashboard.status).toBe(200);
+      expect(await dashboard.text()).toContain('<title>');
       expect(await metrics.text()).toContain(`service="${name}"`);
       const firstLine = sut.output().split('\n')[0];
       expect(JSON.parse(firstLine)).toMatchObject({ level: expect.any(String), message: expect.any(String) });
@@ -73,6 +77,7 @@ describe.each(services)('$name as a process', ({ name }) => {
       REDIS_URL: redisUrl,
       VLLM_URL: 'http://127.0.0.1:1',
       OLLAMA_URL: 'http://127.0.0.1:1',
+      NODE_ENV: 'production',
     });
     try {
       await waitUntilHealthy(`${baseUrl}/health`, sut);
@@ -80,6 +85,8 @@ describe.each(services)('$name as a process', ({ name }) => {
       const ready = await fetch(`${baseUrl}/health/ready`);
 
       expect(ready.status).toBe(503);
+      // In production the queue dashboard (advisers' text in job payloads) is off unless asked for.
+      expect((await fetch(`${baseUrl}/queues`)).status).toBe(404);
       expect(await ready.json()).toMatchObject({
         error: {
           llm: {

@@ -21,6 +21,8 @@ export const generationEnvShape = {
   GENERATION_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   GENERATION_BULK_AGING_MS: z.coerce.number().int().min(0).default(60_000),
   GENERATION_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** Bull Board at /queues: auto = on unless NODE_ENV is production. */
+  GENERATION_DASHBOARD: z.enum(['auto', 'true', 'false'], { error: 'expected auto, true or false' }).default('auto'),
 };
 
 export type GenerationEnv = z.output<z.ZodObject<typeof generationEnvShape>>;

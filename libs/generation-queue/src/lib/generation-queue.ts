@@ -1,6 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { LlmClient, LlmError, LlmRateLimitError, LlmUnavailableError } from '@rma/llm-provider';
 import { redisOptionsFromUrl } from '@rma/service-core';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
 import { DelayedError, Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
@@ -300,6 +303,17 @@ export class GenerationQueue {
       bulk: byPriority[CLASS_PRIORITY.bulk] ?? 0,
       active: counts['active'] ?? 0,
     };
+  }
+
+  /**
+   * Bull Board for operators: an Express router to mount at `basePath` (jobs by state, retries, payloads).
+   * Payloads hold advisers' text: mount it only where operators may read that (off in production by default).
+   */
+  dashboardRouter(basePath: string): ReturnType<ExpressAdapter['getRouter']> {
+    const serverAdapter = new ExpressAdapter();
+    serverAdapter.setBasePath(basePath);
+    createBullBoard({ queues: [new BullMQAdapter(this.queue)], serverAdapter });
+    return serverAdapter.getRouter();
   }
 
   /** The global limit this process last set or saw. */

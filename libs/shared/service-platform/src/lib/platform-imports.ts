@@ -1,9 +1,41 @@
+import { Injectable, Module, OnModuleInit } from '@nestjs/common';
 import type { ModuleMetadata } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { GenerationQueueModule, generationEnvShape, generationQueueOptionsFromConfig } from '@rma/generation-queue';
+import { HttpAdapterHost } from '@nestjs/core';
+import {
+  GenerationQueue,
+  GenerationQueueModule,
+  generationEnvShape,
+  generationQueueOptionsFromConfig,
+} from '@rma/generation-queue';
 import { LlmClient, LlmProviderModule, llmEnvShape, llmOptionsFromConfig } from '@rma/llm-provider';
 import { ServiceCoreModule, runtimeOptionsFromConfig, serviceEnvShape } from '@rma/service-core';
 import { Registry } from 'prom-client';
+
+/** Path of the queue dashboard (Bull Board). */
+export const QUEUE_DASHBOARD_PATH = '/queues';
+
+/** Mounts Bull Board at /queues when GENERATION_DASHBOARD says so (auto: everywhere but production). */
+@Injectable()
+class QueueDashboard implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly queue: GenerationQueue,
+    private readonly config: ConfigService,
+  ) {}
+
+  onModuleInit(): void {
+    const setting = this.config.get<string>('GENERATION_DASHBOARD');
+    const enabled = setting === 'true' || (setting === 'auto' && this.config.get<string>('NODE_ENV') !== 'production');
+    if (!enabled) return;
+    this.adapterHost.httpAdapter
+      .getInstance()
+      .use(QUEUE_DASHBOARD_PATH, this.queue.dashboardRouter(QUEUE_DASHBOARD_PATH));
+  }
+}
+
+@Module({ providers: [QueueDashboard] })
+class QueueDashboardModule {}
 
 /** Every variable the platform reads; a service's config folder adds its PORT and its own. */
 export const platformEnvShape = { ...serviceEnvShape, ...llmEnvShape, ...generationEnvShape };
@@ -42,5 +74,6 @@ export function platformImports(options: PlatformImportsOptions): NonNullable<Mo
           registry,
         }),
     }),
+    QueueDashboardModule,
   ];
 }
