@@ -1,4 +1,4 @@
-import type { ZodError } from 'zod';
+import type { ZodError, z } from 'zod';
 import { EngineError } from '../engine/engine.errors';
 
 /** An error with the HTTP status it answers with; each API renders it in its own body shape. */
@@ -44,4 +44,11 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof EngineError) return ApiError.fromEngine(error);
   return new ApiError(500, error instanceof Error ? error.message : String(error));
+}
+
+/** Validates a request body, or throws the 400 that lists what to change. */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const result = schema.safeParse(body);
+  if (!result.success) throw ApiError.fromZod(result.error);
+  return result.data;
 }

@@ -5,7 +5,7 @@ import { FaultInjector } from '../faults/fault-injector';
 import { faultAdminRoutes } from '../faults/faults.routes';
 import { VllmMetrics } from '../metrics/vllm-metrics';
 import { ollamaErrorBody, ollamaRoutes } from '../ollama/ollama.routes';
-import { asyncHandler, openAiErrorBody, openAiRoutes } from '../openai/openai.routes';
+import { openAiErrorBody, openAiRoutes } from '../openai/openai.routes';
 import { ApiError, toApiError } from './api-error';
 import { abortOnDisconnect } from './disconnect';
 import type { Logger } from './logger';
@@ -63,11 +63,12 @@ export function createLocalLlmApp(options: LocalLlmServerOptions): express.Expre
 
   app.get(
     '/health',
-    asyncHandler(async (_req, res) => {
+    // Express 5 passes a rejected handler's error to the error handler below.
+    async (_req: Request, res: Response) => {
       const plan = faults.plan('health', abortOnDisconnect(res));
       await plan.beforeGeneration();
       await plan.respond(res, () => res.status(200).end());
-    }),
+    },
   );
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());

@@ -9,11 +9,10 @@ import type {
   OutputFormat,
 } from '../engine/engine.types';
 import type { FaultInjector } from '../faults/fault-injector';
-import { ApiError, toApiError } from '../http/api-error';
+import { ApiError, parseBody, toApiError } from '../http/api-error';
 import { abortOnDisconnect } from '../http/disconnect';
 import type { ServedModels } from '../http/served-models';
 import type { VllmMetrics } from '../metrics/vllm-metrics';
-import { asyncHandler } from '../openai/openai.routes';
 import { OllamaOptions, chatRequestSchema, embedRequestSchema, generateRequestSchema } from './ollama.schemas';
 
 /** The Ollama release whose API this server follows. */
@@ -30,12 +29,6 @@ export interface OllamaRoutesDeps {
 /** Ollama's error body: `{"error": "message"}`. */
 export function ollamaErrorBody(error: ApiError) {
   return { error: error.message };
-}
-
-function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  const result = schema.safeParse(body);
-  if (!result.success) throw ApiError.fromZod(result.error);
-  return result.data;
 }
 
 function checkModel(models: ServedModels, requested: string): void {
@@ -86,7 +79,7 @@ function finalStats(result: GenerationResult) {
 
 /** A chat request's body and what to generate; no input for an empty message list (a load request). */
 function chatInput(raw: unknown): { body: z.output<typeof chatRequestSchema>; input?: GenerationInput } {
-  const body = parse(chatRequestSchema, raw);
+  const body = parseBody(chatRequestSchema, raw);
   if (body.messages.length === 0) return { body };
   const messages = body.messages.map((message) => ({
     role: message.role === 'tool' ? ('user' as const) : message.role,
@@ -98,7 +91,7 @@ function chatInput(raw: unknown): { body: z.output<typeof chatRequestSchema>; in
 
 /** A generate request's body and what to generate; no input for an empty prompt (a load request). */
 function generateInput(raw: unknown): { body: z.output<typeof generateRequestSchema>; input?: GenerationInput } {
-  const body = parse(generateRequestSchema, raw);
+  const body = parseBody(generateRequestSchema, raw);
   if (body.prompt === '') return { body };
   // A system prompt needs the chat template; a bare prompt is completed as it is.
   const input: GenerationInput = body.system
@@ -118,14 +111,11 @@ export function ollamaRoutes({ engine, models, metrics, faults, loadedAt }: Olla
   const router = Router();
 
   // Ollama's health check: faults aimed at `health` hit it as they hit /health.
-  router.get(
-    '/',
-    asyncHandler(async (_req, res) => {
-      const plan = faults.plan('health', abortOnDisconnect(res));
-      await plan.beforeGeneration();
-      await plan.respond(res, () => res.type('text/plain').send('Ollama is running'));
-    }),
-  );
+  router.get('/', async (_req, res) => {
+    const plan = faults.plan('health', abortOnDisconnect(res));
+    await plan.beforeGeneration();
+    await plan.respond(res, () => res.type('text/plain').send('Ollama is running'));
+  });
   router.head('/', (_req, res) => {
     res.type('text/plain').end();
   });
@@ -227,29 +217,26 @@ export function ollamaRoutes({ engine, models, metrics, faults, loadedAt }: Olla
     }
   };
 
-  router.post('/api/chat', asyncHandler(generate('chat')));
-  router.post('/api/generate', asyncHandler(generate('generate')));
+  router.post('/api/chat', generate('chat'));
+  router.post('/api/generate', generate('generate'));
 
-  router.post(
-    '/api/embed',
-    asyncHandler(async (req, res) => {
-      const body = parse(embedRequestSchema, req.body);
-      checkModel(models, body.model);
-      const signal = abortOnDisconnect(res);
-      const plan = faults.plan('embeddings', signal);
-      await plan.beforeGeneration();
-      const started = performance.now();
-      const { vectors, promptTokens } = await engine.embed([body.input].flat(), signal);
-      metrics.recordEmbedding(promptTokens);
-      await plan.respondJson(res, {
-        model: body.model,
-        embeddings: vectors,
-        total_duration: nanoseconds(performance.now() - started),
-        load_duration: 0,
-        prompt_eval_count: promptTokens,
-      });
-    }),
-  );
+  router.post('/api/embed', async (req, res) => {
+    const body = parseBody(embedRequestSchema, req.body);
+    checkModel(models, body.model);
+    const signal = abortOnDisconnect(res);
+    const plan = faults.plan('embeddings', signal);
+    await plan.beforeGeneration();
+    const started = performance.now();
+    const { vectors, promptTokens } = await engine.embed([body.input].flat(), signal);
+    metrics.recordEmbedding(promptTokens);
+    await plan.respondJson(res, {
+      model: body.model,
+      embeddings: vectors,
+      total_duration: nanoseconds(performance.now() - started),
+      load_duration: 0,
+      prompt_eval_count: promptTokens,
+    });
+  });
 
   return router;
 }

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
-import type { NextFunction, Request, Response } from 'express';
-import type { z } from 'zod';
+import type { Request, Response } from 'express';
 import type { ChatMessage, GenerationRequest, GenerationResult, LlmEngine, OutputFormat } from '../engine/engine.types';
 import type { FaultInjector } from '../faults/fault-injector';
-import { ApiError, toApiError } from '../http/api-error';
+import { ApiError, parseBody, toApiError } from '../http/api-error';
 import { abortOnDisconnect } from '../http/disconnect';
 import type { ServedModels } from '../http/served-models';
 import type { VllmMetrics } from '../metrics/vllm-metrics';
@@ -41,12 +40,6 @@ export function openAiErrorBody(error: ApiError) {
       code: error.status,
     },
   };
-}
-
-function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  const result = schema.safeParse(body);
-  if (!result.success) throw ApiError.fromZod(result.error);
-  return result.data;
 }
 
 function checkModel(models: ServedModels, requested: string): void {
@@ -110,7 +103,7 @@ export function openAiRoutes({ engine, models, metrics, faults }: OpenAiRoutesDe
 
   const generate = (kind: 'chat' | 'completion') => async (req: Request, res: Response) => {
     const body =
-      kind === 'chat' ? parse(chatCompletionRequestSchema, req.body) : parse(completionRequestSchema, req.body);
+      kind === 'chat' ? parseBody(chatCompletionRequestSchema, req.body) : parseBody(completionRequestSchema, req.body);
     checkModel(models, body.model);
     const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID().replaceAll('-', '')}`;
     const created = Math.floor(Date.now() / 1000);
@@ -247,49 +240,37 @@ export function openAiRoutes({ engine, models, metrics, faults }: OpenAiRoutesDe
     }
   };
 
-  router.post('/v1/chat/completions', asyncHandler(generate('chat')));
-  router.post('/v1/completions', asyncHandler(generate('completion')));
+  router.post('/v1/chat/completions', generate('chat'));
+  router.post('/v1/completions', generate('completion'));
 
-  router.post(
-    '/v1/embeddings',
-    asyncHandler(async (req, res) => {
-      const body = parse(embeddingRequestSchema, req.body);
-      checkModel(models, body.model);
-      const texts = [body.input].flat();
-      const signal = abortOnDisconnect(res);
-      const plan = faults.plan('embeddings', signal);
-      await plan.beforeGeneration();
-      const { vectors, promptTokens } = await engine.embed(texts, signal);
-      metrics.recordEmbedding(promptTokens);
-      await plan.respondJson(res, {
-        id: `embd-${randomUUID().replaceAll('-', '')}`,
-        object: 'list',
-        created: Math.floor(Date.now() / 1000),
-        model: models.primary,
-        data: vectors.map((vector, index) => ({
-          index,
-          object: 'embedding',
-          // base64 is little-endian float32, what the official openai client asks for by default.
-          embedding:
-            body.encoding_format === 'base64'
-              ? Buffer.from(new Float32Array(vector).buffer).toString('base64')
-              : vector,
-        })),
-        usage: {
-          prompt_tokens: promptTokens,
-          total_tokens: promptTokens,
-          completion_tokens: 0,
-        },
-      });
-    }),
-  );
+  router.post('/v1/embeddings', async (req, res) => {
+    const body = parseBody(embeddingRequestSchema, req.body);
+    checkModel(models, body.model);
+    const texts = [body.input].flat();
+    const signal = abortOnDisconnect(res);
+    const plan = faults.plan('embeddings', signal);
+    await plan.beforeGeneration();
+    const { vectors, promptTokens } = await engine.embed(texts, signal);
+    metrics.recordEmbedding(promptTokens);
+    await plan.respondJson(res, {
+      id: `embd-${randomUUID().replaceAll('-', '')}`,
+      object: 'list',
+      created: Math.floor(Date.now() / 1000),
+      model: models.primary,
+      data: vectors.map((vector, index) => ({
+        index,
+        object: 'embedding',
+        // base64 is little-endian float32, what the official openai client asks for by default.
+        embedding:
+          body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector,
+      })),
+      usage: {
+        prompt_tokens: promptTokens,
+        total_tokens: promptTokens,
+        completion_tokens: 0,
+      },
+    });
+  });
 
   return router;
-}
-
-/** Express 5 forwards rejected promises to the error handler; this keeps the handler types simple. */
-export function asyncHandler(handler: (req: Request, res: Response) => Promise<void>) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    handler(req, res).catch(next);
-  };
 }

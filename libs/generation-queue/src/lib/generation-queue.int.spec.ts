@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { eventually, metricValue, startLocalLlm, StartedServer } from '@rma/testing';
+import { eventually, metricValue, setFaults, StartedServer, startLocalLlm } from '@rma/testing';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { GenerationQueue } from './generation-queue';
 import { GENERATION_QUEUE_NAME, QUEUE_PREFIX } from './generation-queue.constants';
@@ -18,14 +18,6 @@ async function started(queue: GenerationQueue): Promise<GenerationQueue> {
   queues.push(queue);
   await queue.start();
   return queue;
-}
-
-async function setFaults(faults: unknown[]): Promise<void> {
-  await fetch(`${llm.url}/admin/faults`, {
-    method: faults.length ? 'POST' : 'DELETE',
-    headers: { 'Content-Type': 'application/json' },
-    body: faults.length ? JSON.stringify({ faults }) : undefined,
-  });
 }
 
 const running = () => metricValue(llm.url, 'vllm:num_requests_running');
@@ -66,7 +58,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await flushQueueRedis();
-  await setFaults([]);
+  await setFaults(llm.url, []);
 });
 afterEach(async () => {
   await Promise.all(queues.splice(0).map((queue) => queue.close()));
@@ -166,7 +158,7 @@ describe(`${GenerationQueue.name} reliability`, () => {
 
   it('recovers a job whose worker was killed mid-job and completes it once, elsewhere', async () => {
     // The first request sits for 3 s before its first token: long enough to kill its worker mid-job.
-    await setFaults([{ kind: 'delay-first-token', delayMs: 3_000, count: 1 }]);
+    await setFaults(llm.url, [{ kind: 'delay-first-token', delayMs: 3_000, count: 1 }]);
     const doomed = await startWorkerProcess(1);
     const producer = await started(makeQueue(llm.url, { workers: { enabled: false } }));
     const events = new QueueEvents(GENERATION_QUEUE_NAME, {
@@ -196,7 +188,7 @@ describe(`${GenerationQueue.name} reliability`, () => {
   });
 
   it('retries a retryable LLM failure, then succeeds', async () => {
-    await setFaults([{ kind: 'status', status: 503, count: 1 }]);
+    await setFaults(llm.url, [{ kind: 'status', status: 503, count: 1 }]);
     const sut = await started(makeQueue(llm.url));
 
     const result = await sut.generate(ask('retry me'));
@@ -291,7 +283,7 @@ describe(`${GenerationQueue.name} cancellation and streams`, () => {
   });
 
   it('ends a stream with a typed error when the generation fails after its first tokens', async () => {
-    await setFaults([{ kind: 'cut', afterTokens: 3 }]);
+    await setFaults(llm.url, [{ kind: 'cut', afterTokens: 3 }]);
     const sut = await started(makeQueue(llm.url));
     const tokens: string[] = [];
 

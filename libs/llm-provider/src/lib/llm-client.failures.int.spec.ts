@@ -1,4 +1,4 @@
-import { sharedServerUrl, startLocalLlm, StartedServer } from '@rma/testing';
+import { setFaults, sharedServerUrl, StartedServer, startLocalLlm } from '@rma/testing';
 import { Registry } from 'prom-client';
 import { LlmClient, StreamEvent } from './llm-client';
 import { LlmBadRequestError, LlmStreamInterruptedError, LlmUnavailableError } from './llm.errors';
@@ -8,15 +8,6 @@ import { testOptions } from './testing-options';
 // fallback the shared server's Ollama API.
 let faulty: StartedServer;
 const fallbackUrl = sharedServerUrl();
-
-async function setFaults(faults: unknown[]): Promise<void> {
-  const response = await fetch(`${faulty.url}/admin/faults`, {
-    method: faults.length ? 'POST' : 'DELETE',
-    headers: { 'Content-Type': 'application/json' },
-    body: faults.length ? JSON.stringify({ faults }) : undefined,
-  });
-  if (!response.ok) throw new Error(`setting faults failed: ${response.status} ${await response.text()}`);
-}
 
 async function counter(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
   const metric = await registry.getSingleMetric(name)?.get();
@@ -44,7 +35,7 @@ afterAll(async () => {
   await faulty?.stop();
 });
 afterEach(async () => {
-  await setFaults([]);
+  await setFaults(faulty.url, []);
 });
 
 describe(`${LlmClient.name} when the primary fails`, () => {
@@ -64,7 +55,7 @@ describe(`${LlmClient.name} when the primary fails`, () => {
   });
 
   it('retries a 503, then falls back', async () => {
-    await setFaults([{ kind: 'status', status: 503 }]);
+    await setFaults(faulty.url, [{ kind: 'status', status: 503 }]);
     const { sut, registry } = client({ retry: { maxAttempts: 2 } });
 
     const result = await sut.chat(ask);
@@ -75,7 +66,7 @@ describe(`${LlmClient.name} when the primary fails`, () => {
   });
 
   it('retries a 503 on the primary and succeeds there when it recovers', async () => {
-    await setFaults([{ kind: 'status', status: 503, count: 1 }]);
+    await setFaults(faulty.url, [{ kind: 'status', status: 503, count: 1 }]);
     const { sut } = client({ retry: { maxAttempts: 3 } });
 
     const result = await sut.chat(ask);
@@ -84,7 +75,7 @@ describe(`${LlmClient.name} when the primary fails`, () => {
   });
 
   it('gives up on a primary that stalls before the first token, and streams from the fallback', async () => {
-    await setFaults([{ kind: 'delay-first-token', delayMs: 20_000 }]);
+    await setFaults(faulty.url, [{ kind: 'delay-first-token', delayMs: 20_000 }]);
     const { sut, registry } = client({ timeouts: { firstTokenMs: 300 }, retry: { maxAttempts: 1 } });
 
     const events: StreamEvent[] = [];
@@ -95,7 +86,7 @@ describe(`${LlmClient.name} when the primary fails`, () => {
   });
 
   it('ends a stream cut after its first tokens with a typed error, never switching backend silently', async () => {
-    await setFaults([{ kind: 'cut', afterTokens: 3 }]);
+    await setFaults(faulty.url, [{ kind: 'cut', afterTokens: 3 }]);
     const { sut, registry } = client();
     const tokens: string[] = [];
 
@@ -117,7 +108,7 @@ describe(`${LlmClient.name} when the primary fails`, () => {
   });
 
   it('opens the breaker after failures, sends calls straight to the fallback, and closes when the primary returns', async () => {
-    await setFaults([{ kind: 'status', status: 503 }]);
+    await setFaults(faulty.url, [{ kind: 'status', status: 503 }]);
     const { sut, registry } = client({ retry: { maxAttempts: 1 }, breaker: { failureThreshold: 2, openMs: 400 } });
     const breakerState = () => counter(registry, 'llm_breaker_state', { backend: `vllm ${faulty.url}` });
 
@@ -129,7 +120,7 @@ describe(`${LlmClient.name} when the primary fails`, () => {
     expect(whileOpen.backend.kind).toBe('ollama');
     expect(await counter(registry, 'llm_errors_total', { backend: 'vllm' })).toBe(errorsWhileOpen);
 
-    await setFaults([]);
+    await setFaults(faulty.url, []);
     await new Promise((resolve) => setTimeout(resolve, 450));
     const probe = await sut.chat(ask);
 
@@ -138,7 +129,7 @@ describe(`${LlmClient.name} when the primary fails`, () => {
   });
 
   it('fails with a typed unavailable error when no backend can serve', async () => {
-    await setFaults([{ kind: 'status', status: 503 }]);
+    await setFaults(faulty.url, [{ kind: 'status', status: 503 }]);
     const sut = new LlmClient(testOptions({ provider: 'vllm', vllmUrl: faulty.url, ollamaUrl: fallbackUrl }));
 
     await expect(sut.chat(ask)).rejects.toMatchObject({ kind: 'unavailable', status: 503, backend: { kind: 'vllm' } });

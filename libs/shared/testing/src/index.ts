@@ -1,5 +1,5 @@
 // Test helpers: never imported by production code.
 
-/** Starts the built local LLM server with flags, and helpers to read its metrics and wait on conditions. */
-export { eventually, freePort, metricValue, sharedServerUrl, startLocalLlm } from './lib/local-llm-server';
+/** Starts the built local LLM server with flags; helpers to read its metrics, set its faults and wait on conditions. */
+export { eventually, freePort, metricValue, setFaults, sharedServerUrl, startLocalLlm } from './lib/local-llm-server';
 export type { StartedServer } from './lib/local-llm-server';

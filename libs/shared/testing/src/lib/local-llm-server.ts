@@ -85,3 +85,13 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_0
   }
   throw new Error(`condition not met within ${timeoutMs} ms`);
 }
+
+/** Replaces a local-llm's injected faults (started with --admin); an empty list clears them. */
+export async function setFaults(baseUrl: string, faults: unknown[]): Promise<void> {
+  const response = await fetch(`${baseUrl}/admin/faults`, {
+    method: faults.length ? 'POST' : 'DELETE',
+    headers: { 'Content-Type': 'application/json' },
+    body: faults.length ? JSON.stringify({ faults }) : undefined,
+  });
+  if (!response.ok) throw new Error(`setting faults failed: ${response.status} ${await response.text()}`);
+}

@@ -1,0 +1,30 @@
+// The webpack config every Node app of the workspace shares: bundle the app's own code and workspace
+// libraries, leave node_modules external, write dist/apps/<name> with a package.json for `nx prune`.
+const { NxAppWebpackPlugin } = require('@nx/webpack/app-plugin');
+const { join } = require('path');
+
+/** @param {string} projectDir the app's folder (its webpack.config.js's __dirname) @param {string} name */
+module.exports = function nodeAppConfig(projectDir, name) {
+  return {
+    output: {
+      path: join(projectDir, '../../dist/apps', name),
+      clean: true,
+      ...(process.env.NODE_ENV !== 'production' && {
+        devtoolModuleFilenameTemplate: '[absolute-resource-path]',
+      }),
+    },
+    plugins: [
+      new NxAppWebpackPlugin({
+        target: 'node',
+        compiler: 'tsc',
+        main: './src/main.ts',
+        tsConfig: './tsconfig.app.json',
+        assets: ['./src/assets'],
+        optimization: false,
+        outputHashing: 'none',
+        generatePackageJson: true,
+        sourceMap: true,
+      }),
+    ],
+  };
+};
