@@ -8,6 +8,7 @@ export type {
   ChatRequest,
   ChatResult,
   EmbedResult,
+  JsonOutputFormat,
   LlmMessage,
   ServedBy,
   StreamEvent,

@@ -26,8 +26,16 @@ export interface LlmMessage {
   images?: string[];
 }
 
+/** A JSON schema the server constrains the output to (vLLM response_format json_schema, Ollama format). */
+export interface JsonOutputFormat {
+  name: string;
+  schema: Record<string, unknown>;
+}
+
 export interface ChatRequest extends SamplingOptions {
   messages: LlmMessage[];
+  /** Constrain the output to this JSON schema; `structured` validates it too, `chat` and `stream` do not. */
+  format?: JsonOutputFormat;
 }
 
 export interface CallOptions {
@@ -189,12 +197,13 @@ export class LlmClient {
 
   /** A chat completion, not streamed. */
   async chat(request: ChatRequest, options: CallOptions = {}): Promise<ChatResult> {
-    return this.chatMessages(toLangChainMessages(request.messages), request, options);
+    return this.chatMessages(toLangChainMessages(request.messages), request, options, formatOptions(request.format));
   }
 
   /** Tokens as they are generated, then one `end` event with usage and the backend. */
   async *stream(request: ChatRequest, options: CallOptions = {}): AsyncGenerator<StreamEvent> {
-    for await (const event of this.streamMessages(toLangChainMessages(request.messages), request, options)) {
+    const messages = toLangChainMessages(request.messages);
+    for await (const event of this.streamMessages(messages, request, options, formatOptions(request.format))) {
       if (event.type === 'chunk') {
         const text = textOf(event.chunk);
         if (text) yield { type: 'token', text };
@@ -214,7 +223,7 @@ export class LlmClient {
     options: CallOptions = {},
   ): Promise<StructuredResult<z.output<Schema>>> {
     const { $schema: _ignored, ...jsonSchema } = z.toJSONSchema(schema) as Record<string, unknown>;
-    const name = request.schemaName ?? 'output';
+    const name = request.schemaName ?? request.format?.name ?? 'output';
     let messages = toLangChainMessages(request.messages);
     const usage: Usage = { promptTokens: 0, completionTokens: 0 };
     for (let round = 1; ; round += 1) {
@@ -359,6 +368,7 @@ export class LlmClient {
     messages: BaseMessage[],
     sampling: SamplingOptions,
     options: CallOptions = {},
+    callOptions?: (backend: LlmBackend) => Record<string, unknown>,
   ): AsyncGenerator<
     { type: 'chunk'; chunk: AIMessageChunk } | { type: 'end'; end: Extract<StreamEvent, { type: 'end' }> }
   > {
@@ -375,7 +385,10 @@ export class LlmClient {
         options.signal,
         async (attempt, guard) => {
           const model = attempt.backend.chatModel(attempt.model, sampling, attempt.timeouts.connectMs, attempt.signal);
-          const stream = await model.stream(messages, { signal: attempt.signal });
+          const stream = await model.stream(messages, {
+            signal: attempt.signal,
+            ...(callOptions?.(attempt.backend) ?? {}),
+          });
           const opened = stream[Symbol.asyncIterator]();
           for (;;) {
             const next = await opened.next();
@@ -588,6 +601,12 @@ interface TotalTimer {
   signal: AbortSignal;
   expired: LlmTimeoutError | undefined;
   dispose: () => void;
+}
+
+function formatOptions(
+  format: JsonOutputFormat | undefined,
+): ((backend: LlmBackend) => Record<string, unknown>) | undefined {
+  return format ? (backend) => backend.structuredOutputOptions(format.name, format.schema) : undefined;
 }
 
 function parseAgainst<Schema extends z.ZodType>(

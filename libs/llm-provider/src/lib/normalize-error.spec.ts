@@ -1,4 +1,5 @@
 import {
+  LlmInvalidOutputError,
   LlmAuthError,
   LlmBadRequestError,
   LlmContextTooLongError,
@@ -59,5 +60,17 @@ describe(normalizeError.name, () => {
 
   it('never lets a caller mistake fall back to another backend', () => {
     expect(normalizeError(withStatus(422), backend, 1000).fallbackable).toBe(false);
+  });
+
+  it('reads structured output cut at the token limit as a bad answer, not the server being away', () => {
+    // What the openai client throws from its parse path when finish_reason is "length".
+    const cut = Object.assign(new Error('Could not parse response content as the length limit was reached'), {
+      name: 'LengthFinishReasonError',
+    });
+
+    const sut = normalizeError(cut, backend, 1000);
+
+    expect(sut).toEqual(expect.any(LlmInvalidOutputError));
+    expect(sut).toMatchObject({ retryable: false, fallbackable: false });
   });
 });

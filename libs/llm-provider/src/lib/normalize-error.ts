@@ -4,6 +4,7 @@ import {
   LlmBadRequestError,
   LlmContextTooLongError,
   LlmError,
+  LlmInvalidOutputError,
   LlmRateLimitError,
   LlmTimeoutError,
   LlmUnavailableError,
@@ -75,6 +76,16 @@ export function normalizeError(error: unknown, backend: BackendRef, connectTimeo
     return new LlmBadRequestError(message, withStatus);
   }
   if (chain.some((item) => item.name === 'ContextOverflowError')) return new LlmContextTooLongError(message, fields);
+  // The openai client refuses to parse structured output that stopped at the token limit: the server
+  // worked, the request allowed too few tokens for the JSON to close.
+  if (
+    chain.some((item) => item.name === 'LengthFinishReasonError' || /length limit was reached/.test(item.message ?? ''))
+  )
+    return new LlmInvalidOutputError(
+      `the output reached the max-token limit before its JSON was complete; allow more tokens (${message})`,
+      '',
+      fields,
+    );
   if (chain.some((item) => item.code === 'UND_ERR_CONNECT_TIMEOUT'))
     return new LlmTimeoutError('connect', connectTimeoutMs, fields);
   const code = chain.map((item) => item.code).find((value) => value && CONNECTION_CODES.has(value));
