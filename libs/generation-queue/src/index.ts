@@ -2,6 +2,8 @@
 
 /** Producer (generate, stream, generateMany, cancel) and workers, in one object per process. */
 export { GenerationQueue } from './lib/generation-queue';
+/** A zod schema as a job's JSON-schema `format`, and a structured result parsed back by that schema. */
+export { formatFor, parseStructured } from './lib/generation-queue';
 export type { BatchItem, GenerateOptions, GenerationQueueOptions, StreamChunk } from './lib/generation-queue';
 /** The limit on generations in flight: fixed, or adaptive from the engine's load. */
 export { decideLimit, TARGET_ENGINE_WAITING } from './lib/concurrency-controller';
@@ -12,6 +14,9 @@ export type { WorkClass } from './lib/generation-queue.constants';
 /** A generation that failed visibly, with the LLM error's kind and retry verdict. */
 export { GenerationError } from './lib/generation.errors';
 export type { GenerationErrorCode } from './lib/generation.errors';
+/** The HTTP status and typed body a service answers for a failed generation (502/503/504). */
+export { generationFailureResponse } from './lib/generation.errors';
+export type { GenerationFailureResponse } from './lib/generation.errors';
 /** Requests and results, validated at both ends. */
 export { generationRequestSchema, generationResultSchema } from './lib/generation.schemas';
 export type { GenerationRequest, GenerationResult } from './lib/generation.schemas';

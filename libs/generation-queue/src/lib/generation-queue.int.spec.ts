@@ -2,9 +2,10 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { eventually, metricValue, setFaults, StartedServer, startLocalLlm } from '@rma/testing';
 import { Job, Queue, QueueEvents } from 'bullmq';
-import { GenerationQueue } from './generation-queue';
+import { z } from 'zod';
+import { GenerationQueue, formatFor } from './generation-queue';
 import { GENERATION_QUEUE_NAME, QUEUE_PREFIX } from './generation-queue.constants';
-import { GenerationError } from './generation.errors';
+import { GenerationError, generationFailureResponse } from './generation.errors';
 import { ask, flushQueueRedis, makeQueue, queueRedisUrl } from './queue-test-kit';
 import { redisOptionsFromUrl } from '@rma/service-core';
 
@@ -293,5 +294,55 @@ describe(`${GenerationQueue.name} cancellation and streams`, () => {
 
     await expect(consumed).rejects.toMatchObject({ code: 'failed', details: { llmErrorKind: 'stream_interrupted' } });
     expect(tokens.length).toBeGreaterThan(0);
+  });
+});
+
+describe(`${GenerationQueue.name} structured output`, () => {
+  const debt = z.object({ creditor: z.string().min(1), amount: z.number().min(0) });
+  const facts = z.object({ debts: z.array(debt).min(1), summary: z.string() });
+
+  it("returns a value that the caller's zod schema parses, through a worker that knows only its JSON schema", async () => {
+    const sut = await started(makeQueue(llm.url));
+
+    const result = await sut.generateStructured({ messages: [{ role: 'user', content: 'List the debts.' }] }, facts, {
+      name: 'facts',
+    });
+
+    expect(facts.parse(result.value)).toEqual(result.value);
+    expect(JSON.parse(result.text)).toEqual(result.value);
+  });
+
+  it('streams structured output as JSON text, and ends with the parsed value', async () => {
+    const sut = await started(makeQueue(llm.url));
+    let text = '';
+    let value: unknown;
+
+    for await (const chunk of sut.stream({
+      messages: [{ role: 'user', content: 'List the debts.' }],
+      format: formatFor(facts, 'facts'),
+    })) {
+      if (chunk.type === 'token') text += chunk.text;
+      else value = chunk.result.value;
+    }
+
+    expect(value).toEqual(JSON.parse(text));
+    expect(facts.safeParse(value).success).toBe(true);
+  });
+
+  it("fails visibly, as a bad answer, when the value does not satisfy the caller's stricter schema", async () => {
+    const sut = await started(makeQueue(llm.url));
+    // The JSON Schema cannot carry a refinement: the worker accepts the value, the caller does not.
+    const impossible = facts.refine(() => false, { message: 'never satisfied' });
+
+    const failure = await sut
+      .generateStructured({ messages: [{ role: 'user', content: 'List the debts.' }] }, impossible)
+      .catch((caught: unknown) => caught);
+
+    expect(failure).toBeInstanceOf(GenerationError);
+    expect(failure).toMatchObject({ details: { llmErrorKind: 'invalid_output', retryable: false } });
+    expect(generationFailureResponse(failure as GenerationError)).toMatchObject({
+      status: 502,
+      body: { error: 'LlmBadResponse', retryable: false, backend: 'vllm' },
+    });
   });
 });

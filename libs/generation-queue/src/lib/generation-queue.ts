@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { LlmClient, LlmError, LlmRateLimitError, LlmUnavailableError } from '@rma/llm-provider';
+import { LlmClient, LlmError, LlmInvalidOutputError, LlmRateLimitError, LlmUnavailableError } from '@rma/llm-provider';
 import { redisOptionsFromUrl } from '@rma/service-core';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
@@ -8,6 +8,7 @@ import { DelayedError, Job, Queue, QueueEvents, UnrecoverableError, Worker } fro
 import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { ConcurrencyMode, TARGET_ENGINE_WAITING, decideLimit } from './concurrency-controller';
 import {
   BULK_ACTIVE_KEY,
@@ -83,6 +84,47 @@ if redis.call('ZCARD', KEYS[1]) < cap then
   return 1
 end
 return 0`;
+
+/** The job payload's `format` for a zod schema. */
+export function formatFor(schema: z.ZodType, name = 'output'): NonNullable<GenerationRequest['format']> {
+  const { $schema: _ignored, ...jsonSchema } = z.toJSONSchema(schema) as Record<string, unknown>;
+  return { name, schema: jsonSchema };
+}
+
+/** A structured result's value, parsed by the caller's own schema; a mismatch is the model's fault (502). */
+export function parseStructured<Schema extends z.ZodType>(schema: Schema, result: GenerationResult): z.output<Schema> {
+  const parsed = schema.safeParse(result.value);
+  if (parsed.success) return parsed.data;
+  throw new GenerationError('failed', `structured output did not validate: ${describeIssues(parsed.error)}`, {
+    llmErrorKind: 'invalid_output',
+    retryable: false,
+    backend: result.backend.kind,
+  });
+}
+
+/** A streamed structured output's parsed JSON, or the error a non-streamed one would end with. */
+function validJson(schema: Record<string, unknown>, result: GenerationResult): unknown {
+  const { kind, url, model } = result.backend;
+  const fields: ConstructorParameters<typeof LlmInvalidOutputError>[2] =
+    kind === 'vllm' || kind === 'ollama' ? { backend: { kind, url, model } } : {};
+  let json: unknown;
+  try {
+    json = JSON.parse(result.text);
+  } catch (error) {
+    throw new LlmInvalidOutputError(`structured output is not JSON: ${(error as Error).message}`, result.text, fields);
+  }
+  const parsed = z.fromJSONSchema(schema).safeParse(json);
+  if (parsed.success) return parsed.data;
+  throw new LlmInvalidOutputError(
+    `structured output did not validate: ${describeIssues(parsed.error)}`,
+    result.text,
+    fields,
+  );
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+}
 
 /** A job failure carried through BullMQ's failedReason (a string) to the waiting caller. */
 function encodeFailure(error: GenerationError): string {
@@ -182,6 +224,20 @@ export class GenerationQueue {
   async generate(request: GenerationRequest, options: GenerateOptions = {}): Promise<GenerationResult> {
     const job = await this.enqueue(request, options, false);
     return this.waitFor(job, options);
+  }
+
+  /**
+   * One generation whose output validates against `schema`: the worker constrains and checks it against
+   * the JSON Schema made from it, and this end parses it again with the zod schema itself (refinements
+   * included), so a caller gets a typed value or a GenerationError, never unchecked JSON.
+   */
+  async generateStructured<Schema extends z.ZodType>(
+    request: GenerationRequest,
+    schema: Schema,
+    options: GenerateOptions & { name?: string } = {},
+  ): Promise<GenerationResult & { value: z.output<Schema> }> {
+    const result = await this.generate({ ...request, format: formatFor(schema, options.name) }, options);
+    return { ...result, value: parseStructured(schema, result) };
   }
 
   /** One generation as tokens (in order), then the result; from any replica, through Redis Streams. */
@@ -435,6 +491,19 @@ export class GenerationQueue {
           attempts: job.attemptsMade + 1,
         };
         if (firstTokenMs !== undefined) await this.reportTtft(firstTokenMs);
+        // Tokens already went out: no corrective retry, but the caller learns the JSON did not validate.
+        if (data.request.format) result = { ...result, value: validJson(data.request.format.schema, result) };
+      } else if (data.request.format) {
+        const answer = await llm.structured(data.request, z.fromJSONSchema(data.request.format.schema), call);
+        result = {
+          text: answer.text,
+          finishReason: answer.finishReason,
+          usage: answer.usage,
+          backend: answer.backend,
+          timings: { queueMs: started - data.enqueuedAt, runMs: Date.now() - started },
+          attempts: job.attemptsMade + 1,
+          value: answer.value,
+        };
       } else {
         const answer = await llm.chat(data.request, call);
         result = {

@@ -15,3 +15,58 @@ export class GenerationError extends Error {
     this.name = 'GenerationError';
   }
 }
+
+/** What an HTTP layer answers for a failed generation, so that every service maps failures the same way. */
+export interface GenerationFailureResponse {
+  status: number;
+  body: {
+    statusCode: number;
+    error: string;
+    message: string;
+    /** The LLM backend that failed (vllm, ollama), when one was reached. */
+    backend?: string;
+    /** Whether the same request may succeed later. */
+    retryable: boolean;
+    jobId?: string;
+  };
+}
+
+/**
+ * 504 when the model took too long, 503 when no backend could serve (down, overloaded), 502 when a backend
+ * answered badly (invalid output, a broken stream), 413 when the input does not fit the model's context,
+ * 500 only for a request this system built wrong.
+ */
+export function generationFailureResponse(error: GenerationError): GenerationFailureResponse {
+  const kind = error.details.llmErrorKind;
+  const status =
+    error.code === 'timeout' || kind === 'timeout'
+      ? 504
+      : error.code === 'invalid'
+        ? 500
+        : kind === 'unavailable' || kind === 'rate_limited'
+          ? 503
+          : kind === 'context_too_long'
+            ? 413
+            : 502;
+  const labels: Record<number, string> = {
+    500: 'GenerationInvalid',
+    502: 'LlmBadResponse',
+    503: 'LlmUnavailable',
+    504: 'LlmTimeout',
+    413: 'LlmContextTooLong',
+  };
+  return {
+    status,
+    body: {
+      statusCode: status,
+      error: labels[status],
+      message:
+        status === 413
+          ? `the input does not fit the model's context: shorten it (${error.message})`
+          : `generation ${error.code}: ${error.message}`,
+      backend: error.details.backend,
+      retryable: error.details.retryable ?? (status === 503 || status === 504),
+      jobId: error.details.jobId,
+    },
+  };
+}

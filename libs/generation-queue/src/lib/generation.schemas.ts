@@ -17,6 +17,11 @@ export const generationRequestSchema = z.object({
   stop: z.array(z.string()).optional(),
   /** `vision` for messages with images. */
   role: z.enum(['chat', 'vision']).optional(),
+  /**
+   * Structured output: the server constrains the text to this JSON schema and the worker validates it
+   * (one corrective retry when not streaming); the result's `value` holds the parsed JSON.
+   */
+  format: z.object({ name: z.string().min(1), schema: z.record(z.string(), z.unknown()) }).optional(),
 });
 
 export const generationJobSchema = z.object({
@@ -34,6 +39,8 @@ export const generationResultSchema = z.object({
   backend: z.object({ kind: z.string(), url: z.string(), model: z.string().optional(), fallback: z.boolean() }),
   timings: z.object({ queueMs: z.number(), runMs: z.number(), firstTokenMs: z.number().optional() }),
   attempts: z.number().int(),
+  /** The parsed JSON of a structured-output request. */
+  value: z.unknown().optional(),
 });
 
 export type GenerationRequest = z.output<typeof generationRequestSchema>;

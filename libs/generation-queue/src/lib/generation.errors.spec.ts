@@ -1,0 +1,30 @@
+import { GenerationError, generationFailureResponse } from './generation.errors';
+
+describe(generationFailureResponse.name, () => {
+  it.each([
+    ['timeout', undefined, 504, 'LlmTimeout', true],
+    ['failed', 'timeout', 504, 'LlmTimeout', true],
+    ['failed', 'unavailable', 503, 'LlmUnavailable', true],
+    ['failed', 'rate_limited', 503, 'LlmUnavailable', true],
+    ['failed', 'invalid_output', 502, 'LlmBadResponse', false],
+    ['failed', 'stream_interrupted', 502, 'LlmBadResponse', false],
+    ['interrupted', undefined, 502, 'LlmBadResponse', false],
+    ['failed', 'context_too_long', 413, 'LlmContextTooLong', false],
+    ['invalid', undefined, 500, 'GenerationInvalid', false],
+  ] as const)('maps %s (%s) to %i %s', (code, llmErrorKind, status, error, retryable) => {
+    const sut = new GenerationError(code, 'it went wrong', { llmErrorKind, backend: 'vllm', jobId: '7' });
+
+    const response = generationFailureResponse(sut);
+
+    expect(response).toEqual({
+      status,
+      body: expect.objectContaining({ statusCode: status, error, retryable, backend: 'vllm', jobId: '7' }),
+    });
+  });
+
+  it('keeps the retry verdict the LLM error gave', () => {
+    const sut = new GenerationError('failed', 'overloaded', { llmErrorKind: 'unavailable', retryable: false });
+
+    expect(generationFailureResponse(sut).body.retryable).toBe(false);
+  });
+});
