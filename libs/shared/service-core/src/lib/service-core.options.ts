@@ -17,6 +17,8 @@ export interface ServiceRuntimeOptions {
   logLevel: LogLevel;
   logFormat: 'json' | 'text';
   shutdownTimeoutMs: number;
+  /** Largest JSON request body; bigger ones get a 413. Default 1 MiB. */
+  bodyLimitBytes?: number;
 }
 
 export type ServiceCoreOptions = ServiceIdentity & ServiceRuntimeOptions;

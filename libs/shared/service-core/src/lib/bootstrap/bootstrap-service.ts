@@ -1,7 +1,9 @@
-import { ConsoleLogger, INestApplication, Logger, Type, ValidationPipe } from '@nestjs/common';
+import { ConsoleLogger, DynamicModule, INestApplication, Logger, Type, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { JsonDepthPipe } from '../http/json-depth.pipe';
 import { ConfigValidationError } from '../config/env.schema';
 import { redisOptionsFromUrl } from '../messaging/redis-transport';
 import { SERVICE_CORE_OPTIONS, ServiceCoreOptions } from '../service-core.options';
@@ -21,7 +23,12 @@ export async function configureService(app: INestApplication): Promise<ServiceCo
       logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(core.logLevel) + 1),
     }),
   );
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  // The app must be created with `bodyParser: false` for this limit to be the only one (bootstrapService does).
+  (app as NestExpressApplication).useBodyParser('json', { limit: core.bodyLimitBytes ?? 1_048_576 });
+  app.useGlobalPipes(
+    new JsonDepthPipe(),
+    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+  );
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -45,10 +52,18 @@ export async function configureService(app: INestApplication): Promise<ServiceCo
  * Boots a service from its root module and closes it gracefully on SIGTERM; exits 1 with one clear
  * message when its configuration is bad.
  */
-export async function bootstrapService(rootModule: Type<unknown>): Promise<INestApplication | undefined> {
+export async function bootstrapService(
+  rootModule: Type<unknown> | DynamicModule,
+): Promise<INestApplication | undefined> {
   let app: INestApplication;
   try {
-    app = await NestFactory.create(rootModule, { bufferLogs: true, abortOnError: false, logger: false });
+    app = await NestFactory.create(rootModule, {
+      bufferLogs: true,
+      abortOnError: false,
+      logger: false,
+      // configureService installs the JSON parser with the configured size limit.
+      bodyParser: false,
+    });
   } catch (error) {
     if (error instanceof ConfigValidationError) {
       process.stderr.write(`${error.message}\n`);

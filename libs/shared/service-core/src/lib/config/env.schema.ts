@@ -63,6 +63,11 @@ export const serviceEnvShape = {
     .default('log'),
   LOG_FORMAT: z.enum(['json', 'text'], { error: 'expected json or text' }).default('json'),
   SHUTDOWN_TIMEOUT_MS: millisecondsVar(10_000),
+  HTTP_BODY_LIMIT_BYTES: z.coerce
+    .number({ error: 'expected a whole number of bytes' })
+    .int({ error: 'expected a whole number of bytes' })
+    .min(1024, { error: 'expected at least 1024 bytes' })
+    .default(1_048_576),
 };
 
 /**
@@ -100,5 +105,6 @@ export function runtimeOptionsFromConfig(config: ConfigService<ServiceEnv, true>
     logLevel: config.get('LOG_LEVEL'),
     logFormat: config.get('LOG_FORMAT'),
     shutdownTimeoutMs: config.get('SHUTDOWN_TIMEOUT_MS'),
+    bodyLimitBytes: config.get('HTTP_BODY_LIMIT_BYTES'),
   };
 }
