@@ -1,0 +1,12 @@
+/** Why a letter request was refused; the exception filter maps every code to a status. */
+export type LetterErrorCode = 'notes_too_long' | 'batch_too_large' | 'invalid_letter_request';
+
+export class LetterError extends Error {
+  constructor(
+    readonly code: LetterErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'LetterError';
+  }
+}

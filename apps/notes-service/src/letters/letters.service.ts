@@ -1,0 +1,366 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import {
+  GenerationError,
+  GenerationQueue,
+  GenerationResult,
+  formatFor,
+  generationFailureResponse,
+  parseStructured,
+} from '@rma/generation-queue';
+import type { GenerationFailureResponse, GenerationRequest } from '@rma/generation-queue';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { randomUUID } from 'node:crypto';
+import type { NotesServiceEnv } from '../config/env.schema';
+import { CreateLetterDto } from './dto/create-letter.dto';
+import { FactWarning, NotesEvidence } from './fact-check';
+import { LetterParties, factsRequest, letterRequest, rewriteRequest } from './letter-prompts';
+import { isSectionKey, letterClosing, letterOpening, letterText, sectionOpening } from './letter-text';
+import { CaseFacts, LetterSections, SectionKey, caseFactsSchema, letterSectionsSchema } from './letter.schemas';
+import { LetterError } from './letters.errors';
+import { readabilityOf } from './readability';
+import { SectionStreamParser } from './section-stream';
+
+export interface LetterResult {
+  letter: { text: string; sections: LetterSections };
+  facts: CaseFacts;
+  readability: { fleschKincaidGrade: number; fleschReadingEase: number; targetGrade: number; rewritten: boolean };
+  /** Amounts and dates that the notes do not contain: check them before sending the letter. */
+  warnings: FactWarning[];
+  usage: { promptTokens: number; completionTokens: number };
+  backend: GenerationResult['backend'];
+  timings: { factsMs: number; letterMs: number; rewriteMs?: number; totalMs: number };
+}
+
+export type LetterStreamEvent =
+  | { event: 'stage'; data: { stage: 'facts' | 'letter' } }
+  | { event: 'token'; data: { text: string } }
+  | { event: 'letter'; data: LetterResult };
+
+export type LetterBatchItem =
+  ({ index: number; ok: true } & LetterResult) | { index: number; ok: false; error: GenerationFailureResponse['body'] };
+
+type Step = 'facts' | 'letter' | 'rewrite';
+const FORMATS = {
+  facts: formatFor(caseFactsSchema, 'case_facts'),
+  letter: formatFor(letterSectionsSchema, 'letter_sections'),
+};
+
+/**
+ * Case notes into a letter in two generations through the queue (facts, then the letter written from
+ * them), plus one rewrite when the letter reads above the target grade. Notes and letters are personal
+ * data: logs carry ids, sizes and counts only.
+ */
+@Injectable()
+export class LettersService {
+  private readonly logger = new Logger(LettersService.name);
+  private readonly maxNotesChars: number;
+  private readonly maxBatchItems: number;
+  private readonly targetGrade: number;
+  private readonly rewrite: boolean;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly queue: GenerationQueue,
+    config: ConfigService<NotesServiceEnv, true>,
+  ) {
+    this.maxNotesChars = config.get('NOTES_MAX_CHARS');
+    this.maxBatchItems = config.get('LETTER_BATCH_MAX_ITEMS');
+    this.targetGrade = config.get('LETTER_TARGET_GRADE');
+    this.rewrite = config.get('LETTER_REWRITE') === 'true';
+    this.timeoutMs = config.get('LETTER_TIMEOUT_MS');
+  }
+
+  /** One letter, as interactive work: an adviser is waiting. */
+  async write(input: CreateLetterDto, signal?: AbortSignal): Promise<LetterResult> {
+    this.checkNotes(input.notes);
+    const letterId = randomUUID();
+    const started = performance.now();
+    const options = { workClass: 'interactive' as const, timeoutMs: this.timeoutMs, signal };
+    try {
+      const facts = await this.queue.generateStructured(factsRequest(input.notes), caseFactsSchema, {
+        ...options,
+        name: FORMATS.facts.name,
+      });
+      const factsMs = performance.now() - started;
+      const letter = await this.queue.generateStructured(letterRequest(facts.value, input), letterSectionsSchema, {
+        ...options,
+        name: FORMATS.letter.name,
+      });
+      const letterMs = performance.now() - started - factsMs;
+      let rewrite: (GenerationResult & { value: LetterSections }) | undefined;
+      if (this.needsRewrite(letter.value, input)) {
+        rewrite = await this.queue.generateStructured(
+          rewriteRequest(
+            letter.value,
+            readabilityOf(letterText(letter.value, input)).fleschKincaidGrade,
+            this.targetGrade,
+          ),
+          letterSectionsSchema,
+          { ...options, name: FORMATS.letter.name },
+        );
+      }
+      const result = this.assemble(input, facts, letter, rewrite, {
+        factsMs,
+        letterMs,
+        rewriteMs: rewrite ? performance.now() - started - factsMs - letterMs : undefined,
+        totalMs: performance.now() - started,
+      });
+      this.logWritten(letterId, input, result);
+      return result;
+    } catch (error) {
+      this.logFailed(letterId, error);
+      throw error;
+    }
+  }
+
+  /**
+   * One letter as it is written: stage events, the letter's text in pieces (their concatenation is the
+   * final `letter.text`), then the whole result. No rewrite: the client has already read the text.
+   */
+  async *stream(input: CreateLetterDto, signal?: AbortSignal): AsyncGenerator<LetterStreamEvent> {
+    this.checkNotes(input.notes);
+    const letterId = randomUUID();
+    const started = performance.now();
+    try {
+      yield { event: 'stage', data: { stage: 'facts' } };
+      const facts = await this.queue.generateStructured(factsRequest(input.notes), caseFactsSchema, {
+        workClass: 'interactive',
+        timeoutMs: this.timeoutMs,
+        signal,
+        name: FORMATS.facts.name,
+      });
+      const factsMs = performance.now() - started;
+      yield { event: 'stage', data: { stage: 'letter' } };
+      const parser = new SectionStreamParser();
+      const order: SectionKey[] = [];
+      let end: GenerationResult | undefined;
+      const request = { ...letterRequest(facts.value, input), format: FORMATS.letter };
+      for await (const chunk of this.queue.stream(request, { timeoutMs: this.timeoutMs, signal })) {
+        if (chunk.type === 'end') {
+          end = chunk.result;
+          break;
+        }
+        let text = '';
+        for (const delta of parser.push(chunk.text)) {
+          if (!isSectionKey(delta.key)) continue;
+          if (delta.opened) {
+            text += (order.length === 0 ? letterOpening(input) : '') + sectionOpening(delta.key, order.length);
+            order.push(delta.key);
+          }
+          text += delta.text;
+        }
+        if (text) yield { event: 'token', data: { text } };
+      }
+      if (!end) throw new GenerationError('interrupted', 'the letter stream ended without a result');
+      const parsed = parseStructured(letterSectionsSchema, end);
+      // The final text keeps the order the reader saw the sections in.
+      const sections = Object.fromEntries(
+        [...order, ...Object.keys(parsed).filter((key) => !order.includes(key as SectionKey))].map((key) => [
+          key,
+          parsed[key as SectionKey],
+        ]),
+      ) as LetterSections;
+      yield { event: 'token', data: { text: order.length === 0 ? letterText(sections, input) : letterClosing(input) } };
+      const result = this.assemble(input, facts, { ...end, value: sections }, undefined, {
+        factsMs,
+        letterMs: performance.now() - started - factsMs,
+        totalMs: performance.now() - started,
+      });
+      this.logWritten(letterId, input, result);
+      yield { event: 'letter', data: result };
+    } catch (error) {
+      this.logFailed(letterId, error);
+      throw error;
+    }
+  }
+
+  /** Many letters as bulk work, results in order; a bad or failed item gets its own error. */
+  async writeMany(items: Record<string, unknown>[]): Promise<LetterBatchItem[]> {
+    if (items.length > this.maxBatchItems) {
+      throw new LetterError(
+        'batch_too_large',
+        `a batch holds at most ${this.maxBatchItems} letters (LETTER_BATCH_MAX_ITEMS); got ${items.length}: split it`,
+      );
+    }
+    const batchId = randomUUID();
+    const started = performance.now();
+    const results: LetterBatchItem[] = new Array(items.length);
+    const inputs = new Map<number, CreateLetterDto>();
+    items.forEach((item, index) => {
+      const problem = this.itemProblem(item);
+      if (problem) results[index] = { index, ok: false, error: badRequest(`items.${index}: ${problem}`) };
+      else inputs.set(index, plainToInstance(CreateLetterDto, item));
+    });
+
+    const facts = await this.step(
+      'facts',
+      inputs,
+      (input) => factsRequest(input.notes),
+      results,
+      (result) => parseStructured(caseFactsSchema, result),
+    );
+    const letters = await this.step(
+      'letter',
+      inputs,
+      (input, index) => letterRequest(facts.get(index)?.value as CaseFacts, input),
+      results,
+      (result) => parseStructured(letterSectionsSchema, result),
+      (index) => facts.has(index),
+    );
+    const rewrites = await this.step(
+      'rewrite',
+      inputs,
+      (input, index) => {
+        const sections = letters.get(index)?.value as LetterSections;
+        return rewriteRequest(
+          sections,
+          readabilityOf(letterText(sections, input)).fleschKincaidGrade,
+          this.targetGrade,
+        );
+      },
+      results,
+      (result) => parseStructured(letterSectionsSchema, result),
+      (index) =>
+        letters.has(index) &&
+        this.needsRewrite(letters.get(index)?.value as LetterSections, inputs.get(index) as CreateLetterDto),
+    );
+    for (const [index, input] of inputs) {
+      const letter = letters.get(index);
+      const fact = facts.get(index);
+      if (!letter || !fact || results[index]) continue;
+      const result = this.assemble(input, fact, letter, rewrites.get(index), {
+        factsMs: fact.timings.runMs,
+        letterMs: letter.timings.runMs,
+        rewriteMs: rewrites.get(index)?.timings.runMs,
+        totalMs: performance.now() - started,
+      });
+      results[index] = { index, ok: true, ...result };
+    }
+    const failed = results.filter((item) => !item.ok).length;
+    this.logger.log(
+      `Letter batch finished batchId=${batchId} items=${items.length} failed=${failed} totalMs=${Math.round(performance.now() - started)}`,
+    );
+    return results;
+  }
+
+  /**
+   * One generation step of a batch for the items still going (and passing `when`), as bulk work; an
+   * item that fails gets its error in `results` and drops out of later steps.
+   */
+  private async step<T>(
+    step: Step,
+    inputs: Map<number, CreateLetterDto>,
+    request: (input: CreateLetterDto, index: number) => GenerationRequest,
+    results: LetterBatchItem[],
+    parse: (result: GenerationResult) => T,
+    when: (index: number) => boolean = () => true,
+  ): Promise<Map<number, GenerationResult & { value: T }>> {
+    const indexes = [...inputs.keys()].filter((index) => !results[index] && when(index));
+    const format = step === 'facts' ? FORMATS.facts : FORMATS.letter;
+    const batch = await this.queue.generateMany(
+      indexes.map((index) => ({ ...request(inputs.get(index) as CreateLetterDto, index), format })),
+      { workClass: 'bulk' },
+    );
+    const done = new Map<number, GenerationResult & { value: T }>();
+    batch.forEach((item, position) => {
+      const index = indexes[position];
+      try {
+        if (!item.ok) throw item.error;
+        done.set(index, { ...item.result, value: parse(item.result) });
+      } catch (error) {
+        // A failed rewrite keeps the letter as first written; any other failed step fails the item.
+        if (step === 'rewrite') return;
+        const failure = error instanceof GenerationError ? error : new GenerationError('failed', String(error));
+        results[index] = { index, ok: false, error: generationFailureResponse(failure).body };
+      }
+    });
+    return done;
+  }
+
+  private assemble(
+    input: CreateLetterDto,
+    facts: GenerationResult & { value: CaseFacts },
+    letter: GenerationResult & { value: LetterSections },
+    rewrite: (GenerationResult & { value: LetterSections }) | undefined,
+    timings: LetterResult['timings'],
+  ): LetterResult {
+    const first = readabilityOf(letterText(letter.value, input));
+    const second = rewrite ? readabilityOf(letterText(rewrite.value, input)) : undefined;
+    // A rewrite that reads no easier is dropped: the first letter stands.
+    const rewritten = second !== undefined && second.fleschKincaidGrade < first.fleschKincaidGrade;
+    const sections = rewritten && rewrite ? rewrite.value : letter.value;
+    const readability = rewritten && second ? second : first;
+    const text = letterText(sections, input);
+    const evidence = new NotesEvidence(input.notes);
+    const calls = [facts, letter, ...(rewrite ? [rewrite] : [])];
+    return {
+      letter: { text, sections },
+      facts: facts.value,
+      readability: {
+        fleschKincaidGrade: readability.fleschKincaidGrade,
+        fleschReadingEase: readability.fleschReadingEase,
+        targetGrade: this.targetGrade,
+        rewritten,
+      },
+      warnings: [...evidence.checkFacts(facts.value), ...evidence.checkLetter(text)],
+      usage: {
+        promptTokens: calls.reduce((sum, call) => sum + call.usage.promptTokens, 0),
+        completionTokens: calls.reduce((sum, call) => sum + call.usage.completionTokens, 0),
+      },
+      backend: (rewritten && rewrite ? rewrite : letter).backend,
+      timings: Object.fromEntries(
+        Object.entries(timings).flatMap(([key, value]) => (value === undefined ? [] : [[key, Math.round(value)]])),
+      ) as LetterResult['timings'],
+    };
+  }
+
+  private needsRewrite(sections: LetterSections, parties: LetterParties): boolean {
+    return this.rewrite && readabilityOf(letterText(sections, parties)).fleschKincaidGrade > this.targetGrade;
+  }
+
+  private checkNotes(notes: string): void {
+    if (notes.length > this.maxNotesChars) {
+      throw new LetterError(
+        'notes_too_long',
+        `notes must be at most ${this.maxNotesChars} characters (NOTES_MAX_CHARS); got ${notes.length}: shorten them or split the case`,
+      );
+    }
+  }
+
+  /** What is wrong with one batch item, in the words the ValidationPipe would use; undefined when nothing. */
+  private itemProblem(item: Record<string, unknown>): string | undefined {
+    const errors = validateSync(plainToInstance(CreateLetterDto, item), {
+      whitelist: true,
+      forbidNonWhitelisted: true,
+    });
+    if (errors.length > 0) return errors.flatMap((error) => Object.values(error.constraints ?? {})).join('; ');
+    const notes = item['notes'] as string;
+    if (notes.length > this.maxNotesChars) {
+      return `notes must be at most ${this.maxNotesChars} characters (NOTES_MAX_CHARS); got ${notes.length}`;
+    }
+    return undefined;
+  }
+
+  private logWritten(letterId: string, input: CreateLetterDto, result: LetterResult): void {
+    this.logger.log(
+      `Letter written letterId=${letterId} notesChars=${input.notes.length} letterChars=${result.letter.text.length} ` +
+        `grade=${result.readability.fleschKincaidGrade} rewritten=${result.readability.rewritten} ` +
+        `warnings=${result.warnings.length} backend=${result.backend.kind} totalMs=${result.timings.totalMs}`,
+    );
+  }
+
+  private logFailed(letterId: string, error: unknown): void {
+    if (error instanceof GenerationError) {
+      this.logger.warn(
+        `Letter failed letterId=${letterId} code=${error.code} llmErrorKind=${error.details.llmErrorKind ?? 'none'} ` +
+          `backend=${error.details.backend ?? 'none'} jobId=${error.details.jobId ?? 'none'}`,
+      );
+    }
+  }
+}
+
+function badRequest(message: string): GenerationFailureResponse['body'] {
+  return { statusCode: 400, error: 'Bad Request', message, retryable: false };
+}
