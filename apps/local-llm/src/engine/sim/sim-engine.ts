@@ -14,8 +14,8 @@ import type { SimProfile } from './sim-profiles';
 import { SchedulingPolicy, SimScheduler, SimSequence, StepRecord } from './sim-scheduler';
 import { countTokens, embed, random, seedFrom, splitIntoTokens, valueForSchema, wordAt } from './sim-text';
 
-/** Width of the simulated embedding vectors. */
-export const SIM_EMBEDDING_DIMENSIONS = 256;
+/** Width of the simulated embedding vectors: wide enough that the words of a 1,000-character chunk rarely share a slot. */
+export const SIM_EMBEDDING_DIMENSIONS = 1024;
 /** Tokens a chat template adds around each message (role markers), counted into the prompt. */
 const TEMPLATE_TOKENS_PER_MESSAGE = 4;
 
