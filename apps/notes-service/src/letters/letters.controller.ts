@@ -10,8 +10,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { GenerationError, generationFailureResponse } from '@rma/generation-queue';
+import { abortOnClose, openEventStream } from '@rma/service-core';
 import type { Response } from 'express';
-import { abortOnClose } from '../common/abort-on-close';
 import { CreateLetterBatchDto } from './dto/create-letter-batch.dto';
 import { CreateLetterDto } from './dto/create-letter.dto';
 import { LETTER_BATCH_EXAMPLE, LETTER_EXAMPLE, LLM_FAILURE_EXAMPLE } from './letters.examples';
@@ -58,23 +58,16 @@ export class LettersController {
     const events = this.letters.stream(body, abortOnClose(response));
     // The first event comes before any output: a refused request still gets its plain HTTP error.
     const first = await events.next();
-    response.status(200).set({
-      'Content-Type': 'text/event-stream',
-      'Cache-Control': 'no-cache',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-    });
-    response.flushHeaders();
-    const send = (event: string, data: unknown) => response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const stream = openEventStream(response);
     try {
-      if (!first.done) send(first.value.event, first.value.data);
-      for await (const event of events) send(event.event, event.data);
-      send('done', {});
+      if (!first.done) stream.send(first.value.event, first.value.data);
+      for await (const event of events) stream.send(event.event, event.data);
+      stream.send('done', {});
     } catch (error) {
       if (!(error instanceof GenerationError)) throw error;
-      if (!response.destroyed) send('error', generationFailureResponse(error).body);
+      stream.send('error', generationFailureResponse(error).body);
     } finally {
-      response.end();
+      stream.end();
     }
   }
 

@@ -1,5 +1,13 @@
-import { StartedServer, freePort, startLocalLlm } from '@rma/testing';
-import { postEvents, postJson, startNotesService } from '../testing/notes-test-app';
+import {
+  ServiceInProcess,
+  StartedServer,
+  freePort,
+  postEvents,
+  postJson,
+  startLocalLlm,
+  startServiceInProcess,
+} from '@rma/testing';
+import { AppModule } from '../app.module';
 import { caseFactsSchema } from './letter.schemas';
 
 // Real Redis, and a real local-llm over HTTP on its simulated engine: its text is deterministic filler
@@ -11,7 +19,7 @@ const NOTES =
 const LETTER = { notes: NOTES, clientName: 'Ms Patel', adviserName: 'Sam Jones', organisation: 'Bristol Debt Advice' };
 
 let llm: StartedServer;
-let sut: Awaited<ReturnType<typeof startNotesService>>;
+let sut: ServiceInProcess;
 const env = (database: number, overrides: Record<string, string> = {}) => ({
   REDIS_URL: `${redisUrl}/${database}`,
   VLLM_URL: llm.url,
@@ -24,6 +32,8 @@ const env = (database: number, overrides: Record<string, string> = {}) => ({
   HTTP_BODY_LIMIT_BYTES: '65536',
   ...overrides,
 });
+const startNotesService = (environment: Record<string, string>) =>
+  startServiceInProcess(AppModule.forRoot(environment), environment['REDIS_URL']);
 /** Finished generations on the engine, whatever their finish reason (none before the first). */
 async function completions(): Promise<number> {
   const text = await (await fetch(`${llm.url}/metrics`)).text();
@@ -111,7 +121,7 @@ describe('POST /letters', () => {
 });
 
 describe('POST /letters with rewriting on', () => {
-  let rewriting: Awaited<ReturnType<typeof startNotesService>>;
+  let rewriting: ServiceInProcess;
 
   beforeAll(async () => {
     // Grade 1 is below anything the simulated engine's filler reads at, so the rewrite always runs.
@@ -191,7 +201,7 @@ describe('POST /letters/batch', () => {
 });
 
 describe('with the LLM backend down', () => {
-  let down: Awaited<ReturnType<typeof startNotesService>>;
+  let down: ServiceInProcess;
 
   beforeAll(async () => {
     // A port nothing listens on: connections are refused, as when vLLM is not running.

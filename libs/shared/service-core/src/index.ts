@@ -22,6 +22,8 @@ export type { RedisConnectionOptions } from './lib/messaging/redis-transport';
 /** Options and injection tokens of the service core. */
 export { SERVICE_CORE_OPTIONS, SERVICE_REDIS } from './lib/service-core.options';
 export type { ServiceCoreOptions, ServiceIdentity, ServiceRuntimeOptions } from './lib/service-core.options';
+/** Server-sent events over an Express response, and cancellation when the client goes away. */
+export { abortOnClose, openEventStream } from './lib/http/server-sent-events';
 /** Where dependencies register the checks that decide readiness. */
 export { ReadinessRegistry } from './lib/health/readiness.registry';
 export type { ReadinessReport } from './lib/health/readiness.registry';
