@@ -1,7 +1,8 @@
 // Real servers for tests and local runs: started as child processes on free ports, stopped on exit.
 // Plain ESM so that Jest's global setup, the test runner script and `npm start` share one copy.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -86,6 +87,94 @@ export async function startRedis({ port, dataDir } = {}) {
   };
 }
 
+/** Resolves once a GET of `url` answers 2xx, or rejects after timeoutMs (or when `child` exits). */
+export async function waitForHttpOk(url, { timeoutMs = 15_000, child } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  for (;;) {
+    if (child && child.exitCode !== null) {
+      throw new Error(`the process exited with code ${child.exitCode} before ${url} answered`);
+    }
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      if (response.ok) return;
+      last = `HTTP ${response.status}`;
+    } catch (error) {
+      last = error.cause?.code ?? error.message;
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 2xx within ${timeoutMs} ms (${last})`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * The `chroma` CLI of the installed `chromadb` package (its Rust server lives in the platform package
+ * chromadb-js-bindings-*; on Linux x64 it is pinned to 1.0.5 in package.json's overrides, because later
+ * builds need a newer glibc than Debian 12's).
+ */
+export function chromaCli() {
+  const require = createRequire(import.meta.url);
+  let entry;
+  try {
+    entry = require.resolve('chromadb');
+  } catch {
+    throw new Error('the chromadb package is not installed: run `npm ci`');
+  }
+  // The package's root: the nearest folder above its entry point with a package.json.
+  let dir = dirname(entry);
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  const { bin } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  return join(dir, typeof bin === 'string' ? bin : bin.chroma);
+}
+
+/**
+ * Starts a Chroma server (`chroma run` from the chromadb package, in-process Rust server) on
+ * 127.0.0.1. Without `dataDir` it keeps its data in a temporary folder removed on stop; with it, data
+ * persists there. Waits for /api/v2/heartbeat to answer. Returns its URL and a stop function.
+ */
+export async function startChroma({ port, dataDir } = {}) {
+  const cli = chromaCli();
+  const chosenPort = port ?? (await freePort());
+  // Otherwise the heartbeat below would be answered by whatever holds the port, while the new server
+  // fails to bind (or binds later, once that one is gone, and is never stopped).
+  if (await isListening(chosenPort)) throw new Error(`cannot start Chroma: port ${chosenPort} is already in use`);
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'rma-chroma-'));
+  mkdirSync(dir, { recursive: true });
+  let output = '';
+  const child = spawn(
+    process.execPath,
+    [cli, 'run', '--path', dir, '--port', String(chosenPort), '--host', '127.0.0.1'],
+    {
+      cwd: dir,
+      // The Rust server (1.0) sends no anonymized telemetry and exports OpenTelemetry only when a config
+      // file names a collector (we pass none); ANONYMIZED_TELEMETRY is the switch the Python server
+      // reads, set here so that no build of Chroma phones home from tests or `npm start`.
+      env: { ...process.env, ANONYMIZED_TELEMETRY: 'False' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const url = `http://127.0.0.1:${chosenPort}`;
+  try {
+    await waitForPort(chosenPort, { child, timeoutMs: 30_000 });
+    await waitForHttpOk(`${url}/api/v2/heartbeat`, { child, timeoutMs: 30_000 });
+  } catch (error) {
+    await stopProcess(child, 1_000);
+    if (!dataDir) rmSync(dir, { recursive: true, force: true });
+    throw new Error(`Chroma did not start: ${error.message}\n${output}`);
+  }
+  return {
+    url,
+    pid: child.pid,
+    output: () => output,
+    stop: async () => {
+      await stopProcess(child);
+      if (!dataDir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Whether something accepts TCP connections on host:port right now. */
 export function isListening(port, host = '127.0.0.1') {
   return new Promise((resolve) => {
@@ -133,6 +222,7 @@ export async function startLocalLlm({ port, args = [], env = {} } = {}) {
 /** The servers tests share, keyed by the environment variable that carries each one's URL. */
 export const TEST_SERVERS = {
   redis: { variable: 'RMA_TEST_REDIS_URL', start: () => startRedis() },
+  chroma: { variable: 'RMA_TEST_CHROMA_URL', start: () => startChroma() },
   // Tests assert on the tiny model's shape: a LOCAL_LLM_MODEL set for development must not reach them.
   llm: {
     variable: 'RMA_TEST_LLM_URL',

@@ -1,11 +1,12 @@
 // `npm start`: the whole system on one machine with local defaults. Starts Redis unless REDIS_URL is
-// set or one already answers on 6379, and the local LLM server (apps/local-llm, both vLLM's and
+// set or one already answers on 6379, Chroma (the vector store) on CHROMA_PORT (8001) unless CHROMA_URL is
+// set or a Chroma already answers there, and the local LLM server (apps/local-llm, both vLLM's and
 // Ollama's APIs on one port) unless VLLM_URL or OLLAMA_URL points at a real one; builds the services,
 // starts them, prints their URLs, and stops everything on Ctrl-C. A service that dies takes the rest
 // down with a non-zero exit.
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { isListening, startLocalLlm, startRedis, stopProcess, workspaceRoot } from './servers.mjs';
+import { isListening, startChroma, startLocalLlm, startRedis, stopProcess, workspaceRoot } from './servers.mjs';
 
 const SERVICES = [
   { name: 'notes-service', port: Number(process.env.NOTES_SERVICE_PORT ?? 8100) },
@@ -16,8 +17,10 @@ const DATA_DIR = join(workspaceRoot, '.cache', 'data');
 
 const say = (line) => process.stdout.write(`[start] ${line}\n`);
 const LOCAL_LLM_PORT = Number(process.env.LOCAL_LLM_PORT ?? 8000);
+const CHROMA_PORT = Number(process.env.CHROMA_PORT ?? 8001);
 const children = [];
 let redis;
+let chroma;
 let localLlm;
 let stopping = false;
 
@@ -27,6 +30,7 @@ async function stopAll(code) {
   say('stopping...');
   await Promise.all(children.map((child) => stopProcess(child, 15_000)));
   await localLlm?.stop();
+  await chroma?.stop();
   await redis?.stop();
   process.exit(code);
 }
@@ -67,6 +71,31 @@ if (!redisUrl) {
   }
 }
 
+let chromaUrl = process.env.CHROMA_URL;
+if (!chromaUrl) {
+  if (await isListening(CHROMA_PORT)) {
+    chromaUrl = `http://127.0.0.1:${CHROMA_PORT}`;
+    const answers = await fetch(`${chromaUrl}/api/v2/heartbeat`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (!answers) {
+      say(`port ${CHROMA_PORT} is taken by something that is not Chroma; set CHROMA_PORT or CHROMA_URL`);
+      await stopAll(1);
+    }
+    say(`using the Chroma already listening at ${chromaUrl}`);
+  } else {
+    try {
+      chroma = await startChroma({ port: CHROMA_PORT, dataDir: join(DATA_DIR, 'chroma') });
+    } catch (error) {
+      say(error.message);
+      await stopAll(1);
+    }
+    chromaUrl = chroma.url;
+    say(`started Chroma at ${chromaUrl} (data in .cache/data/chroma)`);
+  }
+}
+
 say('building the services (nx run-many -t build)...');
 const build = spawnSync(
   'npx',
@@ -91,14 +120,23 @@ let llmUrl = process.env.VLLM_URL ?? process.env.OLLAMA_URL;
 if (llmUrl) {
   say(`using the LLM server at ${llmUrl}`);
 } else {
+  // The simulated engine by default: its text is readable filler and its embeddings share words, so letters
+  // read and retrieval finds the chunk a question repeats. A generated model's random weights give neither.
+  // A real GGUF (LOCAL_LLM_MODEL) runs on llama.cpp.
+  const engine = process.env.LOCAL_LLM_ENGINE ?? (process.env.LOCAL_LLM_MODEL ? 'llama' : 'sim');
   say(
-    `starting the local LLM server on port ${LOCAL_LLM_PORT} (LOCAL_LLM_MODEL or the generated ${process.env.LOCAL_LLM_PRESET ?? 'tiny'} model)...`,
+    `starting the local LLM server on port ${LOCAL_LLM_PORT} (engine ${engine}` +
+      (engine === 'llama'
+        ? `, ${process.env.LOCAL_LLM_MODEL || `the generated ${process.env.LOCAL_LLM_PRESET ?? 'tiny'} model`})...`
+        : ')...'),
   );
   // llava too, so that the vision role (Ollama's llava by default) finds a model here.
   localLlm = await startLocalLlm({
     port: LOCAL_LLM_PORT,
     args: ['--log-format', 'text'],
     env: {
+      LOCAL_LLM_ENGINE: engine,
+      LOCAL_LLM_PROFILE: process.env.LOCAL_LLM_PROFILE ?? 'fast',
       LOCAL_LLM_SERVED_MODEL_NAMES:
         process.env.LOCAL_LLM_SERVED_MODEL_NAMES ?? 'llama3.2,meta-llama/Llama-3.2-3B-Instruct,llava',
     },
@@ -113,6 +151,7 @@ for (const service of SERVICES) {
       ...process.env,
       PORT: String(service.port),
       REDIS_URL: redisUrl,
+      CHROMA_URL: chromaUrl,
       // The local server speaks both APIs; with a real engine the user's own VLLM_URL / OLLAMA_URL stand.
       ...(localLlm ? { VLLM_URL: llmUrl, OLLAMA_URL: llmUrl } : {}),
       LOG_FORMAT: process.env.LOG_FORMAT ?? 'text',
@@ -146,5 +185,6 @@ for (const service of SERVICES) {
   );
 }
 say(`  redis          ${redisUrl}`);
+say(`  chroma         ${chromaUrl}   heartbeat ${chromaUrl}/api/v2/heartbeat`);
 say(`  LLM            ${llmUrl}   vLLM API ${llmUrl}/v1   Ollama API ${llmUrl}/api   metrics ${llmUrl}/metrics`);
 say('press Ctrl-C to stop');

@@ -4,6 +4,8 @@ import { startServiceProcess, waitUntilHealthy } from './service-process';
 const redisUrl = process.env['RMA_TEST_REDIS_URL'] as string;
 // The shared local LLM server answers both APIs.
 const llmUrl = process.env['RMA_TEST_LLM_URL'] as string;
+// rag-service's vector store; no sample manuals, which would fill the shared server's default collection.
+const SHARED_CHROMA = { CHROMA_URL: process.env['RMA_TEST_CHROMA_URL'] as string, MANUALS_DIR: 'off' };
 
 const services = [
   { name: 'rag-service', defaultPort: 8102 },
@@ -34,6 +36,7 @@ describe.each(services)('$name as a process', ({ name }) => {
       REDIS_URL: redisUrl,
       VLLM_URL: llmUrl,
       OLLAMA_URL: llmUrl,
+      ...SHARED_CHROMA,
     });
     try {
       await waitUntilHealthy(`${baseUrl}/health`, sut);
@@ -78,6 +81,7 @@ describe.each(services)('$name as a process', ({ name }) => {
       VLLM_URL: 'http://127.0.0.1:1',
       OLLAMA_URL: 'http://127.0.0.1:1',
       NODE_ENV: 'production',
+      ...SHARED_CHROMA,
     });
     try {
       await waitUntilHealthy(`${baseUrl}/health`, sut);

@@ -10,4 +10,13 @@ describe(validateEnv.name, () => {
     expect(() => validateEnv({ PORT: 'abc' })).toThrow(ConfigValidationError);
     expect(() => validateEnv({ PORT: 'abc' })).toThrow(/rag-service[\s\S]*PORT: expected an integer/);
   });
+
+  it('refuses an overlap that is not below the chunk size, and a Chroma URL that is not http', () => {
+    expect(() => validateEnv({ CHROMA_URL: 'chroma:8000' })).toThrow(
+      /CHROMA_URL: expected an http:\/\/ or https:\/\/ URL/,
+    );
+    expect(() => validateEnv({ CHUNK_SIZE: '500', CHUNK_OVERLAP: '500' })).toThrow(
+      /CHUNK_OVERLAP: expected CHUNK_OVERLAP below CHUNK_SIZE/,
+    );
+  });
 });

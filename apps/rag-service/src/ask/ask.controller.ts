@@ -1,0 +1,92 @@
+import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import {
+  ApiBadGatewayResponse,
+  ApiBadRequestResponse,
+  ApiGatewayTimeoutResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { GenerationError, generationFailureResponse } from '@rma/generation-queue';
+import { abortOnClose, openEventStream } from '@rma/service-core';
+import type { Response } from 'express';
+import { RAG_ERROR_STATUS, RagError } from '../common/rag.errors';
+import { ASK_EXAMPLE, AGENTIC_EXAMPLE } from './ask.examples';
+import { AgenticResult, AskBatchItem, AskResult, AskService } from './ask.service';
+import { AskBatchDto } from './dto/ask-batch.dto';
+import { AskQuestionDto } from './dto/ask-question.dto';
+
+@ApiTags('ask')
+@ApiBadRequestResponse({ description: 'An empty or too long question, unknown fields, a bad filter.' })
+@ApiBadGatewayResponse({ description: 'The LLM answered badly.' })
+@ApiServiceUnavailableResponse({
+  description: 'No LLM backend, or the vector store, could serve; `retryable` says whether to retry.',
+})
+@ApiGatewayTimeoutResponse({ description: 'The LLM did not finish in time.' })
+@Controller('ask')
+export class AskController {
+  constructor(private readonly asks: AskService) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Answer a question from the manuals, with its sources',
+    description: 'Interactive work: it goes ahead of bulk questions. Closing the connection cancels it.',
+  })
+  @ApiOkResponse({ schema: { example: ASK_EXAMPLE } })
+  async ask(@Body() body: AskQuestionDto, @Res({ passthrough: true }) response: Response): Promise<AskResult> {
+    return this.asks.ask(body, abortOnClose(response));
+  }
+
+  @Post('stream')
+  @ApiOperation({
+    summary: 'Answer as server-sent events',
+    description:
+      'Events: `token` ({text}) as the answer is written, then `sources` ({sources}), then `done` ({usage, ' +
+      'backend, timings}). A failure after the start is an `error` event with the same body as the HTTP ' +
+      'error. Closing the connection cancels the generation on the engine.',
+  })
+  @ApiOkResponse({ description: 'text/event-stream' })
+  async stream(@Body() body: AskQuestionDto, @Res() response: Response): Promise<void> {
+    const events = this.asks.stream(body, abortOnClose(response));
+    // Retrieval and the first token come before any output: a refused request still gets its HTTP error.
+    const first = await events.next();
+    const stream = openEventStream(response);
+    try {
+      if (!first.done) stream.send(first.value.event, first.value.data);
+      for await (const event of events) stream.send(event.event, event.data);
+    } catch (error) {
+      if (error instanceof GenerationError) stream.send('error', generationFailureResponse(error).body);
+      else if (error instanceof RagError) {
+        stream.send('error', { statusCode: RAG_ERROR_STATUS[error.code], code: error.code, message: error.message });
+      } else throw error;
+    } finally {
+      stream.end();
+    }
+  }
+
+  @Post('batch')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Answer many questions as bulk work',
+    description:
+      'Answers come in the order of `questions`; a bad or failed question has `ok: false` and its own error. ' +
+      'Bulk work yields to interactive questions.',
+  })
+  async batch(@Body() body: AskBatchDto): Promise<{ results: AskBatchItem[] }> {
+    return { results: await this.asks.askMany(body) };
+  }
+
+  @Post('agentic')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Plan sub-queries, retrieve for each, and answer with the reasoning steps and a confidence',
+    description:
+      'At most AGENTIC_MAX_STEPS retrievals, within AGENTIC_TIMEOUT_MS (then 504). Sources are deduplicated.',
+  })
+  @ApiOkResponse({ schema: { example: AGENTIC_EXAMPLE } })
+  async agentic(@Body() body: AskQuestionDto, @Res({ passthrough: true }) response: Response): Promise<AgenticResult> {
+    return this.asks.askAgentic(body, abortOnClose(response));
+  }
+}

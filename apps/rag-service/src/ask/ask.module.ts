@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { VectorStoreModule } from '../vector-store/vector-store.module';
+import { AskController } from './ask.controller';
+import { AskService } from './ask.service';
+
+@Module({ imports: [VectorStoreModule], controllers: [AskController], providers: [AskService] })
+export class AskModule {}

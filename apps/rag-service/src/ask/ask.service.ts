@@ -1,0 +1,370 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { GenerationError, GenerationQueue, GenerationResult, generationFailureResponse } from '@rma/generation-queue';
+import type { GenerationFailureResponse } from '@rma/generation-queue';
+import { LlmClient } from '@rma/llm-provider';
+import { randomUUID } from 'node:crypto';
+import { RagError } from '../common/rag.errors';
+import type { RagServiceEnv } from '../config/env.schema';
+import { ChunkStore, FoundChunk, RESERVED_METADATA_KEYS } from '../vector-store/chunk-store';
+import { answerRequest, planRequest, planSchema, synthesisRequest, synthesisSchema } from './ask-prompts';
+
+export interface Source {
+  documentId: string;
+  title: string;
+  source: string;
+  chunkIndex: number;
+  chunk: string;
+  /** Cosine similarity of the chunk to the question (or to the sub-query that found it). */
+  score: number;
+}
+
+export interface AskInput {
+  question: string;
+  topK?: number;
+  filters?: Record<string, string | number | boolean>;
+}
+
+export interface AskResult {
+  answer: string;
+  sources: Source[];
+  usage: { promptTokens: number; completionTokens: number };
+  backend: GenerationResult['backend'];
+  /**
+   * Embedding the question, the Chroma query, the generation as the caller saw it (queue wait, LLM run,
+   * result through Redis), its wait in the queue and its LLM run alone, and the whole request.
+   */
+  timings: { embedMs: number; retrieveMs: number; generateMs: number; queueMs: number; llmMs: number; totalMs: number };
+}
+
+export type AskStreamEvent =
+  | { event: 'token'; data: { text: string } }
+  | { event: 'sources'; data: { sources: Source[] } }
+  | { event: 'done'; data: Pick<AskResult, 'usage' | 'backend' | 'timings'> };
+
+export type AskBatchItem =
+  ({ index: number; ok: true } & AskResult) | { index: number; ok: false; error: GenerationFailureResponse['body'] };
+
+export interface AgenticStep {
+  kind: 'plan' | 'retrieve' | 'answer';
+  detail: string;
+  query?: string;
+  found?: number;
+}
+
+export interface AgenticResult extends Omit<AskResult, 'timings'> {
+  confidence: number;
+  steps: AgenticStep[];
+  timings: { planMs: number; retrieveMs: number; answerMs: number; totalMs: number };
+}
+
+/**
+ * Answers advisers' questions from the manuals: embed the question, retrieve the nearest chunks
+ * (cosine), generate through the queue (interactive for one question, bulk for a batch).
+ */
+@Injectable()
+export class AskService {
+  private readonly logger = new Logger(AskService.name);
+  private readonly settings: {
+    topK: number;
+    maxChars: number;
+    maxBatch: number;
+    maxTokens: number;
+    timeoutMs: number;
+    agenticSteps: number;
+    agenticTimeoutMs: number;
+  };
+
+  constructor(
+    private readonly store: ChunkStore,
+    private readonly llm: LlmClient,
+    private readonly queue: GenerationQueue,
+    config: ConfigService<RagServiceEnv, true>,
+  ) {
+    this.settings = {
+      topK: config.get('ASK_TOP_K'),
+      maxChars: config.get('QUESTION_MAX_CHARS'),
+      maxBatch: config.get('ASK_BATCH_MAX_QUESTIONS'),
+      maxTokens: config.get('ASK_MAX_TOKENS'),
+      timeoutMs: config.get('ASK_TIMEOUT_MS'),
+      agenticSteps: config.get('AGENTIC_MAX_STEPS'),
+      agenticTimeoutMs: config.get('AGENTIC_TIMEOUT_MS'),
+    };
+  }
+
+  async ask(input: AskInput, signal?: AbortSignal): Promise<AskResult> {
+    const started = performance.now();
+    const { chunks, embedMs, retrieveMs } = await this.retrieve(input, signal);
+    const generated = performance.now();
+    const result = await this.queue.generate(answerRequest(input.question, chunks, this.settings.maxTokens), {
+      workClass: 'interactive',
+      timeoutMs: this.settings.timeoutMs,
+      signal,
+    });
+    const answer = this.resultOf(result, chunks, {
+      embedMs,
+      retrieveMs,
+      generateMs: performance.now() - generated,
+      started,
+    });
+    this.logger.log(
+      `Question answered questionChars=${input.question.length} sources=${chunks.length} backend=${result.backend.kind} totalMs=${answer.timings.totalMs}`,
+    );
+    return answer;
+  }
+
+  /** Tokens as they are generated, then the sources, then usage and timings; the signal cancels the generation. */
+  async *stream(input: AskInput, signal?: AbortSignal): AsyncGenerator<AskStreamEvent> {
+    const started = performance.now();
+    const { chunks, embedMs, retrieveMs } = await this.retrieve(input, signal);
+    const generated = performance.now();
+    const request = answerRequest(input.question, chunks, this.settings.maxTokens);
+    for await (const chunk of this.queue.stream(request, {
+      workClass: 'interactive',
+      timeoutMs: this.settings.timeoutMs,
+      signal,
+    })) {
+      if (chunk.type === 'token') {
+        yield { event: 'token', data: { text: chunk.text } };
+        continue;
+      }
+      const result = this.resultOf(chunk.result, chunks, {
+        embedMs,
+        retrieveMs,
+        generateMs: performance.now() - generated,
+        started,
+      });
+      yield { event: 'sources', data: { sources: result.sources } };
+      yield { event: 'done', data: { usage: result.usage, backend: result.backend, timings: result.timings } };
+      return;
+    }
+    throw new GenerationError('interrupted', 'the answer stream ended without a result');
+  }
+
+  /** Many questions as bulk work, answers in the questions' order; one bad or failed question fails alone. */
+  async askMany(input: { questions: string[]; topK?: number; filters?: AskInput['filters'] }): Promise<AskBatchItem[]> {
+    if (input.questions.length > this.settings.maxBatch) {
+      throw new RagError(
+        'batch_too_large',
+        `a batch holds at most ${this.settings.maxBatch} questions (ASK_BATCH_MAX_QUESTIONS); got ${input.questions.length}: split it`,
+      );
+    }
+    const batchId = randomUUID();
+    const started = performance.now();
+    this.checkFilters(input.filters);
+    const results: AskBatchItem[] = new Array(input.questions.length);
+    const valid: number[] = [];
+    input.questions.forEach((question, index) => {
+      const problem = this.questionProblem(question);
+      if (problem) {
+        results[index] = {
+          index,
+          ok: false,
+          error: { statusCode: 400, error: 'Bad Request', message: `questions.${index}: ${problem}`, retryable: false },
+        };
+      } else valid.push(index);
+    });
+    if (valid.length > 0) {
+      const embedStarted = performance.now();
+      const { vectors } = await this.llm.embed(valid.map((index) => input.questions[index]));
+      const embedMs = (performance.now() - embedStarted) / valid.length;
+      const retrieveStarted = performance.now();
+      const found = await Promise.all(
+        vectors.map((vector) => this.store.query(vector, input.topK ?? this.settings.topK, input.filters)),
+      );
+      const retrieveMs = (performance.now() - retrieveStarted) / valid.length;
+      const generated = performance.now();
+      const answers = await this.queue.generateMany(
+        valid.map((index, position) => answerRequest(input.questions[index], found[position], this.settings.maxTokens)),
+        { workClass: 'bulk' },
+      );
+      answers.forEach((answer, position) => {
+        const index = valid[position];
+        results[index] = answer.ok
+          ? {
+              index,
+              ok: true,
+              ...this.resultOf(answer.result, found[position], {
+                embedMs,
+                retrieveMs,
+                generateMs: performance.now() - generated,
+                started,
+              }),
+            }
+          : { index, ok: false, error: generationFailureResponse(answer.error).body };
+      });
+    }
+    this.logger.log(
+      `Question batch answered batchId=${batchId} questions=${input.questions.length} failed=${results.filter((item) => !item.ok).length} totalMs=${Math.round(performance.now() - started)}`,
+    );
+    return results;
+  }
+
+  /**
+   * Plans sub-queries (structured output), retrieves for each, and writes one answer with a confidence
+   * from the deduplicated sources. At most AGENTIC_MAX_STEPS retrievals, within AGENTIC_TIMEOUT_MS.
+   */
+  async askAgentic(input: AskInput, signal?: AbortSignal): Promise<AgenticResult> {
+    const started = performance.now();
+    this.checkQuestion(input.question);
+    this.checkFilters(input.filters);
+    const budget = AbortSignal.timeout(this.settings.agenticTimeoutMs);
+    const bounded = signal ? AbortSignal.any([signal, budget]) : budget;
+    const remaining = () => Math.max(1, this.settings.agenticTimeoutMs - (performance.now() - started));
+    const options = () => ({ workClass: 'interactive' as const, signal: bounded, timeoutMs: remaining() });
+    try {
+      const plan = await this.queue.generateStructured(
+        planRequest(input.question, this.settings.agenticSteps),
+        planSchema(this.settings.agenticSteps),
+        { ...options(), name: 'search_plan' },
+      );
+      const planMs = performance.now() - started;
+      const queries = [...new Set(plan.value.subQueries.map((query) => query.trim()))].slice(
+        0,
+        this.settings.agenticSteps,
+      );
+      const { vectors } = await this.llm.embed(queries, { signal: bounded });
+      const found = await Promise.all(
+        vectors.map((vector) => this.store.query(vector, input.topK ?? this.settings.topK, input.filters)),
+      );
+      const retrieveMs = performance.now() - started - planMs;
+      const chunks = dedupe(found.flat());
+      const synthesis = await this.queue.generateStructured(
+        synthesisRequest(input.question, plan.value.reasoning, chunks),
+        synthesisSchema,
+        { ...options(), name: 'answer' },
+      );
+      const answerMs = performance.now() - started - planMs - retrieveMs;
+      const steps: AgenticStep[] = [
+        { kind: 'plan', detail: plan.value.reasoning },
+        ...queries.map((query, index): AgenticStep => ({
+          kind: 'retrieve',
+          detail: `found ${found[index].length} chunks, best score ${round(found[index][0]?.score ?? 0)}`,
+          query,
+          found: found[index].length,
+        })),
+        { kind: 'answer', detail: `answered from ${chunks.length} distinct chunks` },
+      ];
+      this.logger.log(
+        `Agentic question answered steps=${steps.length} sources=${chunks.length} totalMs=${Math.round(performance.now() - started)}`,
+      );
+      return {
+        answer: synthesis.value.answer,
+        confidence: synthesis.value.confidence,
+        steps,
+        sources: chunks.map(sourceOf),
+        usage: {
+          promptTokens: plan.usage.promptTokens + synthesis.usage.promptTokens,
+          completionTokens: plan.usage.completionTokens + synthesis.usage.completionTokens,
+        },
+        backend: synthesis.backend,
+        timings: {
+          planMs: round(planMs),
+          retrieveMs: round(retrieveMs),
+          answerMs: round(answerMs),
+          totalMs: round(performance.now() - started),
+        },
+      };
+    } catch (error) {
+      if (budget.aborted && !signal?.aborted) {
+        throw new GenerationError(
+          'timeout',
+          `the agentic answer took longer than AGENTIC_TIMEOUT_MS (${this.settings.agenticTimeoutMs} ms)`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  private async retrieve(
+    input: AskInput,
+    signal?: AbortSignal,
+  ): Promise<{ chunks: FoundChunk[]; embedMs: number; retrieveMs: number }> {
+    this.checkQuestion(input.question);
+    this.checkFilters(input.filters);
+    const started = performance.now();
+    const { vectors } = await this.llm.embed([input.question], { signal });
+    const embedded = performance.now();
+    const chunks = await this.store.query(vectors[0], input.topK ?? this.settings.topK, input.filters);
+    return { chunks, embedMs: embedded - started, retrieveMs: performance.now() - embedded };
+  }
+
+  private resultOf(
+    result: GenerationResult,
+    chunks: FoundChunk[],
+    timings: { embedMs: number; retrieveMs: number; generateMs: number; started: number },
+  ): AskResult {
+    return {
+      answer: result.text,
+      sources: chunks.map(sourceOf),
+      usage: result.usage,
+      backend: result.backend,
+      timings: {
+        embedMs: round(timings.embedMs),
+        retrieveMs: round(timings.retrieveMs),
+        generateMs: round(timings.generateMs),
+        queueMs: result.timings.queueMs,
+        llmMs: result.timings.runMs,
+        totalMs: round(performance.now() - timings.started),
+      },
+    };
+  }
+
+  private checkQuestion(question: string): void {
+    const problem = this.questionProblem(question);
+    if (problem) throw new RagError(question.trim() ? 'question_too_long' : 'empty_question', problem);
+  }
+
+  private questionProblem(question: string): string | undefined {
+    if (!question.trim()) return 'the question is empty: ask something about the manuals';
+    if (question.length > this.settings.maxChars) {
+      return `the question has ${question.length} characters; at most ${this.settings.maxChars} (QUESTION_MAX_CHARS): shorten it`;
+    }
+    return undefined;
+  }
+
+  private checkFilters(filters: AskInput['filters']): void {
+    for (const [key, value] of Object.entries(filters ?? {})) {
+      if (!['string', 'number', 'boolean'].includes(typeof value)) {
+        throw new RagError('invalid_filter', `filters.${key} must be a string, number or boolean`);
+      }
+      if (
+        (RESERVED_METADATA_KEYS as readonly string[]).includes(key) &&
+        key !== 'documentId' &&
+        key !== 'source' &&
+        key !== 'title'
+      ) {
+        throw new RagError(
+          'invalid_filter',
+          `filters.${key} is internal; filter on documentId, title, source or your own metadata`,
+        );
+      }
+    }
+  }
+}
+
+function sourceOf(chunk: FoundChunk): Source {
+  return {
+    documentId: chunk.metadata.documentId,
+    title: chunk.metadata.title,
+    source: chunk.metadata.source,
+    chunkIndex: chunk.metadata.chunkIndex,
+    chunk: chunk.text,
+    score: round(chunk.score, 4),
+  };
+}
+
+/** One entry per chunk, its best score kept, best first. */
+function dedupe(chunks: FoundChunk[]): FoundChunk[] {
+  const best = new Map<string, FoundChunk>();
+  for (const chunk of chunks) {
+    const seen = best.get(chunk.id);
+    if (!seen || chunk.score > seen.score) best.set(chunk.id, chunk);
+  }
+  return [...best.values()].sort((a, b) => b.score - a.score);
+}
+
+function round(value: number, digits = 1): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}

@@ -1,0 +1,25 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayNotEmpty, IsArray, IsInt, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
+
+export class AskBatchDto {
+  @ApiProperty({
+    description: 'Questions, answered in this order as bulk work; at most ASK_BATCH_MAX_QUESTIONS.',
+    example: ['What is the debt limit for a Debt Relief Order?', 'How long does a standard breathing space last?'],
+  })
+  @IsArray()
+  @ArrayNotEmpty({ message: 'questions must not be empty: send at least one question' })
+  @IsString({ each: true, message: 'each of questions must be a string' })
+  questions!: string[];
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 50 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  topK?: number;
+
+  @ApiPropertyOptional({ description: 'Applied to every question.' })
+  @IsOptional()
+  @IsObject()
+  filters?: Record<string, string | number | boolean>;
+}

@@ -1,0 +1,27 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
+
+export class AskQuestionDto {
+  @ApiProperty({
+    description: "The adviser's question; at most QUESTION_MAX_CHARS characters.",
+    example: 'What is the debt limit for a Debt Relief Order?',
+  })
+  @IsString()
+  @IsNotEmpty({ message: 'question must not be empty: ask something about the manuals' })
+  question!: string;
+
+  @ApiPropertyOptional({ description: 'How many chunks to retrieve (default ASK_TOP_K).', minimum: 1, maximum: 50 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  topK?: number;
+
+  @ApiPropertyOptional({
+    description: 'Only chunks whose document metadata has these values (all must match).',
+    example: { jurisdiction: 'england-wales' },
+  })
+  @IsOptional()
+  @IsObject()
+  filters?: Record<string, string | number | boolean>;
+}

@@ -1,0 +1,42 @@
+/** Why a request was refused or failed outside the LLM; the exception filter maps every code to a status. */
+export type RagErrorCode =
+  | 'empty_document'
+  | 'unsupported_file'
+  | 'unreadable_file'
+  | 'no_text_layer'
+  | 'invalid_metadata'
+  | 'document_not_found'
+  | 'job_not_found'
+  | 'empty_question'
+  | 'question_too_long'
+  | 'invalid_filter'
+  | 'batch_too_large'
+  | 'vector_store_unavailable'
+  | 'embedding_mismatch';
+
+export class RagError extends Error {
+  constructor(
+    readonly code: RagErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RagError';
+  }
+}
+
+/** Exhaustive: adding a code without a status does not compile. */
+export const RAG_ERROR_STATUS: Record<RagErrorCode, number> = {
+  empty_document: 400,
+  unsupported_file: 415,
+  unreadable_file: 422,
+  no_text_layer: 422,
+  invalid_metadata: 400,
+  document_not_found: 404,
+  job_not_found: 404,
+  empty_question: 400,
+  question_too_long: 400,
+  invalid_filter: 400,
+  batch_too_large: 400,
+  vector_store_unavailable: 503,
+  embedding_mismatch: 409,
+};

@@ -1,0 +1,253 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { LlmClient } from '@rma/llm-provider';
+import { createHash } from 'node:crypto';
+import { RagError } from '../common/rag.errors';
+import type { RagServiceEnv } from '../config/env.schema';
+import {
+  ChunkMetadata,
+  ChunkStore,
+  DocumentFields,
+  RESERVED_METADATA_KEYS,
+  StoredChunk,
+} from '../vector-store/chunk-store';
+import { IngestJob, IngestJobs } from './ingest-jobs';
+import { ManualChunk, ManualTextSplitter } from './manual-text-splitter';
+
+export interface DocumentInput {
+  text: string;
+  title: string;
+  source?: string;
+  format: 'markdown' | 'text';
+  metadata: Record<string, unknown>;
+}
+
+export type IngestOutcome =
+  | { status: 'created' | 'replaced' | 'unchanged' | 'duplicate'; documentId: string; title: string; chunks: number }
+  | { status: 'queued'; documentId: string; title: string; chunks: number; jobId: string };
+
+export interface DocumentSummary {
+  id: string;
+  title: string;
+  source: string;
+  chunks: number;
+  ingestedAt: string;
+  metadata: Record<string, string | number | boolean>;
+}
+
+/** Chunks embedded and stored per step of an ingest: one embedding request or a few, one Chroma write. */
+const STORE_BATCH = 64;
+
+/**
+ * Ingests manuals into the chunk store: split, embed in batches through @rma/llm-provider, store.
+ * Idempotent: a document is identified by its source (or title); the same content again adds nothing,
+ * the same text under another name is reported as a duplicate, and a changed document replaces its chunks.
+ */
+@Injectable()
+export class DocumentsService {
+  private readonly logger = new Logger(DocumentsService.name);
+  private readonly splitter: ManualTextSplitter;
+  private readonly jobMinChunks: number;
+
+  constructor(
+    private readonly store: ChunkStore,
+    private readonly llm: LlmClient,
+    private readonly jobs: IngestJobs,
+    config: ConfigService<RagServiceEnv, true>,
+  ) {
+    this.splitter = new ManualTextSplitter({
+      chunkSize: config.get('CHUNK_SIZE'),
+      chunkOverlap: config.get('CHUNK_OVERLAP'),
+    });
+    this.jobMinChunks = config.get('INGEST_JOB_MIN_CHUNKS');
+  }
+
+  /** Ingests now, or (above INGEST_JOB_MIN_CHUNKS, unless `inline`) as a background job with progress. */
+  async ingest(input: DocumentInput, options: { inline?: boolean } = {}): Promise<IngestOutcome> {
+    const text = input.text.replace(/\r\n?/g, '\n').trim();
+    if (!text) throw new RagError('empty_document', 'the document has no text: send text, or a file with text in it');
+    const metadata = flatMetadata(input.metadata);
+    const source = input.source ?? input.title;
+    const documentId = `doc_${sha256(source).slice(0, 20)}`;
+    const textHash = sha256(text);
+    const contentHash = sha256(JSON.stringify([text, input.title, source, Object.entries(metadata).sort()]));
+    const title = input.title;
+
+    const current = await this.store.find({ documentId, chunkIndex: 0 }, { limit: 10 });
+    const same = current.find((chunk) => chunk.metadata.contentHash === contentHash);
+    if (same) return { status: 'unchanged', documentId, title, chunks: same.metadata.chunkCount };
+    const twin = (await this.store.find({ textHash, chunkIndex: 0 }, { limit: 10 })).find(
+      (chunk) => chunk.metadata.documentId !== documentId,
+    );
+    if (twin) {
+      return {
+        status: 'duplicate',
+        documentId: twin.metadata.documentId,
+        title: twin.metadata.title,
+        chunks: twin.metadata.chunkCount,
+      };
+    }
+
+    const pieces = await this.splitter.splitManual(text, { markdown: input.format === 'markdown' });
+    const base: DocumentFields = {
+      documentId,
+      title,
+      source,
+      contentHash,
+      textHash,
+      chunkCount: pieces.length,
+      ingestedAt: new Date().toISOString(),
+    };
+    const status = current.length > 0 ? 'replaced' : 'created';
+    if (pieces.length > this.jobMinChunks && !options.inline) {
+      const job = await this.jobs.create({ documentId, title, chunksTotal: pieces.length });
+      void this.runJob(job, pieces, base, metadata);
+      return { status: 'queued', documentId, title, chunks: pieces.length, jobId: job.id };
+    }
+    await this.storeChunks(pieces, base, metadata);
+    this.logger.log(
+      `Document ingested documentId=${documentId} status=${status} chunks=${pieces.length} chars=${text.length}`,
+    );
+    return { status, documentId, title, chunks: pieces.length };
+  }
+
+  async list(page: {
+    limit: number;
+    offset: number;
+  }): Promise<{ items: DocumentSummary[]; total: number; limit: number; offset: number }> {
+    const [firsts, all] = await Promise.all([
+      this.store.find({ chunkIndex: 0 }, page),
+      this.store.find({ chunkIndex: 0 }),
+    ]);
+    return { items: firsts.map((chunk) => summaryOf(chunk.metadata)), total: all.length, ...page };
+  }
+
+  async get(
+    documentId: string,
+  ): Promise<DocumentSummary & { chunkTexts: Array<{ index: number; headings: string; text: string }> }> {
+    const chunks = await this.store.find({ documentId }, { withText: true });
+    if (chunks.length === 0) throw notFound(documentId);
+    // While a replacement is being written both versions exist: show the newest.
+    const newest = chunks.reduce(
+      (latest, chunk) => (chunk.metadata.ingestedAt > latest ? chunk.metadata.ingestedAt : latest),
+      '',
+    );
+    const current = chunks
+      .filter((chunk) => chunk.metadata.ingestedAt === newest)
+      .sort((a, b) => a.metadata.chunkIndex - b.metadata.chunkIndex);
+    return {
+      ...summaryOf(current[0].metadata),
+      chunkTexts: current.map((chunk) => ({
+        index: chunk.metadata.chunkIndex,
+        headings: chunk.metadata.headings,
+        text: chunk.text,
+      })),
+    };
+  }
+
+  async remove(documentId: string): Promise<void> {
+    const existing = await this.store.find({ documentId }, { limit: 1 });
+    if (existing.length === 0) throw notFound(documentId);
+    await this.store.remove({ documentId });
+    this.logger.log(`Document deleted documentId=${documentId}`);
+  }
+
+  async job(id: string): Promise<IngestJob> {
+    const job = await this.jobs.get(id);
+    if (!job) throw new RagError('job_not_found', `no ingest job ${id}: jobs are kept for 24 hours after they start`);
+    return job;
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return (await this.store.count()) === 0;
+  }
+
+  private async runJob(
+    job: IngestJob,
+    pieces: ManualChunk[],
+    base: DocumentFields,
+    metadata: Record<string, string | number | boolean>,
+  ): Promise<void> {
+    let current = await this.jobs.update(job, { status: 'running' });
+    try {
+      await this.storeChunks(pieces, base, metadata, async (done) => {
+        current = await this.jobs.update(current, { chunksDone: done });
+      });
+      await this.jobs.update(current, { status: 'completed', chunksDone: pieces.length });
+      this.logger.log(`Document ingested documentId=${base.documentId} jobId=${job.id} chunks=${pieces.length}`);
+    } catch (error) {
+      await this.store
+        .remove({ $and: [{ documentId: base.documentId }, { contentHash: base.contentHash }] })
+        .catch(() => undefined);
+      await this.jobs.update(current, { status: 'failed', error: (error as Error).message }).catch(() => undefined);
+      this.logger.warn(
+        `Document ingest failed documentId=${base.documentId} jobId=${job.id} error="${(error as Error).message}"`,
+      );
+    }
+  }
+
+  /** Embeds and stores the new version's chunks, then drops the old version's: readers never see none. */
+  private async storeChunks(
+    pieces: ManualChunk[],
+    base: DocumentFields,
+    metadata: Record<string, string | number | boolean>,
+    progress?: (done: number) => Promise<void>,
+  ): Promise<void> {
+    for (let start = 0; start < pieces.length; start += STORE_BATCH) {
+      const batch = pieces.slice(start, start + STORE_BATCH);
+      const { vectors } = await this.llm.embed(batch.map((piece) => piece.text));
+      const chunks: StoredChunk[] = batch.map((piece, offset) => ({
+        id: `${base.documentId}:${base.contentHash.slice(0, 12)}:${start + offset}`,
+        text: piece.text,
+        embedding: vectors[offset],
+        metadata: { ...metadata, ...base, chunkIndex: start + offset, headings: piece.headings.join(' > ') },
+      }));
+      await this.store.upsert(chunks);
+      await progress?.(start + batch.length);
+    }
+    await this.store.remove({ $and: [{ documentId: base.documentId }, { contentHash: { $ne: base.contentHash } }] });
+  }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function notFound(documentId: string): RagError {
+  return new RagError('document_not_found', `no document ${documentId}: list them with GET /documents`);
+}
+
+/** A document's own metadata: flat string, number or boolean values, none of the keys the store uses. */
+function flatMetadata(metadata: Record<string, unknown>): Record<string, string | number | boolean> {
+  const flat: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    if ((RESERVED_METADATA_KEYS as readonly string[]).includes(key)) {
+      throw new RagError(
+        'invalid_metadata',
+        `metadata.${key} is reserved; rename it (reserved: ${RESERVED_METADATA_KEYS.join(', ')})`,
+      );
+    }
+    if (!['string', 'number', 'boolean'].includes(typeof value)) {
+      throw new RagError(
+        'invalid_metadata',
+        `metadata.${key} must be a string, number or boolean, not ${value === null ? 'null' : typeof value}`,
+      );
+    }
+    flat[key] = value as string | number | boolean;
+  }
+  return flat;
+}
+
+function summaryOf(metadata: ChunkMetadata): DocumentSummary {
+  const own = Object.fromEntries(
+    Object.entries(metadata).filter(([key]) => !(RESERVED_METADATA_KEYS as readonly string[]).includes(key)),
+  );
+  return {
+    id: metadata.documentId,
+    title: metadata.title,
+    source: metadata.source,
+    chunks: metadata.chunkCount,
+    ingestedAt: metadata.ingestedAt,
+    metadata: own,
+  };
+}
