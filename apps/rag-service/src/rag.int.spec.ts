@@ -9,6 +9,7 @@ import {
   startLocalLlm,
   startServiceInProcess,
 } from '@rma/testing';
+import { configureService } from '@rma/service-core';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { AppModule } from './app.module';
@@ -43,7 +44,7 @@ const env = (database: number, overrides: Record<string, string> = {}) => ({
   ...overrides,
 });
 const start = (environment: Record<string, string>) =>
-  startServiceInProcess(AppModule.forRoot(environment), environment['REDIS_URL']);
+  startServiceInProcess(AppModule.forRoot(environment), environment['REDIS_URL'], configureService);
 
 const DRO = {
   title: 'Debt Relief Orders',

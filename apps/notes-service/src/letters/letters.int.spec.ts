@@ -7,6 +7,7 @@ import {
   startLocalLlm,
   startServiceInProcess,
 } from '@rma/testing';
+import { configureService } from '@rma/service-core';
 import { AppModule } from '../app.module';
 import { caseFactsSchema } from './letter.schemas';
 
@@ -33,7 +34,7 @@ const env = (database: number, overrides: Record<string, string> = {}) => ({
   ...overrides,
 });
 const startNotesService = (environment: Record<string, string>) =>
-  startServiceInProcess(AppModule.forRoot(environment), environment['REDIS_URL']);
+  startServiceInProcess(AppModule.forRoot(environment), environment['REDIS_URL'], configureService);
 /** Finished generations on the engine, whatever their finish reason (none before the first). */
 async function completions(): Promise<number> {
   const text = await (await fetch(`${llm.url}/metrics`)).text();

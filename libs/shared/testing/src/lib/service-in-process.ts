@@ -1,6 +1,5 @@
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { configureService } from '@rma/service-core';
 import { Redis } from 'ioredis';
 
 export interface ServiceInProcess {
@@ -10,17 +9,22 @@ export interface ServiceInProcess {
 }
 
 /**
- * A service's root module (its `AppModule.forRoot(env)`) booted in this process as `bootstrapService`
- * would, on a free port. The Redis database in `redisUrl` is emptied first: give each app its own, or
- * the workers of one run the other's jobs.
+ * A service's root module (its `AppModule.forRoot(env)`) booted in this process, set up by `configure`
+ * (service-core's `configureService`, passed in so that this lib does not depend on service-core, which
+ * every lib does), on a free port. The Redis database in `redisUrl` is emptied first: give each app its
+ * own, or the workers of one run the other's jobs.
  */
-export async function startServiceInProcess(rootModule: DynamicModule, redisUrl: string): Promise<ServiceInProcess> {
+export async function startServiceInProcess(
+  rootModule: DynamicModule,
+  redisUrl: string,
+  configure: (app: INestApplication) => Promise<unknown>,
+): Promise<ServiceInProcess> {
   const redis = new Redis(redisUrl);
   await redis.flushdb();
   redis.disconnect();
   const moduleRef = await Test.createTestingModule({ imports: [rootModule] }).compile();
   const app = moduleRef.createNestApplication({ logger: false, bodyParser: false });
-  await configureService(app);
+  await configure(app);
   await app.listen(0, '127.0.0.1');
   return { app, baseUrl: (await app.getUrl()).replace('[::1]', '127.0.0.1'), close: () => app.close() };
 }
