@@ -1,25 +1,18 @@
-import { millisecondsVar, parseEnv, portVar } from '@rma/service-core';
+import { millisecondsVar, parseEnv, portVar, wholeNumberVar } from '@rma/service-core';
 import { platformEnvShape } from '@rma/service-platform';
 import { z } from 'zod';
 
 export const SERVICE_NAME = 'notes-service';
 
-const wholeNumber = (min: number, max: number) =>
-  z.coerce
-    .number({ error: `expected a whole number from ${min} to ${max}` })
-    .int({ error: `expected a whole number from ${min} to ${max}` })
-    .min(min, { error: `expected a whole number from ${min} to ${max}` })
-    .max(max, { error: `expected a whole number from ${min} to ${max}` });
-
 export const notesServiceEnvSchema = z.object({
   ...platformEnvShape,
   PORT: portVar(8100),
   /** Longest case notes accepted, in characters. */
-  NOTES_MAX_CHARS: wholeNumber(100, 1_000_000).default(20_000),
+  NOTES_MAX_CHARS: wholeNumberVar(100, 1_000_000).default(20_000),
   /** Most letters in one POST /letters/batch. */
-  LETTER_BATCH_MAX_ITEMS: wholeNumber(1, 10_000).default(50),
+  LETTER_BATCH_MAX_ITEMS: wholeNumberVar(1, 10_000).default(50),
   /** The Flesch-Kincaid grade a letter should not exceed (grade 9 is a reading age of about 14). */
-  LETTER_TARGET_GRADE: wholeNumber(1, 18).default(9),
+  LETTER_TARGET_GRADE: wholeNumberVar(1, 18).default(9),
   /** One rewrite call when a letter reads above the target grade (not for streamed letters). */
   LETTER_REWRITE: z.enum(['true', 'false'], { error: 'expected true or false' }).default('true'),
   /** How long one generation (facts, letter, rewrite) may wait and run before a 504. */

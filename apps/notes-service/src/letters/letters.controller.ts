@@ -10,7 +10,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { GenerationError, generationFailureResponse } from '@rma/generation-queue';
-import { abortOnClose, openEventStream } from '@rma/service-core';
+import { abortOnClose, sendEventStream } from '@rma/service-core';
 import type { Response } from 'express';
 import { CreateLetterBatchDto } from './dto/create-letter-batch.dto';
 import { CreateLetterDto } from './dto/create-letter.dto';
@@ -55,20 +55,9 @@ export class LettersController {
   })
   @ApiOkResponse({ description: 'text/event-stream' })
   async stream(@Body() body: CreateLetterDto, @Res() response: Response): Promise<void> {
-    const events = this.letters.stream(body, abortOnClose(response));
-    // The first event comes before any output: a refused request still gets its plain HTTP error.
-    const first = await events.next();
-    const stream = openEventStream(response);
-    try {
-      if (!first.done) stream.send(first.value.event, first.value.data);
-      for await (const event of events) stream.send(event.event, event.data);
-      stream.send('done', {});
-    } catch (error) {
-      if (!(error instanceof GenerationError)) throw error;
-      stream.send('error', generationFailureResponse(error).body);
-    } finally {
-      stream.end();
-    }
+    await sendEventStream(response, this.letters.stream(body, abortOnClose(response)), {
+      errorBody: (error) => (error instanceof GenerationError ? generationFailureResponse(error).body : undefined),
+    });
   }
 
   @Post('batch')

@@ -9,7 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { GenerationError, generationFailureResponse } from '@rma/generation-queue';
-import { abortOnClose, openEventStream } from '@rma/service-core';
+import { abortOnClose, sendEventStream } from '@rma/service-core';
 import type { Response } from 'express';
 import { RAG_ERROR_STATUS, RagError } from '../common/rag.errors';
 import { ASK_EXAMPLE, AGENTIC_EXAMPLE } from './ask.examples';
@@ -49,21 +49,16 @@ export class AskController {
   })
   @ApiOkResponse({ description: 'text/event-stream' })
   async stream(@Body() body: AskQuestionDto, @Res() response: Response): Promise<void> {
-    const events = this.asks.stream(body, abortOnClose(response));
-    // Retrieval and the first token come before any output: a refused request still gets its HTTP error.
-    const first = await events.next();
-    const stream = openEventStream(response);
-    try {
-      if (!first.done) stream.send(first.value.event, first.value.data);
-      for await (const event of events) stream.send(event.event, event.data);
-    } catch (error) {
-      if (error instanceof GenerationError) stream.send('error', generationFailureResponse(error).body);
-      else if (error instanceof RagError) {
-        stream.send('error', { statusCode: RAG_ERROR_STATUS[error.code], code: error.code, message: error.message });
-      } else throw error;
-    } finally {
-      stream.end();
-    }
+    // `done` is the service's own last event, with usage and timings.
+    await sendEventStream(response, this.asks.stream(body, abortOnClose(response)), {
+      done: false,
+      errorBody: (error) =>
+        error instanceof GenerationError
+          ? generationFailureResponse(error).body
+          : error instanceof RagError
+            ? { statusCode: RAG_ERROR_STATUS[error.code], code: error.code, message: error.message }
+            : undefined,
+    });
   }
 
   @Post('batch')

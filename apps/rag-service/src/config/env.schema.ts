@@ -1,33 +1,15 @@
-import { millisecondsVar, parseEnv, portVar } from '@rma/service-core';
+import { millisecondsVar, parseEnv, portVar, urlVar, wholeNumberVar } from '@rma/service-core';
 import { platformEnvShape } from '@rma/service-platform';
 import { z } from 'zod';
 
 export const SERVICE_NAME = 'rag-service';
-
-const wholeNumber = (min: number, max: number) =>
-  z.coerce
-    .number({ error: `expected a whole number from ${min} to ${max}` })
-    .int({ error: `expected a whole number from ${min} to ${max}` })
-    .min(min, { error: `expected a whole number from ${min} to ${max}` })
-    .max(max, { error: `expected a whole number from ${min} to ${max}` });
-
-const httpUrl = z.string().refine(
-  (value) => {
-    try {
-      return ['http:', 'https:'].includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  },
-  { error: 'expected an http:// or https:// URL, for example http://127.0.0.1:8001' },
-);
 
 export const ragServiceEnvSchema = z
   .object({
     ...platformEnvShape,
     PORT: portVar(8102),
     /** The Chroma server holding the manuals' chunks. */
-    CHROMA_URL: httpUrl.default('http://127.0.0.1:8001'),
+    CHROMA_URL: urlVar(['http:', 'https:'], 'http://127.0.0.1:8001'),
     CHROMA_COLLECTION: z
       .string()
       .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]{1,61}[a-zA-Z0-9]$/, {
@@ -36,21 +18,21 @@ export const ragServiceEnvSchema = z
       .default('manuals'),
     /** Ingested at start when the collection is empty: empty = the sample manuals shipped with the service; off = none. */
     MANUALS_DIR: z.string().default(''),
-    CHUNK_SIZE: wholeNumber(200, 8000).default(1000),
-    CHUNK_OVERLAP: wholeNumber(0, 4000).default(150),
+    CHUNK_SIZE: wholeNumberVar(200, 8000).default(1000),
+    CHUNK_OVERLAP: wholeNumberVar(0, 4000).default(150),
     /** Largest file accepted by POST /documents (multipart). */
-    UPLOAD_MAX_BYTES: wholeNumber(1024, 500 * 1024 * 1024).default(10 * 1024 * 1024),
+    UPLOAD_MAX_BYTES: wholeNumberVar(1024, 500 * 1024 * 1024).default(10 * 1024 * 1024),
     /** A document with more chunks than this is ingested as a background job (202 and a job id). */
-    INGEST_JOB_MIN_CHUNKS: wholeNumber(1, 1_000_000).default(40),
-    QUESTION_MAX_CHARS: wholeNumber(10, 100_000).default(2000),
-    ASK_TOP_K: wholeNumber(1, 50).default(5),
-    ASK_BATCH_MAX_QUESTIONS: wholeNumber(1, 10_000).default(50),
+    INGEST_JOB_MIN_CHUNKS: wholeNumberVar(1, 1_000_000).default(40),
+    QUESTION_MAX_CHARS: wholeNumberVar(10, 100_000).default(2000),
+    ASK_TOP_K: wholeNumberVar(1, 50).default(5),
+    ASK_BATCH_MAX_QUESTIONS: wholeNumberVar(1, 10_000).default(50),
     /** Longest answer, in tokens. */
-    ASK_MAX_TOKENS: wholeNumber(16, 32_768).default(512),
+    ASK_MAX_TOKENS: wholeNumberVar(16, 32_768).default(512),
     /** How long one generation may wait and run before a 504. */
     ASK_TIMEOUT_MS: millisecondsVar(120_000),
     /** Most sub-queries the agentic ask plans (and retrievals it runs). */
-    AGENTIC_MAX_STEPS: wholeNumber(1, 10).default(4),
+    AGENTIC_MAX_STEPS: wholeNumberVar(1, 10).default(4),
     /** The agentic ask's whole time budget: planning, retrievals and the answer. */
     AGENTIC_TIMEOUT_MS: millisecondsVar(180_000),
   })

@@ -493,19 +493,11 @@ export class GenerationQueue {
         if (firstTokenMs !== undefined) await this.reportTtft(firstTokenMs);
         // Tokens already went out: no corrective retry, but the caller learns the JSON did not validate.
         if (data.request.format) result = { ...result, value: validJson(data.request.format.schema, result) };
-      } else if (data.request.format) {
-        const answer = await llm.structured(data.request, z.fromJSONSchema(data.request.format.schema), call);
-        result = {
-          text: answer.text,
-          finishReason: answer.finishReason,
-          usage: answer.usage,
-          backend: answer.backend,
-          timings: { queueMs: started - data.enqueuedAt, runMs: Date.now() - started },
-          attempts: job.attemptsMade + 1,
-          value: answer.value,
-        };
       } else {
-        const answer = await llm.chat(data.request, call);
+        const format = data.request.format;
+        const answer = format
+          ? await llm.structured(data.request, z.fromJSONSchema(format.schema), call)
+          : await llm.chat(data.request, call);
         result = {
           text: answer.text,
           finishReason: answer.finishReason,
@@ -513,6 +505,7 @@ export class GenerationQueue {
           backend: answer.backend,
           timings: { queueMs: started - data.enqueuedAt, runMs: Date.now() - started },
           attempts: job.attemptsMade + 1,
+          ...('value' in answer ? { value: answer.value } : {}),
         };
       }
       const checked = generationResultSchema.parse(result);

@@ -8,6 +8,8 @@ export {
   portVar,
   runtimeOptionsFromConfig,
   serviceEnvShape,
+  urlVar,
+  wholeNumberVar,
 } from './lib/config/env.schema';
 export type { ServiceEnv } from './lib/config/env.schema';
 /** Health, readiness, metrics, Redis and the ping message handler for one service. */
@@ -23,7 +25,8 @@ export type { RedisConnectionOptions } from './lib/messaging/redis-transport';
 export { SERVICE_CORE_OPTIONS, SERVICE_REDIS } from './lib/service-core.options';
 export type { ServiceCoreOptions, ServiceIdentity, ServiceRuntimeOptions } from './lib/service-core.options';
 /** Server-sent events over an Express response, and cancellation when the client goes away. */
-export { abortOnClose, openEventStream } from './lib/http/server-sent-events';
+export { abortOnClose, openEventStream, sendEventStream } from './lib/http/server-sent-events';
+export type { ServerSentEvent } from './lib/http/server-sent-events';
 /** Where dependencies register the checks that decide readiness. */
 export { ReadinessRegistry } from './lib/health/readiness.registry';
 export type { ReadinessReport } from './lib/health/readiness.registry';

@@ -33,19 +33,33 @@ export const millisecondsVar = (defaultMs: number) =>
     .positive({ error: 'expected a whole number of milliseconds above 0' })
     .default(defaultMs);
 
-const redisUrl = z
-  .string()
-  .default('redis://127.0.0.1:6379')
-  .refine(
-    (value) => {
-      try {
-        return ['redis:', 'rediss:'].includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    },
-    { error: 'expected a redis:// or rediss:// URL, for example redis://127.0.0.1:6379' },
-  );
+/** A whole number within bounds, read from the environment. */
+export const wholeNumberVar = (min: number, max: number) =>
+  z.coerce
+    .number({ error: `expected a whole number from ${min} to ${max}` })
+    .int({ error: `expected a whole number from ${min} to ${max}` })
+    .min(min, { error: `expected a whole number from ${min} to ${max}` })
+    .max(max, { error: `expected a whole number from ${min} to ${max}` });
+
+/** A URL with one of `protocols` (e.g. ['http:', 'https:']), with its default. */
+export const urlVar = (protocols: string[], example: string) =>
+  z
+    .string()
+    .default(example)
+    .refine(
+      (value) => {
+        try {
+          return protocols.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      },
+      {
+        error: `expected ${/^h/.test(protocols[0]) ? 'an' : 'a'} ${protocols.map((protocol) => `${protocol}//`).join(' or ')} URL, for example ${example}`,
+      },
+    );
+
+const redisUrl = urlVar(['redis:', 'rediss:'], 'redis://127.0.0.1:6379');
 
 /** The variables every service reads; each app extends this with its own. */
 export const serviceEnvShape = {
@@ -63,11 +77,7 @@ export const serviceEnvShape = {
     .default('log'),
   LOG_FORMAT: z.enum(['json', 'text'], { error: 'expected json or text' }).default('json'),
   SHUTDOWN_TIMEOUT_MS: millisecondsVar(10_000),
-  HTTP_BODY_LIMIT_BYTES: z.coerce
-    .number({ error: 'expected a whole number of bytes' })
-    .int({ error: 'expected a whole number of bytes' })
-    .min(1024, { error: 'expected at least 1024 bytes' })
-    .default(1_048_576),
+  HTTP_BODY_LIMIT_BYTES: wholeNumberVar(1024, 1024 ** 3).default(1_048_576),
 };
 
 /**

@@ -29,3 +29,35 @@ export function openEventStream(response: Response): { send: (event: string, dat
     end: () => response.end(),
   };
 }
+
+/** One server-sent event: its name and JSON data. */
+export interface ServerSentEvent {
+  event: string;
+  data: unknown;
+}
+
+/**
+ * Sends `events` as server-sent events, then `done`. The first event is awaited before any output, so a
+ * request refused up front still gets its plain HTTP error (thrown to the exception filters). A failure
+ * after the stream started becomes an `error` event whose data `errorBody` gives; an error it does not
+ * know (undefined) is rethrown, a bug for the filters to log.
+ */
+export async function sendEventStream(
+  response: Response,
+  events: AsyncGenerator<ServerSentEvent>,
+  options: { errorBody: (error: unknown) => unknown; done?: boolean },
+): Promise<void> {
+  const first = await events.next();
+  const stream = openEventStream(response);
+  try {
+    if (!first.done) stream.send(first.value.event, first.value.data);
+    for await (const event of events) stream.send(event.event, event.data);
+    if (options.done !== false) stream.send('done', {});
+  } catch (error) {
+    const body = options.errorBody(error);
+    if (body === undefined) throw error;
+    stream.send('error', body);
+  } finally {
+    stream.end();
+  }
+}
