@@ -59,6 +59,14 @@ describe(datesIn.name, () => {
   });
 });
 
+describe(`${datesIn.name} and amounts`, () => {
+  it('does not read small amounts as dates', () => {
+    expect(datesIn('You pay £3.10 a week, or £12/4 weeks, from 01.12.2026.')).toEqual([
+      expect.objectContaining({ day: 1, month: 12, year: 2026 }),
+    ]);
+  });
+});
+
 describe(amountsIn.name, () => {
   it('reads only amounts of money, not other numbers', () => {
     expect(amountsIn('Call 0117 496 0000 within 14 days about £1,250.00 or 300 pounds.')).toEqual([

@@ -22,8 +22,13 @@ const MONTH =
   '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
 const DATE_FORMS: Array<{ pattern: RegExp; read: (match: RegExpExecArray) => DayOfYear }> = [
   { pattern: /\b(\d{4})-(\d{2})-(\d{2})\b/g, read: (m) => ({ year: +m[1], month: +m[2], day: +m[3] }) },
+  // 3/11 and 03/11/2026; with dots only when a year follows, so that £3.10 is not the 3rd of October.
   {
-    pattern: /\b(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?\b/g,
+    pattern: /(?<![£\d.,])\b(\d{1,2})\/(\d{1,2})(?:\/(\d{2}|\d{4}))?\b/g,
+    read: (m) => ({ day: +m[1], month: +m[2], year: yearOf(m[3]) }),
+  },
+  {
+    pattern: /(?<![£\d.,])\b(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4})\b/g,
     read: (m) => ({ day: +m[1], month: +m[2], year: yearOf(m[3]) }),
   },
   {

@@ -15,7 +15,7 @@ export const caseFactsSchema = z.object({
       z.object({
         creditor: z.string().min(1).max(80).describe('Who the money is owed to, as written in the notes.'),
         kind: z.string().min(1).max(40).describe('What the debt is for, e.g. council tax, energy, credit card.'),
-        amount: z.number().min(0).describe('The amount owed in pounds, exactly as in the notes.'),
+        amount: z.number().min(0).max(100_000_000).describe('The amount owed in pounds, exactly as in the notes.'),
         priority: z.boolean().describe('True for priority debts: council tax, rent, mortgage, energy, fines, tax.'),
       }),
     )

@@ -70,7 +70,10 @@ export class LettersController {
   })
   @ApiBody({ type: CreateLetterBatchDto })
   @ApiOkResponse({ description: 'One result per item, in order.', schema: { example: LETTER_BATCH_EXAMPLE } })
-  async batch(@Body() body: CreateLetterBatchDto): Promise<{ results: LetterBatchItem[] }> {
-    return { results: await this.letters.writeMany(body.items) };
+  async batch(
+    @Body() body: CreateLetterBatchDto,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<{ results: LetterBatchItem[] }> {
+    return { results: await this.letters.writeMany(body.items, abortOnClose(response)) };
   }
 }

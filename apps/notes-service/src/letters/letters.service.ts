@@ -91,15 +91,25 @@ export class LettersService {
       const letterMs = performance.now() - started - factsMs;
       let rewrite: (GenerationResult & { value: LetterSections }) | undefined;
       if (this.needsRewrite(letter.value, input)) {
-        rewrite = await this.queue.generateStructured(
-          rewriteRequest(
-            letter.value,
-            readabilityOf(letterText(letter.value, input)).fleschKincaidGrade,
-            this.targetGrade,
-          ),
-          letterSectionsSchema,
-          { ...options, name: FORMATS.letter.name },
-        );
+        // A failed rewrite leaves the letter as first written: only a cancelled request stops here.
+        rewrite = await this.queue
+          .generateStructured(
+            rewriteRequest(
+              letter.value,
+              readabilityOf(letterText(letter.value, input)).fleschKincaidGrade,
+              this.targetGrade,
+            ),
+            letterSectionsSchema,
+            { ...options, name: FORMATS.letter.name },
+          )
+          .catch((error: unknown) => {
+            if (error instanceof GenerationError && error.code === 'cancelled') throw error;
+            this.logger.warn(
+              `Letter rewrite failed; keeping the first letter letterId=${letterId} ` +
+                `code=${error instanceof GenerationError ? error.code : 'unknown'}`,
+            );
+            return undefined;
+          });
       }
       const result = this.assemble(input, facts, letter, rewrite, {
         factsMs,
@@ -177,7 +187,7 @@ export class LettersService {
   }
 
   /** Many letters as bulk work, results in order; a bad or failed item gets its own error. */
-  async writeMany(items: Record<string, unknown>[]): Promise<LetterBatchItem[]> {
+  async writeMany(items: Record<string, unknown>[], signal?: AbortSignal): Promise<LetterBatchItem[]> {
     if (items.length > this.maxBatchItems) {
       throw new LetterError(
         'batch_too_large',
@@ -199,6 +209,7 @@ export class LettersService {
       inputs,
       (input) => factsRequest(input.notes),
       results,
+      signal,
       (result) => parseStructured(caseFactsSchema, result),
     );
     const letters = await this.step(
@@ -206,6 +217,7 @@ export class LettersService {
       inputs,
       (input, index) => letterRequest(facts.get(index)?.value as CaseFacts, input),
       results,
+      signal,
       (result) => parseStructured(letterSectionsSchema, result),
       (index) => facts.has(index),
     );
@@ -221,6 +233,7 @@ export class LettersService {
         );
       },
       results,
+      signal,
       (result) => parseStructured(letterSectionsSchema, result),
       (index) =>
         letters.has(index) &&
@@ -254,6 +267,7 @@ export class LettersService {
     inputs: Map<number, CreateLetterDto>,
     request: (input: CreateLetterDto, index: number) => GenerationRequest,
     results: LetterBatchItem[],
+    signal: AbortSignal | undefined,
     parse: (result: GenerationResult) => T,
     when: (index: number) => boolean = () => true,
   ): Promise<Map<number, GenerationResult & { value: T }>> {
@@ -261,7 +275,7 @@ export class LettersService {
     const format = step === 'facts' ? FORMATS.facts : FORMATS.letter;
     const batch = await this.queue.generateMany(
       indexes.map((index) => ({ ...request(inputs.get(index) as CreateLetterDto, index), format })),
-      { workClass: 'bulk' },
+      { workClass: 'bulk', signal },
     );
     const done = new Map<number, GenerationResult & { value: T }>();
     batch.forEach((item, position) => {

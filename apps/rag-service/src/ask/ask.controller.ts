@@ -69,8 +69,11 @@ export class AskController {
       'Answers come in the order of `questions`; a bad or failed question has `ok: false` and its own error. ' +
       'Bulk work yields to interactive questions.',
   })
-  async batch(@Body() body: AskBatchDto): Promise<{ results: AskBatchItem[] }> {
-    return { results: await this.asks.askMany(body) };
+  async batch(
+    @Body() body: AskBatchDto,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<{ results: AskBatchItem[] }> {
+    return { results: await this.asks.askMany(body, abortOnClose(response)) };
   }
 
   @Post('agentic')

@@ -6,7 +6,7 @@ import { LlmClient } from '@rma/llm-provider';
 import { randomUUID } from 'node:crypto';
 import { RagError } from '../common/rag.errors';
 import type { RagServiceEnv } from '../config/env.schema';
-import { ChunkStore, FoundChunk, RESERVED_METADATA_KEYS } from '../vector-store/chunk-store';
+import { ChunkStore, FoundChunk, METADATA_KEY, RESERVED_METADATA_KEYS } from '../vector-store/chunk-store';
 import { answerRequest, planRequest, planSchema, synthesisRequest, synthesisSchema } from './ask-prompts';
 
 export interface Source {
@@ -142,7 +142,10 @@ export class AskService {
   }
 
   /** Many questions as bulk work, answers in the questions' order; one bad or failed question fails alone. */
-  async askMany(input: { questions: string[]; topK?: number; filters?: AskInput['filters'] }): Promise<AskBatchItem[]> {
+  async askMany(
+    input: { questions: string[]; topK?: number; filters?: AskInput['filters'] },
+    signal?: AbortSignal,
+  ): Promise<AskBatchItem[]> {
     if (input.questions.length > this.settings.maxBatch) {
       throw new RagError(
         'batch_too_large',
@@ -166,7 +169,10 @@ export class AskService {
     });
     if (valid.length > 0) {
       const embedStarted = performance.now();
-      const { vectors } = await this.llm.embed(valid.map((index) => input.questions[index]));
+      const { vectors } = await this.llm.embed(
+        valid.map((index) => input.questions[index]),
+        { signal },
+      );
       const embedMs = (performance.now() - embedStarted) / valid.length;
       const retrieveStarted = performance.now();
       const found = await Promise.all(
@@ -176,7 +182,7 @@ export class AskService {
       const generated = performance.now();
       const answers = await this.queue.generateMany(
         valid.map((index, position) => answerRequest(input.questions[index], found[position], this.settings.maxTokens)),
-        { workClass: 'bulk' },
+        { workClass: 'bulk', signal },
       );
       answers.forEach((answer, position) => {
         const index = valid[position];
@@ -325,6 +331,12 @@ export class AskService {
 
   private checkFilters(filters: AskInput['filters']): void {
     for (const [key, value] of Object.entries(filters ?? {})) {
+      if (!METADATA_KEY.test(key)) {
+        throw new RagError(
+          'invalid_filter',
+          `filter key "${key.slice(0, 80)}" is not a metadata key: use letters, digits, _ . or -`,
+        );
+      }
       if (!['string', 'number', 'boolean'].includes(typeof value)) {
         throw new RagError('invalid_filter', `filters.${key} must be a string, number or boolean`);
       }

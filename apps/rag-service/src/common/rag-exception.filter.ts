@@ -23,7 +23,7 @@ export class RagExceptionFilter implements ExceptionFilter {
           .replace(/(^|_)(\w)/g, (_, gap: string, letter: string) => (gap ? ' ' : '') + letter.toUpperCase()),
         code: error.code,
         message: error.message,
-        ...(status === 503 ? { retryable: true } : {}),
+        ...(status >= 500 ? { retryable: error.code === 'vector_store_unavailable' } : {}),
       });
       return;
     }

@@ -11,7 +11,9 @@ export type RagErrorCode =
   | 'question_too_long'
   | 'invalid_filter'
   | 'batch_too_large'
+  | 'ingest_in_progress'
   | 'vector_store_unavailable'
+  | 'vector_store_rejected'
   | 'embedding_mismatch';
 
 export class RagError extends Error {
@@ -37,6 +39,9 @@ export const RAG_ERROR_STATUS: Record<RagErrorCode, number> = {
   question_too_long: 400,
   invalid_filter: 400,
   batch_too_large: 400,
+  ingest_in_progress: 409,
   vector_store_unavailable: 503,
-  embedding_mismatch: 409,
+  vector_store_rejected: 502,
+  // The embedding model changed under a collection: an operator must act, retrying will not help.
+  embedding_mismatch: 503,
 };

@@ -35,6 +35,7 @@ import { RagError } from '../common/rag.errors';
 import { textOfUpload, UploadedDocument } from './document-text';
 import { DocumentsService, IngestOutcome } from './documents.service';
 import { IngestDocumentDto } from './dto/ingest-document.dto';
+import { firstHeading } from './manual-text-splitter';
 import { ListDocumentsQuery } from './dto/list-documents.query';
 
 @ApiTags('documents')
@@ -150,10 +151,6 @@ export class DocumentsController {
   async remove(@Param('id') id: string): Promise<void> {
     await this.documents.remove(id);
   }
-}
-
-function firstHeading(text: string): string | undefined {
-  return /^#{1,6}\s+(.+?)\s*#*\s*$/m.exec(text)?.[1];
 }
 
 function parseMetadata(metadata: Record<string, unknown> | string | undefined): Record<string, unknown> {

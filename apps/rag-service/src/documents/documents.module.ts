@@ -5,6 +5,7 @@ import type { RagServiceEnv } from '../config/env.schema';
 import { VectorStoreModule } from '../vector-store/vector-store.module';
 import { DocumentsController } from './documents.controller';
 import { DocumentsService } from './documents.service';
+import { DocumentLocks } from './document-locks';
 import { IngestJobs } from './ingest-jobs';
 import { ManualsLoader } from './manuals.loader';
 
@@ -20,7 +21,7 @@ import { ManualsLoader } from './manuals.loader';
     }),
   ],
   controllers: [DocumentsController],
-  providers: [DocumentsService, IngestJobs, ManualsLoader],
+  providers: [DocumentsService, IngestJobs, DocumentLocks, ManualsLoader],
   exports: [DocumentsService],
 })
 export class DocumentsModule {}

@@ -8,9 +8,11 @@ import {
   ChunkMetadata,
   ChunkStore,
   DocumentFields,
+  METADATA_KEY,
   RESERVED_METADATA_KEYS,
   StoredChunk,
 } from '../vector-store/chunk-store';
+import { DocumentLocks } from './document-locks';
 import { IngestJob, IngestJobs } from './ingest-jobs';
 import { ManualChunk, ManualTextSplitter } from './manual-text-splitter';
 
@@ -53,6 +55,7 @@ export class DocumentsService {
     private readonly store: ChunkStore,
     private readonly llm: LlmClient,
     private readonly jobs: IngestJobs,
+    private readonly locks: DocumentLocks,
     config: ConfigService<RagServiceEnv, true>,
   ) {
     this.splitter = new ManualTextSplitter({
@@ -73,42 +76,64 @@ export class DocumentsService {
     const contentHash = sha256(JSON.stringify([text, input.title, source, Object.entries(metadata).sort()]));
     const title = input.title;
 
-    const current = await this.store.find({ documentId, chunkIndex: 0 }, { limit: 10 });
-    const same = current.find((chunk) => chunk.metadata.contentHash === contentHash);
-    if (same) return { status: 'unchanged', documentId, title, chunks: same.metadata.chunkCount };
-    const twin = (await this.store.find({ textHash, chunkIndex: 0 }, { limit: 10 })).find(
-      (chunk) => chunk.metadata.documentId !== documentId,
-    );
-    if (twin) {
-      return {
-        status: 'duplicate',
-        documentId: twin.metadata.documentId,
-        title: twin.metadata.title,
-        chunks: twin.metadata.chunkCount,
-      };
+    const lock = await this.locks.acquire(documentId);
+    if (!lock) {
+      throw new RagError(
+        'ingest_in_progress',
+        `document ${documentId} is being ingested right now; send it again when that has finished`,
+      );
     }
+    let released = false;
+    try {
+      // A version is complete once its chunk 0 is stored: chunk 0 is always written last.
+      const current = await this.store.find({ documentId, chunkIndex: 0 }, { limit: 10 });
+      const same = current.find((chunk) => chunk.metadata.contentHash === contentHash);
+      if (same) {
+        // Versions left by an ingest that replaced this one half way (its process died) go now.
+        await this.removeOtherVersions(documentId, contentHash);
+        return { status: 'unchanged', documentId, title, chunks: same.metadata.chunkCount };
+      }
+      // The same text under another name is a duplicate; new text for an existing source is not.
+      const twin =
+        current.length === 0
+          ? (await this.store.find({ textHash, chunkIndex: 0 }, { limit: 10 })).find(
+              (chunk) => chunk.metadata.documentId !== documentId,
+            )
+          : undefined;
+      if (twin) {
+        return {
+          status: 'duplicate',
+          documentId: twin.metadata.documentId,
+          title: twin.metadata.title,
+          chunks: twin.metadata.chunkCount,
+        };
+      }
 
-    const pieces = await this.splitter.splitManual(text, { markdown: input.format === 'markdown' });
-    const base: DocumentFields = {
-      documentId,
-      title,
-      source,
-      contentHash,
-      textHash,
-      chunkCount: pieces.length,
-      ingestedAt: new Date().toISOString(),
-    };
-    const status = current.length > 0 ? 'replaced' : 'created';
-    if (pieces.length > this.jobMinChunks && !options.inline) {
-      const job = await this.jobs.create({ documentId, title, chunksTotal: pieces.length });
-      void this.runJob(job, pieces, base, metadata);
-      return { status: 'queued', documentId, title, chunks: pieces.length, jobId: job.id };
+      const pieces = await this.splitter.splitManual(text, { markdown: input.format === 'markdown' });
+      const base: DocumentFields = {
+        documentId,
+        title,
+        source,
+        contentHash,
+        textHash,
+        chunkCount: pieces.length,
+        ingestedAt: new Date().toISOString(),
+      };
+      const status = current.length > 0 ? 'replaced' : 'created';
+      if (pieces.length > this.jobMinChunks && !options.inline) {
+        const job = await this.jobs.create({ documentId, title, chunksTotal: pieces.length });
+        released = true; // the job releases the lock when it ends
+        void this.runJob(job, pieces, base, metadata).finally(() => lock.release());
+        return { status: 'queued', documentId, title, chunks: pieces.length, jobId: job.id };
+      }
+      await this.storeChunks(pieces, base, metadata);
+      this.logger.log(
+        `Document ingested documentId=${documentId} status=${status} chunks=${pieces.length} chars=${text.length}`,
+      );
+      return { status, documentId, title, chunks: pieces.length };
+    } finally {
+      if (!released) await lock.release();
     }
-    await this.storeChunks(pieces, base, metadata);
-    this.logger.log(
-      `Document ingested documentId=${documentId} status=${status} chunks=${pieces.length} chars=${text.length}`,
-    );
-    return { status, documentId, title, chunks: pieces.length };
   }
 
   async list(page: {
@@ -119,25 +144,34 @@ export class DocumentsService {
       this.store.find({ chunkIndex: 0 }, page),
       this.store.find({ chunkIndex: 0 }),
     ]);
-    return { items: firsts.map((chunk) => summaryOf(chunk.metadata)), total: all.length, ...page };
+    // During a replacement both complete versions exist for a moment: one entry per document, the newest.
+    const newest = new Map<string, ChunkMetadata>();
+    for (const chunk of firsts) {
+      const seen = newest.get(chunk.metadata.documentId);
+      if (!seen || chunk.metadata.ingestedAt > seen.ingestedAt) newest.set(chunk.metadata.documentId, chunk.metadata);
+    }
+    return {
+      items: [...newest.values()].map(summaryOf),
+      total: new Set(all.map((chunk) => chunk.metadata.documentId)).size,
+      ...page,
+    };
   }
 
   async get(
     documentId: string,
   ): Promise<DocumentSummary & { chunkTexts: Array<{ index: number; headings: string; text: string }> }> {
     const chunks = await this.store.find({ documentId }, { withText: true });
-    if (chunks.length === 0) throw notFound(documentId);
-    // While a replacement is being written both versions exist: show the newest.
-    const newest = chunks.reduce(
-      (latest, chunk) => (chunk.metadata.ingestedAt > latest ? chunk.metadata.ingestedAt : latest),
-      '',
-    );
-    const current = chunks
-      .filter((chunk) => chunk.metadata.ingestedAt === newest)
+    // The newest complete version (one whose chunk 0, written last, is there); a partial one is not shown.
+    const complete = chunks
+      .filter((chunk) => chunk.metadata.chunkIndex === 0)
+      .sort((a, b) => b.metadata.ingestedAt.localeCompare(a.metadata.ingestedAt))[0];
+    if (!complete) throw notFound(documentId);
+    const version = chunks
+      .filter((chunk) => chunk.metadata.contentHash === complete.metadata.contentHash)
       .sort((a, b) => a.metadata.chunkIndex - b.metadata.chunkIndex);
     return {
-      ...summaryOf(current[0].metadata),
-      chunkTexts: current.map((chunk) => ({
+      ...summaryOf(version[0].metadata),
+      chunkTexts: version.map((chunk) => ({
         index: chunk.metadata.chunkIndex,
         headings: chunk.metadata.headings,
         text: chunk.text,
@@ -168,44 +202,57 @@ export class DocumentsService {
     base: DocumentFields,
     metadata: Record<string, string | number | boolean>,
   ): Promise<void> {
-    let current = await this.jobs.update(job, { status: 'running' });
+    // A heartbeat apart from progress: one batch's embeddings (with retries) may take longer than the
+    // time after which a silent job reads as dead.
+    const heartbeat = setInterval(() => void this.jobs.touch(job.id).catch(() => undefined), 15_000);
+    heartbeat.unref();
     try {
+      await this.jobs.update(job.id, { status: 'running' });
       await this.storeChunks(pieces, base, metadata, async (done) => {
-        current = await this.jobs.update(current, { chunksDone: done });
+        await this.jobs.update(job.id, { chunksDone: done });
       });
-      await this.jobs.update(current, { status: 'completed', chunksDone: pieces.length });
+      await this.jobs.update(job.id, { status: 'completed', chunksDone: pieces.length });
       this.logger.log(`Document ingested documentId=${base.documentId} jobId=${job.id} chunks=${pieces.length}`);
     } catch (error) {
+      const message = (error as Error).message;
       await this.store
         .remove({ $and: [{ documentId: base.documentId }, { contentHash: base.contentHash }] })
         .catch(() => undefined);
-      await this.jobs.update(current, { status: 'failed', error: (error as Error).message }).catch(() => undefined);
-      this.logger.warn(
-        `Document ingest failed documentId=${base.documentId} jobId=${job.id} error="${(error as Error).message}"`,
-      );
+      await this.jobs.update(job.id, { status: 'failed', error: message }).catch(() => undefined);
+      this.logger.warn(`Document ingest failed documentId=${base.documentId} jobId=${job.id} error="${message}"`);
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 
-  /** Embeds and stores the new version's chunks, then drops the old version's: readers never see none. */
+  /**
+   * Embeds and stores the new version's chunks, chunk 0 last (it marks the version complete), then drops
+   * every other version: readers never see the document missing.
+   */
   private async storeChunks(
     pieces: ManualChunk[],
     base: DocumentFields,
     metadata: Record<string, string | number | boolean>,
     progress?: (done: number) => Promise<void>,
   ): Promise<void> {
-    for (let start = 0; start < pieces.length; start += STORE_BATCH) {
-      const batch = pieces.slice(start, start + STORE_BATCH);
-      const { vectors } = await this.llm.embed(batch.map((piece) => piece.text));
-      const chunks: StoredChunk[] = batch.map((piece, offset) => ({
-        id: `${base.documentId}:${base.contentHash.slice(0, 12)}:${start + offset}`,
-        text: piece.text,
+    const order = [...pieces.keys()].slice(1).concat(0);
+    for (let start = 0; start < order.length; start += STORE_BATCH) {
+      const indexes = order.slice(start, start + STORE_BATCH);
+      const { vectors } = await this.llm.embed(indexes.map((index) => pieces[index].text));
+      const chunks: StoredChunk[] = indexes.map((index, offset) => ({
+        id: `${base.documentId}:${base.contentHash.slice(0, 12)}:${index}`,
+        text: pieces[index].text,
         embedding: vectors[offset],
-        metadata: { ...metadata, ...base, chunkIndex: start + offset, headings: piece.headings.join(' > ') },
+        metadata: { ...metadata, ...base, chunkIndex: index, headings: pieces[index].headings.join(' > ') },
       }));
       await this.store.upsert(chunks);
-      await progress?.(start + batch.length);
+      await progress?.(start + indexes.length);
     }
-    await this.store.remove({ $and: [{ documentId: base.documentId }, { contentHash: { $ne: base.contentHash } }] });
+    await this.removeOtherVersions(base.documentId, base.contentHash);
+  }
+
+  private async removeOtherVersions(documentId: string, contentHash: string): Promise<void> {
+    await this.store.remove({ $and: [{ documentId }, { contentHash: { $ne: contentHash } }] });
   }
 }
 
@@ -221,6 +268,12 @@ function notFound(documentId: string): RagError {
 function flatMetadata(metadata: Record<string, unknown>): Record<string, string | number | boolean> {
   const flat: Record<string, string | number | boolean> = {};
   for (const [key, value] of Object.entries(metadata)) {
+    if (!METADATA_KEY.test(key)) {
+      throw new RagError(
+        'invalid_metadata',
+        `metadata key "${key.slice(0, 80)}" is not allowed: use letters, digits, _ . or - (up to 64), starting with a letter or _`,
+      );
+    }
     if ((RESERVED_METADATA_KEYS as readonly string[]).includes(key)) {
       throw new RagError(
         'invalid_metadata',

@@ -46,11 +46,23 @@ export class IngestJobs implements OnModuleDestroy {
     return job;
   }
 
-  async update(job: IngestJob, change: Partial<IngestJob>): Promise<IngestJob> {
-    const next = { ...job, ...change, updatedAt: new Date().toISOString() };
+  /**
+   * Merges `change` into the stored record (not a caller's copy, which may be stale); a job already failed
+   * (by a shutdown) stays failed.
+   */
+  async update(id: string, change: Partial<IngestJob>): Promise<void> {
+    const raw = await this.redis.get(`${INGEST_JOB_KEY_PREFIX}${id}`);
+    if (!raw) return;
+    const stored = JSON.parse(raw) as IngestJob;
+    if (stored.status === 'failed') return;
+    const next = { ...stored, ...change, updatedAt: new Date().toISOString() };
     await this.save(next);
-    if (next.status === 'completed' || next.status === 'failed') this.mine.delete(job.id);
-    return next;
+    if (next.status === 'completed' || next.status === 'failed') this.mine.delete(id);
+  }
+
+  /** Shows the job is alive without changing it. */
+  async touch(id: string): Promise<void> {
+    await this.update(id, {});
   }
 
   async get(id: string): Promise<IngestJob | undefined> {
@@ -70,7 +82,7 @@ export class IngestJobs implements OnModuleDestroy {
       [...this.mine].map(async (id) => {
         const job = await this.get(id);
         if (job && (job.status === 'running' || job.status === 'queued')) {
-          await this.update(job, {
+          await this.update(id, {
             status: 'failed',
             error: 'the service stopped during this ingest; send the document again',
           });

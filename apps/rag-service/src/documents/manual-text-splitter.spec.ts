@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ManualTextSplitter, sentencesOf } from './manual-text-splitter';
+import { ManualTextSplitter, firstHeading, headingOf, sentencesOf } from './manual-text-splitter';
 
 const MANUALS = join(__dirname, '..', 'assets', 'manuals');
 const AMOUNT = /£\d[\d,]*(?:\.\d+)?/;
@@ -69,5 +69,23 @@ describe(ManualTextSplitter.name, () => {
       'Then call Mr. Jones.',
       'Done!',
     ]);
+  });
+});
+
+describe(headingOf.name, () => {
+  it('reads ATX headings, closing hashes dropped, and nothing else', () => {
+    expect(headingOf('## Who can get a DRO ##')).toEqual({ level: 2, title: 'Who can get a DRO' });
+    expect(headingOf('#hashtag')).toBeUndefined();
+    expect(headingOf('####### seven')).toBeUndefined();
+    expect(firstHeading('Intro text\n\n# Bankruptcy\n\n## Fees')).toBe('Bankruptcy');
+  });
+
+  it('reads a hostile line of 100,000 spaces in linear time', () => {
+    const hostile = `# a${' '.repeat(100_000)}b`;
+    const started = performance.now();
+
+    expect(headingOf(hostile)?.title.endsWith('b')).toBe(true);
+    // Not a timing test of speed: a backtracking regex takes minutes here, so this only fails on that.
+    expect(performance.now() - started).toBeLessThan(5_000);
   });
 });

@@ -6,7 +6,6 @@ export interface ManualChunk {
   headings: string[];
 }
 
-const HEADING = /^(#{1,6})\s+(.+?)\s*#*\s*$/;
 /** Words that end in a full stop without ending a sentence. */
 const ABBREVIATIONS = new Set([
   'e.g',
@@ -78,6 +77,28 @@ export class ManualTextSplitter extends TextSplitter {
   }
 }
 
+/**
+ * A markdown ATX heading's level and title, or undefined. String operations rather than one regex with
+ * overlapping quantifiers: a hostile line of spaces must not take the event loop for seconds.
+ */
+export function headingOf(line: string): { level: number; title: string } | undefined {
+  const match = /^(#{1,6})[ \t]+(\S.*)$/.exec(line);
+  if (!match) return undefined;
+  let title = match[2].trimEnd();
+  while (title.endsWith('#')) title = title.slice(0, -1);
+  title = title.trimEnd();
+  return title ? { level: match[1].length, title } : undefined;
+}
+
+/** The first heading of a markdown text, as a title. */
+export function firstHeading(text: string): string | undefined {
+  for (const line of text.split('\n')) {
+    const heading = headingOf(line);
+    if (heading) return heading.title;
+  }
+  return undefined;
+}
+
 /** Markdown sections with the path of headings above each; text before any heading has none. */
 function sectionsOf(text: string): Array<{ headings: string[]; body: string }> {
   const sections: Array<{ headings: string[]; body: string }> = [];
@@ -91,15 +112,14 @@ function sectionsOf(text: string): Array<{ headings: string[]; body: string }> {
   let fenced = false;
   for (const line of text.replace(/\r\n?/g, '\n').split('\n')) {
     if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
-    const heading = fenced ? null : HEADING.exec(line);
+    const heading = fenced ? undefined : headingOf(line);
     if (!heading) {
       body.push(line);
       continue;
     }
     close();
-    const level = heading[1].length;
-    while (path.length > 0 && path[path.length - 1].level >= level) path.pop();
-    path.push({ level, title: heading[2] });
+    while (path.length > 0 && path[path.length - 1].level >= heading.level) path.pop();
+    path.push(heading);
   }
   close();
   return sections;
@@ -129,7 +149,9 @@ export function sentencesOf(paragraph: string): string[] {
   let start = 0;
   for (const match of paragraph.matchAll(SENTENCE_END)) {
     const end = (match.index ?? 0) + match[0].trimEnd().length;
-    const lastWord = /([\w.]+)[.!?]["')\]]?$/.exec(paragraph.slice(start, end))?.[1]?.toLowerCase() ?? '';
+    // Only the sentence's tail: matching the whole of it for every boundary would be quadratic.
+    const tail = paragraph.slice(Math.max(start, end - 16), end);
+    const lastWord = /([\w.]+)[.!?]["')\]]?$/.exec(tail)?.[1]?.toLowerCase() ?? '';
     if (ABBREVIATIONS.has(lastWord) || /^[a-z]$/i.test(lastWord)) continue;
     sentences.push(paragraph.slice(start, end).trim());
     start = (match.index ?? 0) + match[0].length;

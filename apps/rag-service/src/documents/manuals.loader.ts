@@ -1,5 +1,7 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { SERVICE_REDIS } from '@rma/service-core';
+import type { Redis } from 'ioredis';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
@@ -7,10 +9,13 @@ import { RagError } from '../common/rag.errors';
 import type { RagServiceEnv } from '../config/env.schema';
 import { SUPPORTED_EXTENSIONS, textOfUpload } from './document-text';
 import { DocumentsService } from './documents.service';
+import { firstHeading } from './manual-text-splitter';
 
 /** Tries again this often while Chroma or the embedding backend is not there yet. */
 const RETRY_MS = 5_000;
 const ATTEMPTS = 60;
+/** Persisted key prefix (per collection) of the manuals load's state: renaming it needs a migration. */
+export const MANUALS_STATE_KEY_PREFIX = 'rag:manuals-load:';
 
 /**
  * On start, when the collection is empty, ingests every supported file in MANUALS_DIR (by default the
@@ -21,15 +26,18 @@ const ATTEMPTS = 60;
 export class ManualsLoader implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ManualsLoader.name);
   private readonly setting: string;
+  private readonly stateKey: string;
   private stopped = false;
   /** Resolves when the load finished (or was not needed); for tests and tools. */
   done: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly documents: DocumentsService,
+    @Inject(SERVICE_REDIS) private readonly redis: Redis,
     config: ConfigService<RagServiceEnv, true>,
   ) {
     this.setting = config.get('MANUALS_DIR');
+    this.stateKey = `${MANUALS_STATE_KEY_PREFIX}${config.get('CHROMA_COLLECTION')}`;
   }
 
   onApplicationBootstrap(): void {
@@ -45,9 +53,12 @@ export class ManualsLoader implements OnApplicationBootstrap, OnApplicationShutd
 
   private async loadWhenEmpty(): Promise<void> {
     const folder = this.folder();
-    // Decided once: a later retry must not stop half way because the first files made it non-empty.
+    // Decided once: a later retry must not stop half way because the first files made it non-empty. A load
+    // that a crash interrupted (state still "loading") is finished on the next start; ingest is idempotent.
     const empty = await this.retrying('check the collection', () => this.documents.isEmpty());
-    if (!empty) return;
+    const interrupted = (await this.redis.get(this.stateKey)) === 'loading';
+    if (!empty && !interrupted) return;
+    await this.redis.set(this.stateKey, 'loading');
     const files = (await readdir(folder))
       .filter((file) => (SUPPORTED_EXTENSIONS as readonly string[]).includes(extname(file).toLowerCase()))
       .sort();
@@ -64,7 +75,7 @@ export class ManualsLoader implements OnApplicationBootstrap, OnApplicationShutd
         this.logger.error(`Manual not loaded file=${file} error="${(error as Error).message}"`);
         continue;
       }
-      const title = /^#{1,6}\s+(.+?)\s*#*\s*$/m.exec(read.text)?.[1] ?? file.replace(/\.[^.]+$/, '');
+      const title = firstHeading(read.text) ?? file.replace(/\.[^.]+$/, '');
       // Chroma or the embedding backend being down is waited out: idempotent ingest makes retries safe.
       try {
         const outcome = await this.retrying(`load ${file}`, () =>
@@ -81,6 +92,7 @@ export class ManualsLoader implements OnApplicationBootstrap, OnApplicationShutd
         this.logger.error(`Manual not loaded file=${file} error="${(error as Error).message}"`);
       }
     }
+    await this.redis.set(this.stateKey, 'done');
     this.logger.log(`Manuals loaded folder=${folder} files=${files.length} failed=${failed}`);
   }
 

@@ -5,6 +5,9 @@ import { ChromaClient, Collection, Metadata, Where } from 'chromadb';
 import { RagError } from '../common/rag.errors';
 import type { RagServiceEnv } from '../config/env.schema';
 
+/** Metadata and filter keys a document may use: Chroma refuses `$`-prefixed and empty keys. */
+export const METADATA_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+
 /** What every stored chunk carries besides the document's own metadata; a document may not use these keys. */
 export const RESERVED_METADATA_KEYS = [
   'documentId',
@@ -174,16 +177,26 @@ export class ChunkStore implements OnModuleInit {
     try {
       return await action(await this.collection());
     } catch (error) {
+      const name = (error as Error).name ?? '';
       const message = (error as Error).message ?? String(error);
-      if (/dimension/i.test(message)) {
+      if (/expecting embedding with dimension|dimension of \d+, got \d+/i.test(message)) {
         throw new RagError(
           'embedding_mismatch',
           `the collection ${this.collectionName} holds embeddings of another size (${message}): the embedding ` +
             'model changed; set a new CHROMA_COLLECTION and ingest again',
         );
       }
-      this.logger.error(`Chroma call failed what="${what}" url=${this.url} error="${message}"`);
-      throw new RagError('vector_store_unavailable', `the vector store at ${this.url} failed to ${what}: ${message}`);
+      this.logger.error(`Chroma call failed what="${what}" url=${this.url} error=${name} message="${message}"`);
+      // Connection failures and server errors mean Chroma is away or broken; anything else is Chroma refusing
+      // what we sent.
+      if (
+        name === 'ChromaConnectionError' ||
+        name === 'ChromaServerError' ||
+        /fetch failed|ECONNREFUSED|ENOTFOUND|timed? ?out/i.test(message)
+      ) {
+        throw new RagError('vector_store_unavailable', `the vector store at ${this.url} failed to ${what}: ${message}`);
+      }
+      throw new RagError('vector_store_rejected', `the vector store at ${this.url} refused to ${what}: ${message}`);
     }
   }
 }

@@ -242,6 +242,8 @@ export class GenerationQueue {
 
   /** One generation as tokens (in order), then the result; from any replica, through Redis Streams. */
   async *stream(request: GenerationRequest, options: GenerateOptions = {}): AsyncGenerator<StreamChunk> {
+    // A caller gone before the job exists (an SSE client that left during retrieval) starts nothing.
+    if (options.signal?.aborted) throw new GenerationError('cancelled', 'the caller cancelled the generation');
     const job = await this.enqueue(request, options, true);
     const jobId = job.id as string;
     const reader = this.redis.duplicate();
@@ -402,11 +404,12 @@ export class GenerationQueue {
   private async waitFor(job: Job, options: GenerateOptions): Promise<GenerationResult> {
     const jobId = job.id as string;
     const ttl = options.timeoutMs;
+    let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
       if (!options.signal) return;
-      const onAbort = () => reject(new GenerationError('cancelled', 'the caller cancelled the generation', { jobId }));
+      onAbort = () => reject(new GenerationError('cancelled', 'the caller cancelled the generation', { jobId }));
       if (options.signal.aborted) onAbort();
-      options.signal.addEventListener('abort', onAbort, { once: true });
+      else options.signal.addEventListener('abort', onAbort, { once: true });
     });
     try {
       const value = await Promise.race([job.waitUntilFinished(this.events, ttl), aborted]);
@@ -420,6 +423,9 @@ export class GenerationQueue {
             : decodeFailure((error as Error)?.message, jobId);
       if (failure.code === 'cancelled' || failure.code === 'timeout') await this.cancel(jobId);
       throw failure;
+    } finally {
+      // A long-lived signal (a whole agentic ask's budget) must not collect one listener per generation.
+      if (onAbort) options.signal?.removeEventListener('abort', onAbort);
     }
   }
 

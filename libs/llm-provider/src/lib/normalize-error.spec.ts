@@ -8,6 +8,7 @@ import {
   LlmUnavailableError,
 } from './llm.errors';
 import { normalizeError } from './normalize-error';
+import { LengthFinishReasonError } from 'openai/error';
 
 const backend = { kind: 'vllm' as const, url: 'http://gpu:8000' };
 const withStatus = (status: number, message = 'boom', headers?: Record<string, string>) =>
@@ -63,14 +64,24 @@ describe(normalizeError.name, () => {
   });
 
   it('reads structured output cut at the token limit as a bad answer, not the server being away', () => {
-    // What the openai client throws from its parse path when finish_reason is "length".
-    const cut = Object.assign(new Error('Could not parse response content as the length limit was reached'), {
-      name: 'LengthFinishReasonError',
-    });
-
-    const sut = normalizeError(cut, backend, 1000);
+    // The openai client's own error from its parse path when finish_reason is "length".
+    const sut = normalizeError(new LengthFinishReasonError(), backend, 1000);
 
     expect(sut).toEqual(expect.any(LlmInvalidOutputError));
     expect(sut).toMatchObject({ retryable: false, fallbackable: false });
+  });
+
+  it('reads structured output that is not JSON as a bad answer, without quoting it', () => {
+    let parseError: unknown;
+    try {
+      JSON.parse('{"client": "Ms Patel", "debt"');
+    } catch (error) {
+      parseError = error;
+    }
+
+    const sut = normalizeError(parseError, backend, 1000);
+
+    expect(sut).toEqual(expect.any(LlmInvalidOutputError));
+    expect(sut.message).not.toContain('Patel');
   });
 });

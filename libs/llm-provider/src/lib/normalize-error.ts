@@ -76,13 +76,14 @@ export function normalizeError(error: unknown, backend: BackendRef, connectTimeo
     return new LlmBadRequestError(message, withStatus);
   }
   if (chain.some((item) => item.name === 'ContextOverflowError')) return new LlmContextTooLongError(message, fields);
-  // The openai client refuses to parse structured output that stopped at the token limit: the server
-  // worked, the request allowed too few tokens for the JSON to close.
-  if (
-    chain.some((item) => item.name === 'LengthFinishReasonError' || /length limit was reached/.test(item.message ?? ''))
-  )
+  // The openai client's parse path (json_schema answers) refuses output that stopped at the token limit
+  // (its LengthFinishReasonError, whose name is plain "Error") or is not JSON: the server worked, the
+  // answer is bad. The message never quotes the output, which may hold personal data.
+  if (chain.some((item) => item.name === 'SyntaxError'))
+    return new LlmInvalidOutputError('the structured output is not valid JSON', '', fields);
+  if (chain.some((item) => /length limit was reached/.test(item.message ?? '')))
     return new LlmInvalidOutputError(
-      `the output reached the max-token limit before its JSON was complete; allow more tokens (${message})`,
+      'the output reached the max-token limit before its JSON was complete; allow more tokens',
       '',
       fields,
     );

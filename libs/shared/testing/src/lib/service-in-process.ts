@@ -52,7 +52,11 @@ export async function postEvents(url: string, body: unknown): Promise<Array<{ ev
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  return parseEvents(await response.text());
+  const text = await response.text();
+  if (response.status !== 200 || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
+    throw new Error(`expected an event stream, got ${response.status}: ${text.slice(0, 500)}`);
+  }
+  return parseEvents(text);
 }
 
 export function parseEvents(text: string): Array<{ event: string; data: any }> {

@@ -1,4 +1,7 @@
+import { Logger } from '@nestjs/common';
 import type { Response } from 'express';
+
+const logger = new Logger('EventStream');
 
 /** Aborts when the client closes the connection before the response is finished: its work is cancelled. */
 export function abortOnClose(response: Response): AbortSignal {
@@ -39,8 +42,9 @@ export interface ServerSentEvent {
 /**
  * Sends `events` as server-sent events, then `done`. The first event is awaited before any output, so a
  * request refused up front still gets its plain HTTP error (thrown to the exception filters). A failure
- * after the stream started becomes an `error` event whose data `errorBody` gives; an error it does not
- * know (undefined) is rethrown, a bug for the filters to log.
+ * after the stream started becomes an `error` event whose data `errorBody` gives; one it does not know
+ * (undefined) is a bug: a 500 `error` event, and a log line with the error's class only (its message may
+ * quote what the stream carried).
  */
 export async function sendEventStream(
   response: Response,
@@ -55,8 +59,17 @@ export async function sendEventStream(
     if (options.done !== false) stream.send('done', {});
   } catch (error) {
     const body = options.errorBody(error);
-    if (body === undefined) throw error;
-    stream.send('error', body);
+    if (body === undefined) {
+      logger.error(`Event stream failed error=${error instanceof Error ? error.name : typeof error}`);
+      stream.send('error', {
+        statusCode: 500,
+        error: 'Internal Server Error',
+        message: 'the stream failed',
+        retryable: false,
+      });
+    } else {
+      stream.send('error', body);
+    }
   } finally {
     stream.end();
   }
