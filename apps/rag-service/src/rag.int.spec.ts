@@ -6,6 +6,7 @@ import {
   postEvents,
   postJson,
   request,
+  setFaults,
   startLocalLlm,
   startServiceInProcess,
 } from '@rma/testing';
@@ -77,7 +78,7 @@ async function upload(name: string, content: Buffer | string, fields: Record<str
 }
 
 beforeAll(async () => {
-  llm = await startLocalLlm(['--engine', 'sim', '--profile', 'fast', '--parallel', '16']);
+  llm = await startLocalLlm(['--engine', 'sim', '--profile', 'fast', '--parallel', '16', '--admin']);
   sut = await start(env(8));
 });
 afterAll(async () => {
@@ -275,6 +276,20 @@ describe('ask', () => {
     const { usage } = events[events.length - 1].data;
     expect(usage.completionTokens).toBeGreaterThan(0);
     expect(usage.completionTokens).toBeLessThanOrEqual(32); // ASK_MAX_TOKENS
+  });
+
+  it('ends the stream with a typed error event when the answer breaks after its first tokens', async () => {
+    await setFaults(llm.url, [{ kind: 'cut', afterTokens: 3, count: 1 }]);
+
+    const events = await postEvents(`${sut.baseUrl}/ask/stream`, { question: 'What is the DRO debt limit?' });
+    await setFaults(llm.url, []);
+
+    expect(events[0].event).toBe('token');
+    expect(events[events.length - 1]).toEqual({
+      event: 'error',
+      data: expect.objectContaining({ statusCode: 502, error: 'LlmBadResponse', retryable: false }),
+    });
+    expect(events.map((event) => event.event)).not.toContain('done');
   });
 
   it('answers a batch in order as bulk work, with its own error for a bad question', async () => {
