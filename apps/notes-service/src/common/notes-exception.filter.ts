@@ -6,7 +6,6 @@ import { LetterError, LetterErrorCode } from '../letters/letters.errors';
 const LETTER_ERROR_STATUS: Record<LetterErrorCode, number> = {
   notes_too_long: 400,
   batch_too_large: 400,
-  invalid_letter_request: 400,
 };
 
 /**

@@ -1,5 +1,5 @@
 /** Why a letter request was refused; the exception filter maps every code to a status. */
-export type LetterErrorCode = 'notes_too_long' | 'batch_too_large' | 'invalid_letter_request';
+export type LetterErrorCode = 'notes_too_long' | 'batch_too_large';
 
 export class LetterError extends Error {
   constructor(
