@@ -13,6 +13,8 @@ import { LlmClient } from '@rma/llm-provider';
 import { testOptions } from '@rma/llm-provider/testing';
 import { metricValue, startLocalLlm, StartedServer } from '@rma/testing';
 import { Redis } from 'ioredis';
+// The serving benchmarks' helpers (an ES module; Node 24 requires it synchronously).
+import { percentile } from './serving-bench.mjs';
 
 const { values: flags } = parseArgs({
   options: {
@@ -29,10 +31,6 @@ const say = (line = '') => {
   process.stdout.write(`${line}\n`);
 };
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
-};
 const ask = (i: number, maxTokens: number): GenerationRequest => ({
   messages: [{ role: 'user', content: `Question ${i}: what are my options for priority debts?` }],
   maxTokens,

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalLlm } from '@rma/testing';
 import { LlmClient } from '../../libs/llm-provider/src/lib/llm-client';
+// The serving benchmarks' helpers (an ES module; Node 24 requires it synchronously).
+import { percentile } from './serving-bench.mjs';
 
 const { values: flags } = parseArgs({
   options: { pairs: { type: 'string', default: '300' }, 'max-tokens': { type: 'string', default: '8' } },
@@ -15,11 +17,6 @@ const { values: flags } = parseArgs({
 const pairs = Number(flags.pairs);
 const maxTokens = Number(flags['max-tokens']);
 const root = join(__dirname, '..', '..');
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-};
 
 async function main() {
   // The simulated engine's fast profile: steady server time, so differences are the client's.

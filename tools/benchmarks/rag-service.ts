@@ -7,10 +7,11 @@
 //   node tools/scripts/ts-run.cjs tools/benchmarks/rag-service.ts [--asks 300] [--rounds 6]
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+// The serving benchmarks' helpers (an ES module; Node 24 requires it synchronously).
+import { machineLine, percentile } from './serving-bench.mjs';
 
 const { values: flags } = parseArgs({
   options: { asks: { type: 'string', default: '300' }, rounds: { type: 'string', default: '6' } },
@@ -20,10 +21,6 @@ const lines: string[] = [];
 const say = (line = '') => {
   lines.push(line);
   process.stdout.write(`${line}\n`);
-};
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
 };
 const ms = (value: number) => value.toFixed(2);
 
@@ -81,7 +78,8 @@ async function main(): Promise<void> {
         body: JSON.stringify(body),
       });
       if (!response.ok) throw new Error(`POST ${path} answered ${response.status}: ${await response.text()}`);
-      return response.json() as Promise<any>;
+      // Only the fields read below: an ingest's chunk count, an ask's timings (see AskResult).
+      return response.json() as Promise<{ chunks: number; timings: Record<string, number> }>;
     };
 
     // Ingest: each round sends every manual with a changed last line, so each is a real ingest (new chunks
@@ -152,9 +150,7 @@ async function main(): Promise<void> {
 
     say('# rag-service benchmark');
     say();
-    say(
-      `Run on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} vCPU (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}.`,
-    );
+    say(`Run on ${new Date().toISOString().slice(0, 10)}: ${machineLine()}.`);
     say('Real Redis and Chroma (chromadb 3.5 server 1.0.0), the built rag-service as a process, local-llm on its');
     say('simulated engine (fast profile: about 1 ms a step) so that the LLM share is small. A shared VM: noisy.');
     say();

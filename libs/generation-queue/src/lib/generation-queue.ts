@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { LlmClient, LlmError, LlmInvalidOutputError, LlmRateLimitError, LlmUnavailableError } from '@rma/llm-provider';
+import { LlmClient, LlmError, LlmRateLimitError, LlmUnavailableError } from '@rma/llm-provider';
 import { redisOptionsFromUrl } from '@rma/service-core';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
@@ -100,26 +100,6 @@ export function parseStructured<Schema extends z.ZodType>(schema: Schema, result
     retryable: false,
     backend: result.backend.kind,
   });
-}
-
-/** A streamed structured output's parsed JSON, or the error a non-streamed one would end with. */
-function validJson(schema: Record<string, unknown>, result: GenerationResult): unknown {
-  const { kind, url, model } = result.backend;
-  const fields: ConstructorParameters<typeof LlmInvalidOutputError>[2] =
-    kind === 'vllm' || kind === 'ollama' ? { backend: { kind, url, model } } : {};
-  let json: unknown;
-  try {
-    json = JSON.parse(result.text);
-  } catch (error) {
-    throw new LlmInvalidOutputError(`structured output is not JSON: ${(error as Error).message}`, result.text, fields);
-  }
-  const parsed = z.fromJSONSchema(schema).safeParse(json);
-  if (parsed.success) return parsed.data;
-  throw new LlmInvalidOutputError(
-    `structured output did not validate: ${describeIssues(parsed.error)}`,
-    result.text,
-    fields,
-  );
 }
 
 function describeIssues(error: z.ZodError): string {
@@ -485,6 +465,7 @@ export class GenerationQueue {
               backend: event.backend,
               timings: { queueMs: started - data.enqueuedAt, runMs: Date.now() - started, firstTokenMs },
               attempts: job.attemptsMade + 1,
+              ...(event.value !== undefined ? { value: event.value } : {}),
             };
           }
         }
@@ -497,8 +478,6 @@ export class GenerationQueue {
           attempts: job.attemptsMade + 1,
         };
         if (firstTokenMs !== undefined) await this.reportTtft(firstTokenMs);
-        // Tokens already went out: no corrective retry, but the caller learns the JSON did not validate.
-        if (data.request.format) result = { ...result, value: validJson(data.request.format.schema, result) };
       } else {
         const format = data.request.format;
         const answer = format

@@ -68,6 +68,24 @@ describe.each<BackendKind>(['vllm', 'ollama'])('LlmClient contract on %s', (prov
     expect(result.backend.kind).toBe(provider);
   });
 
+  it('streams structured output as JSON text and ends with the value parsed against its schema', async () => {
+    const schema = z.object({ creditor: z.string().max(20), amount: z.number(), priority: z.boolean() });
+    const { $schema: _ignored, ...jsonSchema } = z.toJSONSchema(schema) as Record<string, unknown>;
+
+    const events = await collect(
+      sut.stream({
+        messages: [{ role: 'user', content: 'I owe British Gas 420 pounds.' }],
+        maxTokens: 300,
+        format: { name: 'debt', schema: jsonSchema },
+      }),
+    );
+
+    const text = events.map((event) => (event.type === 'token' ? event.text : '')).join('');
+    const end = events[events.length - 1];
+    expect(end).toMatchObject({ type: 'end', value: JSON.parse(text) });
+    expect(schema.safeParse((end as { value: unknown }).value).success).toBe(true);
+  });
+
   it('sends a vision request with an image', async () => {
     const result = await sut.chat(
       { messages: [{ role: 'user', content: 'What does this letter say?', images: [ONE_PIXEL_PNG] }], maxTokens: 3 },

@@ -34,7 +34,7 @@ export interface JsonOutputFormat {
 
 export interface ChatRequest extends SamplingOptions {
   messages: LlmMessage[];
-  /** Constrain the output to this JSON schema; `structured` validates it too, `chat` and `stream` do not. */
+  /** Constrain the output to this JSON schema; `structured` and `stream` validate it too, `chat` does not. */
   format?: JsonOutputFormat;
 }
 
@@ -75,6 +75,8 @@ export type StreamEvent =
       usage: Usage;
       backend: ServedBy;
       timings: { firstTokenMs: number; totalMs: number };
+      /** The parsed JSON, when the request had a `format`. */
+      value?: unknown;
     };
 
 export interface EmbedResult {
@@ -203,10 +205,22 @@ export class LlmClient {
   /** Tokens as they are generated, then one `end` event with usage and the backend. */
   async *stream(request: ChatRequest, options: CallOptions = {}): AsyncGenerator<StreamEvent> {
     const messages = toLangChainMessages(request.messages);
+    let text = '';
     for await (const event of this.streamMessages(messages, request, options, formatOptions(request.format))) {
       if (event.type === 'chunk') {
-        const text = textOf(event.chunk);
-        if (text) yield { type: 'token', text };
+        const token = textOf(event.chunk);
+        if (!token) continue;
+        if (request.format) text += token;
+        yield { type: 'token', text: token };
+      } else if (request.format) {
+        // The tokens already went out: no corrective retry, but the caller learns whether the JSON holds.
+        const parsed = parseAgainst(z.fromJSONSchema(request.format.schema), text);
+        if (!parsed.ok) {
+          throw new LlmInvalidOutputError(`structured output did not validate: ${parsed.error}`, text, {
+            backend: event.end.backend,
+          });
+        }
+        yield { ...event.end, value: parsed.value };
       } else {
         yield event.end;
       }
@@ -617,7 +631,8 @@ function parseAgainst<Schema extends z.ZodType>(
   try {
     json = JSON.parse(text);
   } catch (error) {
-    return { ok: false, error: `not JSON: ${(error as Error).message}` };
+    // Not the parser's message: it quotes the output, which may hold personal data.
+    return { ok: false, error: `not JSON (${(error as Error).name})` };
   }
   const result = schema.safeParse(json);
   return result.success
