@@ -90,18 +90,11 @@ export class LettersService {
       });
       const letterMs = performance.now() - started - factsMs;
       let rewrite: (GenerationResult & { value: LetterSections }) | undefined;
-      if (this.needsRewrite(letter.value, input)) {
+      const rewriting = this.rewriteFor(letter.value, input);
+      if (rewriting) {
         // A failed rewrite leaves the letter as first written: only a cancelled request stops here.
         rewrite = await this.queue
-          .generateStructured(
-            rewriteRequest(
-              letter.value,
-              readabilityOf(letterText(letter.value, input)).fleschKincaidGrade,
-              this.targetGrade,
-            ),
-            letterSectionsSchema,
-            { ...options, name: FORMATS.letter.name },
-          )
+          .generateStructured(rewriting, letterSectionsSchema, { ...options, name: FORMATS.letter.name })
           .catch((error: unknown) => {
             if (error instanceof GenerationError && error.code === 'cancelled') throw error;
             this.logger.warn(
@@ -221,23 +214,19 @@ export class LettersService {
       (result) => parseStructured(letterSectionsSchema, result),
       (index) => facts.has(index),
     );
+    const rewriting = new Map<number, GenerationRequest>();
+    for (const [index, letter] of letters) {
+      const request = this.rewriteFor(letter.value, inputs.get(index) as CreateLetterDto);
+      if (request) rewriting.set(index, request);
+    }
     const rewrites = await this.step(
       'rewrite',
       inputs,
-      (input, index) => {
-        const sections = letters.get(index)?.value as LetterSections;
-        return rewriteRequest(
-          sections,
-          readabilityOf(letterText(sections, input)).fleschKincaidGrade,
-          this.targetGrade,
-        );
-      },
+      (_input, index) => rewriting.get(index) as GenerationRequest,
       results,
       signal,
       (result) => parseStructured(letterSectionsSchema, result),
-      (index) =>
-        letters.has(index) &&
-        this.needsRewrite(letters.get(index)?.value as LetterSections, inputs.get(index) as CreateLetterDto),
+      (index) => rewriting.has(index),
     );
     for (const [index, input] of inputs) {
       const letter = letters.get(index);
@@ -330,17 +319,22 @@ export class LettersService {
     };
   }
 
-  private needsRewrite(sections: LetterSections, parties: LetterParties): boolean {
-    return this.rewrite && readabilityOf(letterText(sections, parties)).fleschKincaidGrade > this.targetGrade;
+  /** The rewrite call for a letter that reads above the target grade; undefined when none is due. */
+  private rewriteFor(sections: LetterSections, parties: LetterParties): GenerationRequest | undefined {
+    if (!this.rewrite) return undefined;
+    const grade = readabilityOf(letterText(sections, parties)).fleschKincaidGrade;
+    return grade > this.targetGrade ? rewriteRequest(sections, grade, this.targetGrade) : undefined;
   }
 
   private checkNotes(notes: string): void {
-    if (notes.length > this.maxNotesChars) {
-      throw new LetterError(
-        'notes_too_long',
-        `notes must be at most ${this.maxNotesChars} characters (NOTES_MAX_CHARS); got ${notes.length}: shorten them or split the case`,
-      );
-    }
+    const problem = this.notesProblem(notes);
+    if (problem) throw new LetterError('notes_too_long', `${problem}: shorten them or split the case`);
+  }
+
+  private notesProblem(notes: string): string | undefined {
+    return notes.length > this.maxNotesChars
+      ? `notes must be at most ${this.maxNotesChars} characters (NOTES_MAX_CHARS); got ${notes.length}`
+      : undefined;
   }
 
   /** What is wrong with one batch item, in the words the ValidationPipe would use; undefined when nothing. */
@@ -350,11 +344,7 @@ export class LettersService {
       forbidNonWhitelisted: true,
     });
     if (errors.length > 0) return errors.flatMap((error) => Object.values(error.constraints ?? {})).join('; ');
-    const notes = item['notes'] as string;
-    if (notes.length > this.maxNotesChars) {
-      return `notes must be at most ${this.maxNotesChars} characters (NOTES_MAX_CHARS); got ${notes.length}`;
-    }
-    return undefined;
+    return this.notesProblem(item['notes'] as string);
   }
 
   private logWritten(letterId: string, input: CreateLetterDto, result: LetterResult): void {

@@ -140,19 +140,19 @@ export class DocumentsService {
     limit: number;
     offset: number;
   }): Promise<{ items: DocumentSummary[]; total: number; limit: number; offset: number }> {
-    const [firsts, all] = await Promise.all([
-      this.store.find({ chunkIndex: 0 }, page),
-      this.store.find({ chunkIndex: 0 }),
-    ]);
-    // During a replacement both complete versions exist for a moment: one entry per document, the newest.
+    // One read of every document's first chunk (one small record per document version) gives the total
+    // and the page. During a replacement both complete versions exist for a moment: the newest counts.
     const newest = new Map<string, ChunkMetadata>();
-    for (const chunk of firsts) {
+    for (const chunk of await this.store.find({ chunkIndex: 0 })) {
       const seen = newest.get(chunk.metadata.documentId);
       if (!seen || chunk.metadata.ingestedAt > seen.ingestedAt) newest.set(chunk.metadata.documentId, chunk.metadata);
     }
+    const ordered = [...newest.values()].sort(
+      (a, b) => a.title.localeCompare(b.title) || a.documentId.localeCompare(b.documentId),
+    );
     return {
-      items: [...newest.values()].map(summaryOf),
-      total: new Set(all.map((chunk) => chunk.metadata.documentId)).size,
+      items: ordered.slice(page.offset, page.offset + page.limit).map(summaryOf),
+      total: ordered.length,
       ...page,
     };
   }

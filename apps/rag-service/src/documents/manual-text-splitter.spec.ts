@@ -80,12 +80,8 @@ describe(headingOf.name, () => {
     expect(firstHeading('Intro text\n\n# Bankruptcy\n\n## Fees')).toBe('Bankruptcy');
   });
 
-  it('reads a hostile line of 100,000 spaces in linear time', () => {
-    const hostile = `# a${' '.repeat(100_000)}b`;
-    const started = performance.now();
-
-    expect(headingOf(hostile)?.title.endsWith('b')).toBe(true);
-    // Not a timing test of speed: a backtracking regex takes minutes here, so this only fails on that.
-    expect(performance.now() - started).toBeLessThan(5_000);
+  it('reads a heading followed by a hostile run of 100,000 spaces', () => {
+    // A backtracking pattern would not finish here within Jest's timeout; the parser reads it once.
+    expect(headingOf(`# a${' '.repeat(100_000)}b`)).toEqual({ level: 1, title: `a${' '.repeat(100_000)}b` });
   });
 });

@@ -1,7 +1,7 @@
-import { Injectable, Module, OnModuleInit } from '@nestjs/common';
+import { DynamicModule, Injectable, Module, OnModuleInit, Type } from '@nestjs/common';
 import type { ModuleMetadata } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { HttpAdapterHost } from '@nestjs/core';
+import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
 import {
   GenerationQueue,
   GenerationQueueModule,
@@ -76,4 +76,28 @@ export function platformImports(options: PlatformImportsOptions): NonNullable<Mo
     }),
     QueueDashboardModule,
   ];
+}
+
+export interface PlatformRootOptions extends PlatformImportsOptions {
+  /** The service's root module class. */
+  module: Type<unknown>;
+  /** Replaces process.env when given: tests run several configurations in one process. */
+  env?: Record<string, unknown>;
+  /** The service's feature modules. */
+  features: NonNullable<ModuleMetadata['imports']>;
+  /** The service's one exception filter, mapping its domain errors to HTTP. */
+  exceptionFilter: Type<unknown>;
+}
+
+/** A service's root module: the platform, its features and its exception filter. */
+export function platformRoot(options: PlatformRootOptions): DynamicModule {
+  const { env, validate } = options;
+  return {
+    module: options.module,
+    imports: [
+      ...platformImports({ ...options, validate: (processEnv) => validate(env ?? processEnv) }),
+      ...options.features,
+    ],
+    providers: [{ provide: APP_FILTER, useClass: options.exceptionFilter }],
+  };
 }
