@@ -30,3 +30,13 @@ export type { ServerSentEvent } from './lib/http/server-sent-events';
 /** Where dependencies register the checks that decide readiness. */
 export { ReadinessRegistry } from './lib/health/readiness.registry';
 export type { ReadinessReport } from './lib/health/readiness.registry';
+/** The hand-off of processed client documents from doc-processor to rag-service (Redis transport). */
+export {
+  CLIENT_ID,
+  DOCUMENT_DELETED_PATTERN,
+  DOCUMENT_PROCESSED_PATTERN,
+  documentDeletedSchema,
+  documentIndexedReplySchema,
+  documentProcessedSchema,
+} from './lib/messaging/document-events';
+export type { DocumentDeleted, DocumentIndexedReply, DocumentProcessed } from './lib/messaging/document-events';
