@@ -26,3 +26,6 @@ export type { GenerationQueueModuleAsyncOptions } from './lib/nest/generation-qu
 /** The GENERATION_* variables an app's config folder validates, and the options built from them. */
 export { generationEnvShape, generationQueueOptionsFromConfig } from './lib/generation-queue.env';
 export type { GenerationEnv } from './lib/generation-queue.env';
+/** Work that fans out into parts run in parallel by every process's workers, then comes together once. */
+export { FanOutQueue } from './lib/flow/fan-out-queue';
+export type { FanOutContext, FanOutQueueOptions, PartOutcome } from './lib/flow/fan-out-queue';
