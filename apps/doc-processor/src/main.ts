@@ -1,4 +1,4 @@
 import { bootstrapService } from '@rma/service-core';
 import { AppModule } from './app.module';
 
-void bootstrapService(AppModule);
+void bootstrapService(AppModule.forRoot());

@@ -26,8 +26,10 @@ export interface FanOutQueueOptions<WholeData, PartData, PartResult, WholeResult
   processWhole: (data: WholeData, parts: PartOutcome<PartResult>[], context: FanOutContext) => Promise<WholeResult>;
   /** Host workers in this process; several processes share the work. */
   workers: { enabled: boolean; partConcurrency: number; wholeConcurrency: number };
-  /** Attempts of a part or whole whose handler threw (a crash of the worker counts once too). */
+  /** Attempts of a part whose handler threw (a crash of the worker counts once too). */
   attempts?: number;
+  /** Attempts of the whole, when its last step may need many (a hand-off to a service that is down). */
+  wholeAttempts?: number;
   backoffMs?: number;
   lockDurationMs?: number;
   /** How long finished jobs stay in Redis. */
@@ -108,7 +110,14 @@ export class FanOutQueue<WholeData, PartData, PartResult, WholeResult> {
       name: WHOLE_JOB_NAME,
       queueName: this.options.name,
       data: { partCount: input.parts.length, data: input.data } satisfies WholePayload<WholeData>,
-      opts: { jobId: input.id, priority, attempts, backoff, removeOnComplete: { age }, removeOnFail: { age } },
+      opts: {
+        jobId: input.id,
+        priority,
+        attempts: this.options.wholeAttempts ?? attempts,
+        backoff,
+        removeOnComplete: { age },
+        removeOnFail: { age },
+      },
       children: input.parts.map((data, index) => ({
         name: PART_JOB_NAME,
         queueName: this.partQueueName,

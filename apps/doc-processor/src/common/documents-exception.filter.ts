@@ -1,0 +1,22 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus } from '@nestjs/common';
+import type { Response } from 'express';
+import { DOCUMENT_ERROR_STATUS, DocumentError, RETRYABLE_DOCUMENT_ERRORS } from './documents.errors';
+
+/** The service's domain errors as HTTP: a refused upload is a 4xx saying what to change. */
+@Catch(DocumentError)
+export class DocumentsExceptionFilter implements ExceptionFilter {
+  catch(error: DocumentError, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    if (response.headersSent || response.destroyed) return;
+    const status = DOCUMENT_ERROR_STATUS[error.code];
+    response.status(status).json({
+      statusCode: status,
+      error: HttpStatus[status]
+        ?.toLowerCase()
+        .replace(/(^|_)(\w)/g, (_, gap: string, letter: string) => (gap ? ' ' : '') + letter.toUpperCase()),
+      code: error.code,
+      message: error.message,
+      ...(status >= 500 ? { retryable: RETRYABLE_DOCUMENT_ERRORS.has(error.code) } : {}),
+    });
+  }
+}
