@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { platformRoot } from '@rma/service-platform';
 import { AskModule } from './ask/ask.module';
+import { ClientDocumentsModule } from './client-documents/client-documents.module';
 import { RagExceptionFilter } from './common/rag-exception.filter';
 import { SERVICE_NAME, validateEnv } from './config/env.schema';
 import { DocumentsModule } from './documents/documents.module';
@@ -13,9 +14,9 @@ export class AppModule {
       module: AppModule,
       env,
       serviceName: SERVICE_NAME,
-      description: "Answers advisers' questions from the advice manuals, with sources.",
+      description: "Answers advisers' questions from the advice manuals (and a client's own documents), with sources.",
       validate: validateEnv,
-      features: [DocumentsModule, AskModule],
+      features: [DocumentsModule, AskModule, ClientDocumentsModule],
       exceptionFilter: RagExceptionFilter,
     });
   }

@@ -12,7 +12,13 @@ const ANSWER_SYSTEM =
 
 function extracts(chunks: FoundChunk[]): string {
   if (chunks.length === 0) return '(no extracts found)';
-  return chunks.map((chunk, index) => `[${index + 1}] ${chunk.metadata.title}\n${chunk.text}`).join('\n\n');
+  return chunks.map((chunk, index) => `[${index + 1}] ${headerOf(chunk)}\n${chunk.text}`).join('\n\n');
+}
+
+/** A manual's title; a client document's type and title, so the model tells the client's facts from the rules. */
+function headerOf(chunk: FoundChunk): string {
+  const documentType = chunk.metadata['clientId'] ? chunk.metadata['documentType'] : undefined;
+  return documentType ? `Client's document (${documentType}): ${chunk.metadata.title}` : chunk.metadata.title;
 }
 
 export function answerRequest(question: string, chunks: FoundChunk[], maxTokens: number): GenerationRequest {

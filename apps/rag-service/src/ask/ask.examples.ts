@@ -9,6 +9,7 @@ const SOURCE = {
     'Debt Relief Orders > Who can get a DRO\nA client can apply when all of these are true: - Their qualifying ' +
     'debts are £50,000 or less. The limit rose from £30,000 on 28 June 2024.',
   score: 0.8123,
+  collection: 'manuals',
 };
 
 export const ASK_EXAMPLE = {

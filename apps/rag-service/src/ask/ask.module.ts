@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { VectorStoreModule } from '../vector-store/vector-store.module';
 import { AskController } from './ask.controller';
 import { AskService } from './ask.service';
+import { RetrievalService } from './retrieval.service';
 
-@Module({ imports: [VectorStoreModule], controllers: [AskController], providers: [AskService] })
+@Module({ imports: [VectorStoreModule], controllers: [AskController], providers: [AskService, RetrievalService] })
 export class AskModule {}

@@ -6,8 +6,8 @@ import { LlmClient } from '@rma/llm-provider';
 import { randomUUID } from 'node:crypto';
 import { RagError } from '../common/rag.errors';
 import type { RagServiceEnv } from '../config/env.schema';
-import { ChunkStore, FoundChunk, METADATA_KEY, RESERVED_METADATA_KEYS } from '../vector-store/chunk-store';
 import { answerRequest, planRequest, planSchema, synthesisRequest, synthesisSchema } from './ask-prompts';
+import { RetrievalScope, RetrievalService, RetrievedChunk } from './retrieval.service';
 
 export interface Source {
   documentId: string;
@@ -17,12 +17,14 @@ export interface Source {
   chunk: string;
   /** Cosine similarity of the chunk to the question (or to the sub-query that found it). */
   score: number;
+  /** The manuals, or the documents of the client the question was asked for. */
+  collection: 'manuals' | 'client';
+  /** A client document's type, as doc-processor classified it. */
+  documentType?: string;
 }
 
-export interface AskInput {
+export interface AskInput extends RetrievalScope {
   question: string;
-  topK?: number;
-  filters?: Record<string, string | number | boolean>;
 }
 
 export interface AskResult {
@@ -59,14 +61,14 @@ export interface AgenticResult extends Omit<AskResult, 'timings'> {
 }
 
 /**
- * Answers advisers' questions from the manuals: embed the question, retrieve the nearest chunks
- * (cosine), generate through the queue (interactive for one question, bulk for a batch).
+ * Answers advisers' questions from the manuals (and, given a clientId, that client's documents): embed the
+ * question, retrieve the nearest chunks (cosine), generate through the queue (interactive for one question,
+ * bulk for a batch).
  */
 @Injectable()
 export class AskService {
   private readonly logger = new Logger(AskService.name);
   private readonly settings: {
-    topK: number;
     maxChars: number;
     maxBatch: number;
     maxTokens: number;
@@ -76,13 +78,12 @@ export class AskService {
   };
 
   constructor(
-    private readonly store: ChunkStore,
+    private readonly retrieval: RetrievalService,
     private readonly llm: LlmClient,
     private readonly queue: GenerationQueue,
     config: ConfigService<RagServiceEnv, true>,
   ) {
     this.settings = {
-      topK: config.get('ASK_TOP_K'),
       maxChars: config.get('QUESTION_MAX_CHARS'),
       maxBatch: config.get('ASK_BATCH_MAX_QUESTIONS'),
       maxTokens: config.get('ASK_MAX_TOKENS'),
@@ -142,10 +143,7 @@ export class AskService {
   }
 
   /** Many questions as bulk work, answers in the questions' order; one bad or failed question fails alone. */
-  async askMany(
-    input: { questions: string[]; topK?: number; filters?: AskInput['filters'] },
-    signal?: AbortSignal,
-  ): Promise<AskBatchItem[]> {
+  async askMany(input: RetrievalScope & { questions: string[] }, signal?: AbortSignal): Promise<AskBatchItem[]> {
     if (input.questions.length > this.settings.maxBatch) {
       throw new RagError(
         'batch_too_large',
@@ -154,7 +152,7 @@ export class AskService {
     }
     const batchId = randomUUID();
     const started = performance.now();
-    this.checkFilters(input.filters);
+    this.retrieval.checkScope(input);
     const results: AskBatchItem[] = new Array(input.questions.length);
     const valid: number[] = [];
     input.questions.forEach((question, index) => {
@@ -175,9 +173,7 @@ export class AskService {
       );
       const embedMs = (performance.now() - embedStarted) / valid.length;
       const retrieveStarted = performance.now();
-      const found = await Promise.all(
-        vectors.map((vector) => this.store.query(vector, input.topK ?? this.settings.topK, input.filters)),
-      );
+      const found = await Promise.all(vectors.map((vector) => this.retrieval.search(vector, input)));
       const retrieveMs = (performance.now() - retrieveStarted) / valid.length;
       const generated = performance.now();
       const answers = await this.queue.generateMany(
@@ -213,7 +209,7 @@ export class AskService {
   async askAgentic(input: AskInput, signal?: AbortSignal): Promise<AgenticResult> {
     const started = performance.now();
     this.checkQuestion(input.question);
-    this.checkFilters(input.filters);
+    this.retrieval.checkScope(input);
     const budget = AbortSignal.timeout(this.settings.agenticTimeoutMs);
     const bounded = signal ? AbortSignal.any([signal, budget]) : budget;
     const remaining = () => Math.max(1, this.settings.agenticTimeoutMs - (performance.now() - started));
@@ -230,9 +226,7 @@ export class AskService {
         this.settings.agenticSteps,
       );
       const { vectors } = await this.llm.embed(queries, { signal: bounded });
-      const found = await Promise.all(
-        vectors.map((vector) => this.store.query(vector, input.topK ?? this.settings.topK, input.filters)),
-      );
+      const found = await Promise.all(vectors.map((vector) => this.retrieval.search(vector, input)));
       const retrieveMs = performance.now() - started - planMs;
       const chunks = dedupe(found.flat());
       const synthesis = await this.queue.generateStructured(
@@ -285,19 +279,19 @@ export class AskService {
   private async retrieve(
     input: AskInput,
     signal?: AbortSignal,
-  ): Promise<{ chunks: FoundChunk[]; embedMs: number; retrieveMs: number }> {
+  ): Promise<{ chunks: RetrievedChunk[]; embedMs: number; retrieveMs: number }> {
     this.checkQuestion(input.question);
-    this.checkFilters(input.filters);
+    this.retrieval.checkScope(input);
     const started = performance.now();
     const { vectors } = await this.llm.embed([input.question], { signal });
     const embedded = performance.now();
-    const chunks = await this.store.query(vectors[0], input.topK ?? this.settings.topK, input.filters);
+    const chunks = await this.retrieval.search(vectors[0], input);
     return { chunks, embedMs: embedded - started, retrieveMs: performance.now() - embedded };
   }
 
   private resultOf(
     result: GenerationResult,
-    chunks: FoundChunk[],
+    chunks: RetrievedChunk[],
     timings: { embedMs: number; retrieveMs: number; generateMs: number; started: number },
   ): AskResult {
     return {
@@ -328,34 +322,9 @@ export class AskService {
     }
     return undefined;
   }
-
-  private checkFilters(filters: AskInput['filters']): void {
-    for (const [key, value] of Object.entries(filters ?? {})) {
-      if (!METADATA_KEY.test(key)) {
-        throw new RagError(
-          'invalid_filter',
-          `filter key "${key.slice(0, 80)}" is not a metadata key: use letters, digits, _ . or -`,
-        );
-      }
-      if (!['string', 'number', 'boolean'].includes(typeof value)) {
-        throw new RagError('invalid_filter', `filters.${key} must be a string, number or boolean`);
-      }
-      if (
-        (RESERVED_METADATA_KEYS as readonly string[]).includes(key) &&
-        key !== 'documentId' &&
-        key !== 'source' &&
-        key !== 'title'
-      ) {
-        throw new RagError(
-          'invalid_filter',
-          `filters.${key} is internal; filter on documentId, title, source or your own metadata`,
-        );
-      }
-    }
-  }
 }
 
-function sourceOf(chunk: FoundChunk): Source {
+function sourceOf(chunk: RetrievedChunk): Source {
   return {
     documentId: chunk.metadata.documentId,
     title: chunk.metadata.title,
@@ -363,15 +332,18 @@ function sourceOf(chunk: FoundChunk): Source {
     chunkIndex: chunk.metadata.chunkIndex,
     chunk: chunk.text,
     score: round(chunk.score, 4),
+    collection: chunk.collection,
+    ...(chunk.collection === 'client' ? { documentType: String(chunk.metadata['documentType']) } : {}),
   };
 }
 
 /** One entry per chunk, its best score kept, best first. */
-function dedupe(chunks: FoundChunk[]): FoundChunk[] {
-  const best = new Map<string, FoundChunk>();
+function dedupe(chunks: RetrievedChunk[]): RetrievedChunk[] {
+  const best = new Map<string, RetrievedChunk>();
   for (const chunk of chunks) {
-    const seen = best.get(chunk.id);
-    if (!seen || chunk.score > seen.score) best.set(chunk.id, chunk);
+    const key = `${chunk.collection}/${chunk.id}`;
+    const seen = best.get(key);
+    if (!seen || chunk.score > seen.score) best.set(key, chunk);
   }
   return [...best.values()].sort((a, b) => b.score - a.score);
 }

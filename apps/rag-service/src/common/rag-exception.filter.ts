@@ -2,15 +2,32 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus } from '@nestjs/commo
 import { GenerationError, generationFailureResponse } from '@rma/generation-queue';
 import { LlmError } from '@rma/llm-provider';
 import type { Response } from 'express';
-import { RAG_ERROR_STATUS, RagError } from './rag.errors';
+import { Observable, throwError } from 'rxjs';
+import { RAG_ERROR_STATUS, RagError, RagErrorCode } from './rag.errors';
+
+/** Codes after which a sender of a Redis-transport message should send it again later. */
+const RETRYABLE_CODES: ReadonlySet<RagErrorCode> = new Set(['vector_store_unavailable', 'ingest_in_progress']);
 
 /**
  * The service's domain errors as HTTP: a refused request is a 4xx saying what to change; a failed
- * generation or embedding a 502/503/504 naming the backend and whether to retry.
+ * generation or embedding a 502/503/504 naming the backend and whether to retry. On the Redis transport,
+ * the same body as an error reply, with `status: 'error'` and always `retryable`.
  */
 @Catch(RagError, GenerationError, LlmError)
 export class RagExceptionFilter implements ExceptionFilter {
-  catch(error: RagError | GenerationError | LlmError, host: ArgumentsHost): void {
+  catch(error: RagError | GenerationError | LlmError, host: ArgumentsHost): Observable<never> | void {
+    if (host.getType() === 'rpc') {
+      const body =
+        error instanceof RagError
+          ? {
+              statusCode: RAG_ERROR_STATUS[error.code],
+              code: error.code,
+              message: error.message,
+              retryable: RETRYABLE_CODES.has(error.code),
+            }
+          : generationFailureResponse(generationErrorOf(error)).body;
+      return throwError(() => ({ status: 'error', ...body }));
+    }
     const response = host.switchToHttp().getResponse<Response>();
     // A client that went away (its disconnect cancelled the work) has nobody left to answer.
     if (response.headersSent || response.destroyed) return;
@@ -27,15 +44,18 @@ export class RagExceptionFilter implements ExceptionFilter {
       });
       return;
     }
-    const { status, body } = generationFailureResponse(
-      error instanceof GenerationError
-        ? error
-        : new GenerationError('failed', error.message, {
-            llmErrorKind: error.kind,
-            retryable: error.retryable,
-            backend: error.backend?.kind,
-          }),
-    );
+    const { status, body } = generationFailureResponse(generationErrorOf(error));
     response.status(status).json(body);
   }
+}
+
+/** An embedding failure (an LlmError) as the generation failure it is to the caller. */
+function generationErrorOf(error: GenerationError | LlmError): GenerationError {
+  return error instanceof GenerationError
+    ? error
+    : new GenerationError('failed', error.message, {
+        llmErrorKind: error.kind,
+        retryable: error.retryable,
+        backend: error.backend?.kind,
+      });
 }

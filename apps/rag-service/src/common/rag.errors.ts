@@ -10,6 +10,8 @@ export type RagErrorCode =
   | 'empty_question'
   | 'question_too_long'
   | 'invalid_filter'
+  | 'invalid_client_id'
+  | 'invalid_document_event'
   | 'batch_too_large'
   | 'ingest_in_progress'
   | 'vector_store_unavailable'
@@ -38,6 +40,8 @@ export const RAG_ERROR_STATUS: Record<RagErrorCode, number> = {
   empty_question: 400,
   question_too_long: 400,
   invalid_filter: 400,
+  invalid_client_id: 400,
+  invalid_document_event: 400,
   batch_too_large: 400,
   ingest_in_progress: 409,
   vector_store_unavailable: 503,

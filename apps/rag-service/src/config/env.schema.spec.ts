@@ -19,4 +19,14 @@ describe(validateEnv.name, () => {
       /CHUNK_OVERLAP: expected CHUNK_OVERLAP below CHUNK_SIZE/,
     );
   });
+
+  it("keeps clients' collections apart from the manuals'", () => {
+    expect(validateEnv({})).toMatchObject({ CLIENT_COLLECTION_PREFIX: 'client-' });
+    expect(() => validateEnv({ CHROMA_COLLECTION: 'client-manuals' })).toThrow(
+      /CLIENT_COLLECTION_PREFIX: expected a CLIENT_COLLECTION_PREFIX that CHROMA_COLLECTION does not start with/,
+    );
+    expect(() => validateEnv({ CLIENT_COLLECTION_PREFIX: 'a-prefix-too-long-' })).toThrow(
+      /CLIENT_COLLECTION_PREFIX: expected 2-13 letters/,
+    );
+  });
 });

@@ -16,6 +16,14 @@ export const ragServiceEnvSchema = z
         error: 'expected 3-63 letters, digits, dots, dashes or underscores, starting and ending with a letter or digit',
       })
       .default('manuals'),
+    /** Each client's documents (from doc-processor) go to the collection named this plus the client's id. */
+    CLIENT_COLLECTION_PREFIX: z
+      .string()
+      .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]{1,12}$/, {
+        // With a client id of up to 48 characters (and 2 more for an id ending in - or _), a name stays within 63.
+        error: 'expected 2-13 letters, digits, dots, dashes or underscores, starting with a letter or digit',
+      })
+      .default('client-'),
     /** Ingested at start when the collection is empty: empty = the sample manuals shipped with the service; off = none. */
     MANUALS_DIR: z.string().default(''),
     CHUNK_SIZE: wholeNumberVar(200, 8000).default(1000),
@@ -39,6 +47,11 @@ export const ragServiceEnvSchema = z
   .refine((env) => env.CHUNK_OVERLAP < env.CHUNK_SIZE, {
     error: 'expected CHUNK_OVERLAP below CHUNK_SIZE',
     path: ['CHUNK_OVERLAP'],
+  })
+  // Otherwise a client's id could name the manuals' collection, and their documents would answer everyone.
+  .refine((env) => !env.CHROMA_COLLECTION.startsWith(env.CLIENT_COLLECTION_PREFIX), {
+    error: 'expected a CLIENT_COLLECTION_PREFIX that CHROMA_COLLECTION does not start with',
+    path: ['CLIENT_COLLECTION_PREFIX'],
   });
 
 export type RagServiceEnv = z.output<typeof ragServiceEnvSchema>;

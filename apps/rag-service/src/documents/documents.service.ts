@@ -22,6 +22,21 @@ export interface DocumentInput {
   source?: string;
   format: 'markdown' | 'text';
   metadata: Record<string, unknown>;
+  /**
+   * The sender's own id for the document (doc-processor's). Without it the id comes from the source (or
+   * title), and the same text under another source is a duplicate; with it, the sender decides what is
+   * one document, so nothing is a duplicate.
+   */
+  documentId?: string;
+  /** The sender's identity of this version (doc-processor: the uploaded file's sha256); by default a hash of the content. */
+  contentHash?: string;
+}
+
+export interface IngestOptions {
+  /** Ingest now even when the document is large enough for a background job. */
+  inline?: boolean;
+  /** Where the chunks go; the manuals' collection by default. */
+  store?: ChunkStore;
 }
 
 export type IngestOutcome =
@@ -37,13 +52,23 @@ export interface DocumentSummary {
   metadata: Record<string, string | number | boolean>;
 }
 
+/** One version of a document, split, on its way into a store. */
+interface DocumentVersion {
+  store: ChunkStore;
+  pieces: ManualChunk[];
+  base: DocumentFields;
+  metadata: Record<string, string | number | boolean>;
+}
+
 /** Chunks embedded and stored per step of an ingest: one embedding request or a few, one Chroma write. */
 const STORE_BATCH = 64;
 
 /**
- * Ingests manuals into the chunk store: split, embed in batches through @rma/llm-provider, store.
- * Idempotent: a document is identified by its source (or title); the same content again adds nothing,
- * the same text under another name is reported as a duplicate, and a changed document replaces its chunks.
+ * Ingests documents into a chunk store (the manuals' unless told another: a client's, for the documents
+ * doc-processor sends): split, embed in batches through @rma/llm-provider, store.
+ * Idempotent: a document is identified by its source (or title, or the sender's id); the same content again
+ * adds nothing, the same text under another name is reported as a duplicate, and a changed document
+ * replaces its chunks. Locks are per document id in every store: two ids that meet only wait for each other.
  */
 @Injectable()
 export class DocumentsService {
@@ -66,14 +91,16 @@ export class DocumentsService {
   }
 
   /** Ingests now, or (above INGEST_JOB_MIN_CHUNKS, unless `inline`) as a background job with progress. */
-  async ingest(input: DocumentInput, options: { inline?: boolean } = {}): Promise<IngestOutcome> {
+  async ingest(input: DocumentInput, options: IngestOptions = {}): Promise<IngestOutcome> {
+    const store = options.store ?? this.store;
     const text = input.text.replace(/\r\n?/g, '\n').trim();
     if (!text) throw new RagError('empty_document', 'the document has no text: send text, or a file with text in it');
     const metadata = flatMetadata(input.metadata);
     const source = input.source ?? input.title;
-    const documentId = `doc_${sha256(source).slice(0, 20)}`;
+    const documentId = input.documentId ?? `doc_${sha256(source).slice(0, 20)}`;
     const textHash = sha256(text);
-    const contentHash = sha256(JSON.stringify([text, input.title, source, Object.entries(metadata).sort()]));
+    const contentHash =
+      input.contentHash ?? sha256(JSON.stringify([text, input.title, source, Object.entries(metadata).sort()]));
     const title = input.title;
 
     const lock = await this.locks.acquire(documentId);
@@ -86,17 +113,17 @@ export class DocumentsService {
     let released = false;
     try {
       // A version is complete once its chunk 0 is stored: chunk 0 is always written last.
-      const current = await this.store.find({ documentId, chunkIndex: 0 }, { limit: 10 });
+      const current = await store.find({ documentId, chunkIndex: 0 }, { limit: 10 });
       const same = current.find((chunk) => chunk.metadata.contentHash === contentHash);
       if (same) {
         // Versions left by an ingest that replaced this one half way (its process died) go now.
-        await this.removeOtherVersions(documentId, contentHash);
+        await this.removeOtherVersions(store, documentId, contentHash);
         return { status: 'unchanged', documentId, title, chunks: same.metadata.chunkCount };
       }
       // The same text under another name is a duplicate; new text for an existing source is not.
       const twin =
-        current.length === 0
-          ? (await this.store.find({ textHash, chunkIndex: 0 }, { limit: 10 })).find(
+        current.length === 0 && input.documentId === undefined
+          ? (await store.find({ textHash, chunkIndex: 0 }, { limit: 10 })).find(
               (chunk) => chunk.metadata.documentId !== documentId,
             )
           : undefined;
@@ -123,12 +150,12 @@ export class DocumentsService {
       if (pieces.length > this.jobMinChunks && !options.inline) {
         const job = await this.jobs.create({ documentId, title, chunksTotal: pieces.length });
         released = true; // the job releases the lock when it ends
-        void this.runJob(job, pieces, base, metadata).finally(() => lock.release());
+        void this.runJob(job, { store, pieces, base, metadata }).finally(() => lock.release());
         return { status: 'queued', documentId, title, chunks: pieces.length, jobId: job.id };
       }
-      await this.storeChunks(pieces, base, metadata);
+      await this.storeChunks({ store, pieces, base, metadata });
       this.logger.log(
-        `Document ingested documentId=${documentId} status=${status} chunks=${pieces.length} chars=${text.length}`,
+        `Document ingested collection=${store.name} documentId=${documentId} status=${status} chunks=${pieces.length} chars=${text.length}`,
       );
       return { status, documentId, title, chunks: pieces.length };
     } finally {
@@ -180,10 +207,31 @@ export class DocumentsService {
   }
 
   async remove(documentId: string): Promise<void> {
-    const existing = await this.store.find({ documentId }, { limit: 1 });
-    if (existing.length === 0) throw notFound(documentId);
-    await this.store.remove({ documentId });
-    this.logger.log(`Document deleted documentId=${documentId}`);
+    if ((await this.delete(documentId, { store: this.store })) === 0) throw notFound(documentId);
+  }
+
+  /**
+   * Removes every chunk of the document from the store and says how many there were (0: no such document).
+   * Not while the document is being ingested: its remaining chunks would bring it back.
+   */
+  async delete(documentId: string, target: { store: ChunkStore }): Promise<number> {
+    const { store } = target;
+    const lock = await this.locks.acquire(documentId);
+    if (!lock) {
+      throw new RagError(
+        'ingest_in_progress',
+        `document ${documentId} is being ingested right now; delete it again when that has finished`,
+      );
+    }
+    try {
+      const existing = await store.find({ documentId });
+      if (existing.length === 0) return 0;
+      await store.remove({ documentId });
+      this.logger.log(`Document deleted collection=${store.name} documentId=${documentId} chunks=${existing.length}`);
+      return existing.length;
+    } finally {
+      await lock.release();
+    }
   }
 
   async job(id: string): Promise<IngestJob> {
@@ -196,26 +244,22 @@ export class DocumentsService {
     return (await this.store.count()) === 0;
   }
 
-  private async runJob(
-    job: IngestJob,
-    pieces: ManualChunk[],
-    base: DocumentFields,
-    metadata: Record<string, string | number | boolean>,
-  ): Promise<void> {
+  private async runJob(job: IngestJob, version: DocumentVersion): Promise<void> {
+    const { store, pieces, base } = version;
     // A heartbeat apart from progress: one batch's embeddings (with retries) may take longer than the
     // time after which a silent job reads as dead.
     const heartbeat = setInterval(() => void this.jobs.touch(job.id).catch(() => undefined), 15_000);
     heartbeat.unref();
     try {
       await this.jobs.update(job.id, { status: 'running' });
-      await this.storeChunks(pieces, base, metadata, async (done) => {
+      await this.storeChunks(version, async (done) => {
         await this.jobs.update(job.id, { chunksDone: done });
       });
       await this.jobs.update(job.id, { status: 'completed', chunksDone: pieces.length });
       this.logger.log(`Document ingested documentId=${base.documentId} jobId=${job.id} chunks=${pieces.length}`);
     } catch (error) {
       const message = (error as Error).message;
-      await this.store
+      await store
         .remove({ $and: [{ documentId: base.documentId }, { contentHash: base.contentHash }] })
         .catch(() => undefined);
       await this.jobs.update(job.id, { status: 'failed', error: message }).catch(() => undefined);
@@ -229,12 +273,8 @@ export class DocumentsService {
    * Embeds and stores the new version's chunks, chunk 0 last (it marks the version complete), then drops
    * every other version: readers never see the document missing.
    */
-  private async storeChunks(
-    pieces: ManualChunk[],
-    base: DocumentFields,
-    metadata: Record<string, string | number | boolean>,
-    progress?: (done: number) => Promise<void>,
-  ): Promise<void> {
+  private async storeChunks(version: DocumentVersion, progress?: (done: number) => Promise<void>): Promise<void> {
+    const { store, pieces, base, metadata } = version;
     const order = [...pieces.keys()].slice(1).concat(0);
     for (let start = 0; start < order.length; start += STORE_BATCH) {
       const indexes = order.slice(start, start + STORE_BATCH);
@@ -245,14 +285,14 @@ export class DocumentsService {
         embedding: vectors[offset],
         metadata: { ...metadata, ...base, chunkIndex: index, headings: pieces[index].headings.join(' > ') },
       }));
-      await this.store.upsert(chunks);
+      await store.upsert(chunks);
       await progress?.(start + indexes.length);
     }
-    await this.removeOtherVersions(base.documentId, base.contentHash);
+    await this.removeOtherVersions(store, base.documentId, base.contentHash);
   }
 
-  private async removeOtherVersions(documentId: string, contentHash: string): Promise<void> {
-    await this.store.remove({ $and: [{ documentId }, { contentHash: { $ne: contentHash } }] });
+  private async removeOtherVersions(store: ChunkStore, documentId: string, contentHash: string): Promise<void> {
+    await store.remove({ $and: [{ documentId }, { contentHash: { $ne: contentHash } }] });
   }
 }
 

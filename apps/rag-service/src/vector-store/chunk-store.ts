@@ -1,9 +1,6 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import { ReadinessRegistry } from '@rma/service-core';
-import { ChromaClient, Collection, Metadata, Where } from 'chromadb';
+import { Logger } from '@nestjs/common';
+import { ChromaClient, ChromaNotFoundError, Collection, Metadata, Where } from 'chromadb';
 import { RagError } from '../common/rag.errors';
-import type { RagServiceEnv } from '../config/env.schema';
 
 /** Metadata and filter keys a document may use: Chroma refuses `$`-prefixed and empty keys. */
 export const METADATA_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
@@ -55,50 +52,42 @@ export interface FoundChunk {
   score: number;
 }
 
+/** Which collection a store is, and what to do when it must be rebuilt. */
+export interface ChunkStoreOptions {
+  /** The Chroma server's URL, for messages. */
+  url: string;
+  name: string;
+  /** Stored as the collection's metadata when it is created. */
+  purpose: string;
+  /**
+   * Whether reading creates the collection (the manuals'); otherwise reading a collection that does not
+   * exist finds nothing, and only storing creates it (a client's: a client without documents has none).
+   */
+  createOnRead: boolean;
+  /** What an operator does when the collection holds embeddings of another size. */
+  onMismatch: string;
+}
+
 /**
- * The manuals' chunks in one Chroma collection with cosine distance (the original used Chroma's L2
- * default by mistake). Embeddings come from @rma/llm-provider, never from Chroma.
+ * Chunks in one Chroma collection with cosine distance (the original used Chroma's L2 default by
+ * mistake). Embeddings come from @rma/llm-provider, never from Chroma. Made by ChunkStores.
  */
-@Injectable()
-export class ChunkStore implements OnModuleInit {
+export class ChunkStore {
   private readonly logger = new Logger(ChunkStore.name);
-  private readonly client: ChromaClient;
-  private readonly url: string;
-  private readonly collectionName: string;
   private opening?: Promise<Collection>;
 
   constructor(
-    config: ConfigService<RagServiceEnv, true>,
-    private readonly readiness: ReadinessRegistry,
-  ) {
-    this.url = config.get('CHROMA_URL');
-    this.collectionName = config.get('CHROMA_COLLECTION');
-    const url = new URL(this.url);
-    this.client = new ChromaClient({
-      host: url.hostname,
-      port: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80,
-      ssl: url.protocol === 'https:',
-    });
-  }
+    private readonly chroma: ChromaClient,
+    readonly options: ChunkStoreOptions,
+  ) {}
 
-  onModuleInit(): void {
-    this.readiness.register('chroma', async () => {
-      const started = performance.now();
-      try {
-        await this.client.heartbeat();
-        return {
-          up: true,
-          details: { url: this.url, collection: this.collectionName, latencyMs: performance.now() - started },
-        };
-      } catch (error) {
-        return { up: false, details: { url: this.url, error: (error as Error).message } };
-      }
-    });
+  get name(): string {
+    return this.options.name;
   }
 
   async upsert(chunks: StoredChunk[]): Promise<void> {
     if (chunks.length === 0) return;
-    await this.call('store chunks', (collection) =>
+    await this.call('store chunks', { create: true }, (collection) =>
       collection.upsert({
         ids: chunks.map((chunk) => chunk.id),
         embeddings: chunks.map((chunk) => chunk.embedding),
@@ -113,7 +102,7 @@ export class ChunkStore implements OnModuleInit {
     topK: number,
     filters: Record<string, string | number | boolean> = {},
   ): Promise<FoundChunk[]> {
-    const result = await this.call('query', (collection) =>
+    const result = await this.call('query', {}, (collection) =>
       collection.query({
         queryEmbeddings: [embedding],
         nResults: topK,
@@ -121,6 +110,7 @@ export class ChunkStore implements OnModuleInit {
         include: ['documents', 'metadatas', 'distances'],
       }),
     );
+    if (!result) return [];
     return result.ids[0].map((id, index) => ({
       id,
       text: result.documents[0][index] ?? '',
@@ -134,7 +124,7 @@ export class ChunkStore implements OnModuleInit {
     filters: Record<string, string | number | boolean>,
     page: { limit?: number; offset?: number; withText?: boolean } = {},
   ): Promise<Array<{ id: string; text: string; metadata: ChunkMetadata }>> {
-    const result = await this.call('read chunks', (collection) =>
+    const result = await this.call('read chunks', {}, (collection) =>
       collection.get({
         where: whereOf(filters),
         limit: page.limit,
@@ -142,6 +132,7 @@ export class ChunkStore implements OnModuleInit {
         include: page.withText ? ['documents', 'metadatas'] : ['metadatas'],
       }),
     );
+    if (!result) return [];
     return result.ids.map((id, index) => ({
       id,
       text: result.documents?.[index] ?? '',
@@ -150,20 +141,35 @@ export class ChunkStore implements OnModuleInit {
   }
 
   async remove(where: Where): Promise<void> {
-    await this.call('delete chunks', (collection) => collection.delete({ where }));
+    await this.call('delete chunks', {}, (collection) => collection.delete({ where }));
   }
 
   async count(): Promise<number> {
-    return this.call('count chunks', (collection) => collection.count());
+    return (await this.call('count chunks', {}, (collection) => collection.count())) ?? 0;
   }
 
-  private async collection(): Promise<Collection> {
-    this.opening ??= this.client
+  /** The collection; undefined when it does not exist and this call may not create it. */
+  private async collection(create: boolean): Promise<Collection | undefined> {
+    if (this.opening) return this.opening;
+    if (!create && !this.options.createOnRead) {
+      // Not cached while missing: the next store creates it, and reads must see it then.
+      try {
+        const found = await this.chroma.getCollection({ name: this.options.name, embeddingFunction: undefined });
+        this.opening ??= Promise.resolve(found);
+        return found;
+      } catch (error) {
+        if (error instanceof ChromaNotFoundError || /does not exist|not found/i.test((error as Error).message)) {
+          return undefined;
+        }
+        throw error;
+      }
+    }
+    this.opening = this.chroma
       .getOrCreateCollection({
-        name: this.collectionName,
+        name: this.options.name,
         embeddingFunction: null,
         configuration: { hnsw: { space: 'cosine' } },
-        metadata: { purpose: 'advice manuals, chunked by rag-service' },
+        metadata: { purpose: this.options.purpose },
       })
       .catch((error: unknown) => {
         this.opening = undefined;
@@ -172,31 +178,42 @@ export class ChunkStore implements OnModuleInit {
     return this.opening;
   }
 
-  /** A Chroma call with its failures as RagErrors that say what happened. */
-  private async call<T>(what: string, action: (collection: Collection) => Promise<T>): Promise<T> {
+  /**
+   * A Chroma call with its failures as RagErrors that say what happened; undefined when the collection
+   * does not exist and the call may not create it.
+   */
+  private async call<T>(
+    what: string,
+    mode: { create?: boolean },
+    action: (collection: Collection) => Promise<T>,
+  ): Promise<T | undefined> {
+    const { url, name } = this.options;
     try {
-      return await action(await this.collection());
+      const collection = await this.collection(mode.create ?? false);
+      return collection ? await action(collection) : undefined;
     } catch (error) {
-      const name = (error as Error).name ?? '';
+      const kind = (error as Error).name ?? '';
       const message = (error as Error).message ?? String(error);
       if (/expecting embedding with dimension|dimension of \d+, got \d+/i.test(message)) {
         throw new RagError(
           'embedding_mismatch',
-          `the collection ${this.collectionName} holds embeddings of another size (${message}): the embedding ` +
-            'model changed; set a new CHROMA_COLLECTION and ingest again',
+          `the collection ${name} holds embeddings of another size (${message}): the embedding model changed; ` +
+            this.options.onMismatch,
         );
       }
-      this.logger.error(`Chroma call failed what="${what}" url=${this.url} error=${name} message="${message}"`);
+      this.logger.error(
+        `Chroma call failed what="${what}" url=${url} collection=${name} error=${kind} message="${message}"`,
+      );
       // Connection failures and server errors mean Chroma is away or broken; anything else is Chroma refusing
       // what we sent.
       if (
-        name === 'ChromaConnectionError' ||
-        name === 'ChromaServerError' ||
+        kind === 'ChromaConnectionError' ||
+        kind === 'ChromaServerError' ||
         /fetch failed|ECONNREFUSED|ENOTFOUND|timed? ?out/i.test(message)
       ) {
-        throw new RagError('vector_store_unavailable', `the vector store at ${this.url} failed to ${what}: ${message}`);
+        throw new RagError('vector_store_unavailable', `the vector store at ${url} failed to ${what}: ${message}`);
       }
-      throw new RagError('vector_store_rejected', `the vector store at ${this.url} refused to ${what}: ${message}`);
+      throw new RagError('vector_store_rejected', `the vector store at ${url} refused to ${what}: ${message}`);
     }
   }
 }

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayNotEmpty, IsArray, IsInt, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
+import { CLIENT_ID } from '@rma/service-core';
+import { ArrayNotEmpty, IsArray, IsInt, IsObject, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { CLIENT_ID_MESSAGE } from '../../common/client-id';
 
 export class AskBatchDto {
   @ApiProperty({
@@ -22,4 +24,14 @@ export class AskBatchDto {
   @IsOptional()
   @IsObject()
   filters?: Record<string, string | number | boolean>;
+
+  @ApiPropertyOptional({
+    description:
+      "A client's id: also answer from that client's own documents (sent by doc-processor) beside the manuals.",
+    example: 'cl-1042',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(CLIENT_ID, { message: CLIENT_ID_MESSAGE })
+  clientId?: string;
 }

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
+import { CLIENT_ID } from '@rma/service-core';
+import { IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { CLIENT_ID_MESSAGE } from '../../common/client-id';
 
 export class AskQuestionDto {
   @ApiProperty({
@@ -24,4 +26,14 @@ export class AskQuestionDto {
   @IsOptional()
   @IsObject()
   filters?: Record<string, string | number | boolean>;
+
+  @ApiPropertyOptional({
+    description:
+      "A client's id: also answer from that client's own documents (sent by doc-processor) beside the manuals.",
+    example: 'cl-1042',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(CLIENT_ID, { message: CLIENT_ID_MESSAGE })
+  clientId?: string;
 }
