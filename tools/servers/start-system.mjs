@@ -152,6 +152,8 @@ for (const service of SERVICES) {
       PORT: String(service.port),
       REDIS_URL: redisUrl,
       CHROMA_URL: chromaUrl,
+      // doc-processor's uploads and page images, beside the other local data.
+      DOCUMENT_STORAGE_DIR: process.env.DOCUMENT_STORAGE_DIR ?? join(DATA_DIR, 'documents'),
       // The local server speaks both APIs; with a real engine the user's own VLLM_URL / OLLAMA_URL stand.
       ...(localLlm ? { VLLM_URL: llmUrl, OLLAMA_URL: llmUrl } : {}),
       LOG_FORMAT: process.env.LOG_FORMAT ?? 'text',

@@ -18,7 +18,7 @@ export const docProcessorEnvSchema = z.object({
   /** Stored files, results and records expire after this many hours (clients' personal data). */
   DOCUMENT_RETENTION_HOURS: wholeNumberVar(1, 24 * 365).default(72),
   /** Largest upload accepted (413 above it). */
-  UPLOAD_MAX_BYTES: wholeNumberVar(1024, 1024 * 1024 * 1024).default(25 * 1024 * 1024),
+  DOCUMENT_UPLOAD_MAX_BYTES: wholeNumberVar(1024, 1024 * 1024 * 1024).default(25 * 1024 * 1024),
   DOCUMENT_MAX_PAGES: wholeNumberVar(1, 10_000).default(100),
   /** Pixels of one page image, as uploaded or as rendered for OCR. */
   PAGE_MAX_PIXELS: wholeNumberVar(100_000, 500_000_000).default(40_000_000),

@@ -54,7 +54,7 @@ export class DocumentsController {
   @ApiAcceptedResponse({ description: 'Accepted: pages queued.', schema: { example: DOCUMENT_VIEW_EXAMPLE.queued } })
   @ApiOkResponse({ description: 'The same file was uploaded before: that document.' })
   @ApiBadRequestResponse({ description: 'No file, an empty file, a bad clientId or hint.' })
-  @ApiPayloadTooLargeResponse({ description: 'Over UPLOAD_MAX_BYTES.' })
+  @ApiPayloadTooLargeResponse({ description: 'Over DOCUMENT_UPLOAD_MAX_BYTES.' })
   @ApiUnsupportedMediaTypeResponse({ description: 'Not PDF, PNG, JPEG, TIFF, WebP or DOCX.' })
   @ApiUnprocessableEntityResponse({
     description: 'Corrupt, encrypted (`needs_password`), too many pages or pixels, a zip bomb, or unreadable in time.',

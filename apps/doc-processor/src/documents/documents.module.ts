@@ -16,9 +16,9 @@ import { DocumentsService } from './documents.service';
   imports: [
     MulterModule.registerAsync({
       inject: [ConfigService],
-      // One file per upload, held in memory (multer's default storage) up to UPLOAD_MAX_BYTES (multer answers 413 past it).
+      // One file per upload, held in memory (multer's default storage) up to DOCUMENT_UPLOAD_MAX_BYTES (multer answers 413 past it).
       useFactory: (config: ConfigService<DocProcessorEnv, true>) => ({
-        limits: { fileSize: config.get('UPLOAD_MAX_BYTES', { infer: true }), files: 1, fields: 10 },
+        limits: { fileSize: config.get('DOCUMENT_UPLOAD_MAX_BYTES', { infer: true }), files: 1, fields: 10 },
       }),
     }),
   ],
