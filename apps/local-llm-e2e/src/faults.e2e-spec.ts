@@ -243,11 +243,17 @@ describe('local-llm: fault injection, seen through the official openai and ollam
     it('sends exactly N content chunks, then nothing until the client gives up', async () => {
       await setFaults([{ kind: 'stall', afterTokens: 3 }]);
 
-      const stream = await streamChat(30, { signal: AbortSignal.timeout(1500) });
-      const { contents, finishReasons } = await readOpenAiStream(stream);
+      const giveUp = AbortSignal.timeout(1500);
+      const stream = await streamChat(30, { signal: giveUp });
+      const { contents, finishReasons, error } = await readOpenAiStream(stream);
+      const endedByClient = giveUp.aborted;
 
       expect(contents).toHaveLength(3);
       expect(finishReasons).toEqual([]);
+      // The openai client ends a stream it aborted without an error. A cut connection would end it before
+      // the client gave up, with a connection error; a stalled one stays open until then.
+      expect(endedByClient).toBe(true);
+      expect(error).toBeUndefined();
     });
 
     it('stalls the ollama stream after N parts: no done until the client aborts', async () => {

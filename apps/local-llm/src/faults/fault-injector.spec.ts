@@ -100,6 +100,10 @@ describe(FaultInjector.name, () => {
   });
 
   describe('refuse-connections', () => {
+    // A double of the listening server: pausing and resuming a real one under Jest's fake timers would
+    // need the network in a unit test. It records the calls, so the timing of pause and resume can be
+    // read exactly; a real listener refusing and then accepting connections is tested in
+    // apps/local-llm-e2e/src/faults.e2e-spec.ts.
     const listener = () => {
       const calls: string[] = [];
       const control: ListenerControl = {

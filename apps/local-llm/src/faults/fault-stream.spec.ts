@@ -4,7 +4,12 @@ import type { StreamFault } from './fault.schema';
 import { FaultStream, MALFORMED_LINES } from './fault-stream';
 import type { StreamFormat, StreamSink } from './fault-stream';
 
-/** Records what reaches the client; `close` is the client going away. */
+/**
+ * Records what reaches the client; `close` is the client going away. A double of the HTTP response, so
+ * that a unit test (no network) can see each chunk in order, and whether the stream ended or was cut:
+ * over a socket the two can look alike. The same faults through a real server and the official clients
+ * are in apps/local-llm-e2e/src/faults.e2e-spec.ts.
+ */
 class RecordingSink extends EventEmitter implements StreamSink {
   readonly sent: string[] = [];
   ended = false;

@@ -132,15 +132,34 @@ describe('POST /letters with rewriting on', () => {
     await rewriting?.close();
   });
 
-  it('makes one rewrite call when the letter reads above the target grade, and reports which letter it kept', async () => {
+  // The simulated engine answers the same prompt with the same text, so the service without rewriting
+  // shows each letter as first written. Its filler reads at a grade set by the prompt: for Mr Khan the
+  // rewrite reads easier than the first letter, for Ms Patel it does not.
+  const firstAndKept = async (clientName: string) => {
+    const first = (await postJson(`${sut.baseUrl}/letters`, { ...LETTER, clientName })).body;
     const before = await completions();
+    const kept = await postJson(`${rewriting.baseUrl}/letters`, { ...LETTER, clientName });
+    return { first, kept, calls: (await completions()) - before };
+  };
 
-    const response = await postJson(`${rewriting.baseUrl}/letters`, LETTER);
+  it('makes one rewrite call when the letter reads above the target grade, and keeps a rewrite that reads easier', async () => {
+    const { first, kept, calls } = await firstAndKept('Mr Khan');
 
-    expect(response.status).toBe(200);
-    expect((await completions()) - before).toBe(3);
-    expect(response.body.readability).toMatchObject({ targetGrade: 1, rewritten: expect.any(Boolean) });
-    expect(response.body.timings).toEqual(expect.objectContaining({ rewriteMs: expect.any(Number) }));
+    expect(kept.status).toBe(200);
+    expect(calls).toBe(3);
+    expect(kept.body.timings).toEqual(expect.objectContaining({ rewriteMs: expect.any(Number) }));
+    expect(kept.body.readability).toMatchObject({ targetGrade: 1, rewritten: true });
+    expect(kept.body.readability.fleschKincaidGrade).toBeLessThan(first.readability.fleschKincaidGrade);
+    expect(kept.body.letter.text).not.toBe(first.letter.text);
+    expect(kept.body.letter.text).toMatch(/^Dear Mr Khan,\n/);
+  });
+
+  it('keeps the first letter when the rewrite reads no easier', async () => {
+    const { first, kept, calls } = await firstAndKept('Ms Patel');
+
+    expect(calls).toBe(3);
+    expect(kept.body.readability).toEqual({ ...first.readability, targetGrade: 1, rewritten: false });
+    expect(kept.body.letter).toEqual(first.letter);
   });
 });
 

@@ -1,7 +1,13 @@
 import { setFaults, sharedServerUrl, StartedServer, startLocalLlm } from '@rma/testing';
 import { Registry } from 'prom-client';
 import { LlmClient, StreamEvent } from './llm-client';
-import { LlmBadRequestError, LlmStreamInterruptedError, LlmUnavailableError } from './llm.errors';
+import {
+  LlmBadRequestError,
+  LlmRateLimitError,
+  LlmStreamInterruptedError,
+  LlmTimeoutError,
+  LlmUnavailableError,
+} from './llm.errors';
 import { testOptions } from './testing-options';
 
 // Failures come from a real local-llm with fault injection (--admin): the primary is its vLLM API, the
@@ -134,6 +140,74 @@ describe(`${LlmClient.name} when the primary fails`, () => {
 
     await expect(sut.chat(ask)).rejects.toMatchObject({ kind: 'unavailable', status: 503, backend: { kind: 'vllm' } });
     await expect(sut.chat(ask)).rejects.toBeInstanceOf(LlmUnavailableError);
+  });
+});
+
+describe(`${LlmClient.name} timeouts and rate limits, on the primary alone`, () => {
+  // No fallback: each failure reaches the caller as the primary's own.
+  const primaryOnly = (overrides: Partial<Parameters<typeof testOptions>[0]> = {}) =>
+    new LlmClient(testOptions({ provider: 'vllm', vllmUrl: faulty.url, ollamaUrl: faulty.url, ...overrides }));
+
+  it('gives up on a stream that goes quiet after its first tokens: the idle timeout', async () => {
+    await setFaults(faulty.url, [{ kind: 'stall', afterTokens: 2 }]);
+    const sut = primaryOnly({ timeouts: { idleMs: 300, totalMs: 5_000 }, retry: { maxAttempts: 1 } });
+    const tokens: string[] = [];
+
+    const error = await (async () => {
+      for await (const event of sut.stream({ ...ask, maxTokens: 20 }))
+        if (event.type === 'token') tokens.push(event.text);
+    })().catch((caught: unknown) => caught);
+
+    // After its first token a stream is never retried (the caller has the tokens): the idle timeout is
+    // the cause of the interruption.
+    expect(tokens).toHaveLength(2);
+    expect(error).toBeInstanceOf(LlmStreamInterruptedError);
+    expect((error as Error).cause).toBeInstanceOf(LlmTimeoutError);
+    expect((error as Error).cause).toMatchObject({ phase: 'idle', timeoutMs: 300 });
+  });
+
+  it('gives up on the whole call when its total time runs out, before any other timeout', async () => {
+    await setFaults(faulty.url, [{ kind: 'delay-first-token', delayMs: 20_000 }]);
+    const sut = primaryOnly({ timeouts: { firstTokenMs: 3_000, totalMs: 300 }, retry: { maxAttempts: 3 } });
+
+    const error = await sut.chat(ask).catch((caught: unknown) => caught);
+
+    // Total time is not retried: a retry could only run past the caller's budget.
+    expect(error).toBeInstanceOf(LlmTimeoutError);
+    expect(error).toMatchObject({ phase: 'total', timeoutMs: 300 });
+  });
+
+  it("waits as long as a 429's Retry-After asks before retrying, even past the call's budget", async () => {
+    await setFaults(faulty.url, [{ kind: 'status', status: 429, retryAfterSeconds: 5, count: 1 }]);
+    // Backoff alone would retry within 10 ms and succeed; honouring Retry-After (5 s) outlasts the 500 ms
+    // budget, so the call can only end in the total timeout.
+    const sut = primaryOnly({
+      timeouts: { totalMs: 500 },
+      retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 60_000 },
+    });
+
+    const error = await sut.chat(ask).catch((caught: unknown) => caught);
+
+    expect(error).toMatchObject({ kind: 'timeout', phase: 'total' });
+  });
+
+  it('retries after a 429 once Retry-After has passed, and is served by the primary', async () => {
+    await setFaults(faulty.url, [{ kind: 'status', status: 429, retryAfterSeconds: 1, count: 1 }]);
+    const sut = primaryOnly({ retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 60_000 } });
+
+    const result = await sut.chat(ask);
+
+    expect(result.backend).toMatchObject({ kind: 'vllm', fallback: false });
+  });
+
+  it('gives a typed rate-limit error with the Retry-After when attempts run out', async () => {
+    await setFaults(faulty.url, [{ kind: 'status', status: 429, retryAfterSeconds: 7 }]);
+    const sut = primaryOnly({ retry: { maxAttempts: 1 } });
+
+    const error = await sut.chat(ask).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(LlmRateLimitError);
+    expect(error).toMatchObject({ retryAfterMs: 7_000, retryable: true });
   });
 });
 

@@ -1,4 +1,4 @@
-import { eventually, metricValue, sharedServerUrl } from '@rma/testing';
+import { eventually, metricValue, sharedServerUrl, StartedServer, startLocalLlm } from '@rma/testing';
 import { z } from 'zod';
 import { ResilientChatModel } from './langchain/resilient-chat-model';
 import { ResilientEmbeddings } from './langchain/resilient-embeddings';
@@ -95,21 +95,6 @@ describe.each<BackendKind>(['vllm', 'ollama'])('LlmClient contract on %s', (prov
     expect(result.usage.completionTokens).toBe(3);
   });
 
-  it('stops the generation on the server when the caller aborts', async () => {
-    const controller = new AbortController();
-    const events = sut.stream(
-      { messages: [{ role: 'user', content: 'a long answer' }], maxTokens: 1500 },
-      { signal: controller.signal },
-    );
-
-    const consumed = (async () => {
-      for await (const event of events) if (event.type === 'token') controller.abort();
-    })();
-
-    await expect(consumed).rejects.toBeInstanceOf(LlmAbortedError);
-    await eventually(async () => (await metricValue(serverUrl, 'vllm:num_requests_running')) === 0, 5_000);
-  });
-
   it('answers through LangChain: a chat model and embeddings', async () => {
     const model = new ResilientChatModel(sut, { maxTokens: 4 });
     const embeddings = new ResilientEmbeddings(sut);
@@ -126,5 +111,38 @@ describe.each<BackendKind>(['vllm', 'ollama'])('LlmClient contract on %s', (prov
     await expect(
       sut.chat({ messages: [{ role: 'user', content: 'hi' }], temperature: -1, maxTokens: 2 }),
     ).rejects.toBeInstanceOf(LlmBadRequestError);
+  });
+});
+
+describe.each<BackendKind>(['vllm', 'ollama'])('LlmClient cancellation on %s', (provider) => {
+  // The simulated A100 slowed 25 times decodes under 3 tokens a second, and its free text is at least 16
+  // tokens long: the generation runs for over 5 s, so it can only stop within the wait below if the
+  // abort reaches the server.
+  const MAX_TOKENS = 1_000;
+  let slow: StartedServer;
+
+  beforeAll(async () => {
+    slow = await startLocalLlm(['--engine', 'sim', '--profile', 'vllm-a100-8b', '--time-scale', '25']);
+  });
+  afterAll(async () => {
+    await slow?.stop();
+  });
+
+  it('stops the generation on the server when the caller aborts', async () => {
+    const sut = new LlmClient(testOptions({ provider, vllmUrl: slow.url, ollamaUrl: slow.url }));
+    const controller = new AbortController();
+    const events = sut.stream(
+      { messages: [{ role: 'user', content: 'a long answer' }], maxTokens: MAX_TOKENS },
+      { signal: controller.signal },
+    );
+
+    // Read up to the first token, then abort while nobody reads the stream: only the signal itself can
+    // stop the server now (a consumer leaving its loop would also close the connection).
+    const reader = events[Symbol.asyncIterator]();
+    expect((await reader.next()).value).toMatchObject({ type: 'token' });
+    controller.abort();
+
+    await eventually(async () => (await metricValue(slow.url, 'vllm:num_requests_running')) === 0, 2_000);
+    await expect(reader.next()).rejects.toBeInstanceOf(LlmAbortedError);
   });
 });

@@ -11,10 +11,14 @@ const redisUrl = process.env['RMA_TEST_REDIS_URL'] as string;
 // Port 1 on loopback: nothing listens there, so connections are refused at once.
 const deadRedisUrl = 'redis://127.0.0.1:1';
 
+/** Called when the slow handler has a request: the server's own word that it is in flight. */
+let slowRequestArrived: () => void = () => undefined;
+
 @Controller('slow')
 class SlowController {
   @Get()
   async slow(): Promise<{ finished: boolean }> {
+    slowRequestArrived();
     await new Promise((resolve) => setTimeout(resolve, 300));
     return { finished: true };
   }
@@ -136,8 +140,9 @@ describe(ServiceCoreModule.name, () => {
 
   it('lets in-flight requests finish when it shuts down', async () => {
     const sut = await startService({ redisUrl });
+    const arrived = new Promise<void>((resolve) => (slowRequestArrived = resolve));
     const inFlight = fetch(`${sut.baseUrl}/slow`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await arrived;
 
     await sut.app.close();
     const response = await inFlight;
