@@ -1,0 +1,23 @@
+import { isSpeck } from './ocr-engine';
+
+describe('isSpeck', () => {
+  it.each([
+    ['.', 96],
+    [':', 0],
+    ['’', 42],
+    ['~~', 45],
+    ['-', 59],
+  ])('drops %s read at %d%% as scanner noise', (text, confidence) => {
+    expect(isSpeck(text, confidence)).toBe(true);
+  });
+
+  it.each([
+    ['-', 90],
+    ['£', 85],
+    ['i', 42],
+    ['£1,234.56', 30],
+    ['12-34-56', 54],
+  ])('keeps %s read at %d%%', (text, confidence) => {
+    expect(isSpeck(text, confidence)).toBe(false);
+  });
+});
