@@ -45,7 +45,7 @@ export const docProcessorEnvSchema = z.object({
   PROCESS_SYNC_TIMEOUT_MS: millisecondsVar(60_000),
   /** Pages read by OCR also go to the vision model (LLM_VISION_*); its answer is kept only when it passes the checks. */
   DOCUMENT_VISION: onOff('true'),
-  VISION_MAX_TOKENS: wholeNumberVar(64, 16_384).default(2048),
+  VISION_MAX_TOKENS: wholeNumberVar(64, 16_384).default(1024),
   /** The chat model classifies and fills facts the parsers missed; the rules always run and decide without it. */
   DOCUMENT_LLM: onOff('true'),
   /** How long the chat model's classification and extraction may take before the rules' answer stands. */
