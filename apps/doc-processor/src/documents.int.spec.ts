@@ -17,8 +17,8 @@ import {
   textPdf,
   truncated,
   zipBombDocx,
-} from './testing/fixture-files';
-import { sampleDocument } from './testing/sample-documents';
+  sampleDocument,
+} from '@rma/testing/documents';
 
 // The service in this process against real Redis, real reader child processes (pdf.js, sharp,
 // tesseract.js) and a real local-llm on its simulated engine, whose vision answers are filler text that

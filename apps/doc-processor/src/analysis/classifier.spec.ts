@@ -1,6 +1,6 @@
 import { classifyDocument, combineClassification } from './classifier';
 import { DOCUMENT_TYPES } from './document-types';
-import { sampleDocument, sampleText } from '../testing/sample-documents';
+import { sampleDocument, sampleText } from '@rma/testing/documents';
 
 describe(classifyDocument.name, () => {
   it('classifies at least 95% of ten seeds of every sample type correctly', () => {

@@ -1,5 +1,5 @@
 import { DOCUMENT_TYPES, priorityOf } from './document-types';
-import { sampleDocument, sampleText } from '../testing/sample-documents';
+import { sampleDocument, sampleText } from '@rma/testing/documents';
 
 describe(priorityOf.name, () => {
   it.each([

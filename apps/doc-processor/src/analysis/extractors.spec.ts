@@ -1,7 +1,7 @@
 import { DOCUMENT_TYPES, type DocumentType } from './document-types';
 import { extractionSchemaFor } from './extraction.schemas';
 import { extractFacts } from './extractors';
-import { sampleDocument, sampleText } from '../testing/sample-documents';
+import { sampleDocument, sampleText } from '@rma/testing/documents';
 
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 

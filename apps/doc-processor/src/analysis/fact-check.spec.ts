@@ -1,7 +1,7 @@
 import { checkFacts } from './fact-check';
 import { extractFacts } from './extractors';
 import type { StatementFacts } from './extraction.schemas';
-import { sampleDocument, sampleText } from '../testing/sample-documents';
+import { sampleDocument, sampleText } from '@rma/testing/documents';
 
 const markdown = [
   'Statement period 1 March 2027 to 31 March 2027',

@@ -7,6 +7,9 @@ describe('isSpeck', () => {
     ['’', 42],
     ['~~', 45],
     ['-', 59],
+    // A lone glyph read with little confidence: a speck in a margin, which would add a table column.
+    ['A', 30],
+    ['i', 42],
   ])('drops %s read at %d%% as scanner noise', (text, confidence) => {
     expect(isSpeck(text, confidence)).toBe(true);
   });
@@ -14,7 +17,8 @@ describe('isSpeck', () => {
   it.each([
     ['-', 90],
     ['£', 85],
-    ['i', 42],
+    ['A', 85],
+    ['5', 90],
     ['£1,234.56', 30],
     ['12-34-56', 54],
   ])('keeps %s read at %d%%', (text, confidence) => {

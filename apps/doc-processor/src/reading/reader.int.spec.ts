@@ -12,7 +12,7 @@ import {
   textPdf,
   truncated,
   zipBombDocx,
-} from '../testing/fixture-files';
+} from '@rma/testing/documents';
 import { ReaderLimits, ReaderPool, ReaderPoolOptions, ReadError } from './reader-pool';
 
 const limits: ReaderLimits = {

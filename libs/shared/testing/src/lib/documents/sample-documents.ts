@@ -2,7 +2,28 @@
 // Real clients' papers cannot be committed, so these vary issuer, wording, layout and length by seed
 // to keep the classifier and extractors honest instead of keyed to one phrase. Lines stay under ~90
 // characters and in WinAnsi because they are rendered into PDFs and images for OCR.
-import type { DocumentType, PriorityLevel } from '../analysis/document-types';
+
+/**
+ * The document types doc-processor classifies into, as its tests name them. A test library may not import
+ * an app, so they are spelled here; doc-processor's specs check that the two lists are the same.
+ */
+export const SAMPLE_DOCUMENT_TYPES = [
+  'bank_statement',
+  'credit_card_statement',
+  'loan_agreement',
+  'debt_collection_letter',
+  'court_document',
+  'benefit_statement',
+  'utility_bill',
+  'rent_statement',
+  'council_tax_bill',
+  'income_evidence',
+  'expenditure_evidence',
+  'universal_credit_statement',
+  'other',
+] as const;
+type DocumentType = (typeof SAMPLE_DOCUMENT_TYPES)[number];
+type PriorityLevel = 'priority' | 'non_priority' | 'not_a_debt';
 
 export type ExpectedFacts = Record<string, string | number | null>;
 

@@ -6,8 +6,6 @@ import { dirname, join } from 'node:path';
 import { PDFDocument, PDFFont, StandardFonts } from 'pdf-lib';
 import sharp from 'sharp';
 
-export { encryptedPdf, manyPagesPdf, pixelBombPng, truncated, zipArchive, zipBombDocx } from './raw-fixtures';
-
 // Client documents made on the spot (no downloads): text and scanned PDFs, photos, TIFF faxes, DOCX.
 // A line is a string; a tab or a run of two or more spaces splits it into cells drawn at aligned column
 // stops, as a bank statement's transaction rows are, so the reader's table detection has something real

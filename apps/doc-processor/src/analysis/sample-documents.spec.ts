@@ -1,11 +1,15 @@
-import { DOCUMENT_TYPES } from '../analysis/document-types';
-import { findAmounts, findDates, toPence } from '../analysis/uk-parsers';
-import { mulberry32, sampleDocument, sampleText } from './sample-documents';
+import { SAMPLE_DOCUMENT_TYPES, mulberry32, sampleDocument, sampleText } from '@rma/testing/documents';
+import { DOCUMENT_TYPES } from './document-types';
+import { findAmounts, findDates, toPence } from './uk-parsers';
 
 // WinAnsi (cp1252) printable characters: ASCII plus the Latin-1 supplement, which holds £.
 const WIN_ANSI = /^[\x20-\x7E\u00A0-\u00FF]*$/;
 
 describe(sampleDocument.name, () => {
+  it('makes exactly the types the classifier knows', () => {
+    expect(SAMPLE_DOCUMENT_TYPES).toEqual(DOCUMENT_TYPES);
+  });
+
   it('gives the same document for the same seed and a different one for another seed', () => {
     expect(sampleDocument({ type: 'bank_statement', seed: 7 })).toEqual(sampleDocument({ type: 'bank_statement', seed: 7 }));
     expect(sampleText(sampleDocument({ type: 'bank_statement', seed: 7 }))).not.toBe(
