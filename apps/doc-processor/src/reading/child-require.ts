@@ -1,9 +1,11 @@
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 // Resolves packages and their data files (pdf.js fonts, tesseract's traineddata) from the running
 // script, which works both from source (ts-run) and from the webpack bundle, where `require.resolve`
-// is rewritten by webpack.
+// is rewritten by webpack and an imported `createRequire()` call is replaced by `undefined` (its ESM
+// handling): `process.getBuiltinModule` is invisible to webpack.
+const { createRequire } = process.getBuiltinModule('node:module');
+
 /** A real Node require, rooted at the child's own script. */
 export const childRequire = createRequire(process.argv[1] ?? join(process.cwd(), 'reader-child.js'));
 

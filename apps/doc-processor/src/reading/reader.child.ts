@@ -149,7 +149,10 @@ function errorBody(error: unknown): { code: ReadError['code']; message: string }
   if (error instanceof ReadError) return { code: error.code, message: error.message };
   const code = (error as NodeJS.ErrnoException)?.code;
   if (code === 'ENOENT') return { code: 'read_failed', message: 'The file to read does not exist.' };
-  // Library messages stay out: they can quote a file's bytes. The name is enough to find the bug.
+  // Library messages stay out: they can quote a file's bytes. The name and the stack's frames (code
+  // locations, never data) go to stderr for whoever must find the bug.
+  const frames = (error as Error)?.stack?.split('\n').filter((line) => /^\s+at /.test(line)) ?? [];
+  process.stderr.write(`reader-child: unexpected ${(error as Error)?.name ?? 'error'}\n${frames.join('\n')}\n`);
   return { code: 'read_failed', message: `The reader failed (${(error as Error)?.name ?? 'unknown error'}).` };
 }
 
