@@ -1,5 +1,13 @@
 import { configureService } from '@rma/service-core';
-import { ServiceInProcess, StartedServer, eventually, request, startLocalLlm, startServiceInProcess, freePort } from '@rma/testing';
+import {
+  ServiceInProcess,
+  StartedServer,
+  eventually,
+  request,
+  startLocalLlm,
+  startServiceInProcess,
+  freePort,
+} from '@rma/testing';
 import { Redis } from 'ioredis';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -120,7 +128,10 @@ describe('doc-processor', () => {
     const view = await finished(sut, accepted.body.documentId);
     const markdown = await request('GET', `${sut.baseUrl}/documents/${accepted.body.documentId}/markdown`);
 
-    expect(accepted).toMatchObject({ status: 202, body: { status: 'queued', kind: 'pdf', pageCount: statement.pages.length } });
+    expect(accepted).toMatchObject({
+      status: 202,
+      body: { status: 'queued', kind: 'pdf', pageCount: statement.pages.length },
+    });
     expect(view.status).toBe('done');
     expect(view.pages.map((page: any) => page.method)).toEqual(statement.pages.map(() => 'text-layer'));
     expect(view.result.documentType).toBe('bank_statement');
@@ -159,10 +170,22 @@ describe('doc-processor', () => {
       { name: 'scan.pdf', bytes: await pageImage(lines, { format: 'png', dpi: 150 }), kind: 'png', method: 'ocr' },
       { name: 'photo.png', bytes: await pageImage(lines, { format: 'jpeg', dpi: 150 }), kind: 'jpeg', method: 'ocr' },
       { name: 'image', bytes: await pageImage(lines, { format: 'webp', dpi: 150 }), kind: 'webp', method: 'ocr' },
-      { name: 'fax.tif', bytes: await multiPageTiff([lines, ['Page two of the fax', 'Amount due £12.50']]), kind: 'tiff', method: 'ocr' },
+      {
+        name: 'fax.tif',
+        bytes: await multiPageTiff([lines, ['Page two of the fax', 'Amount due £12.50']]),
+        kind: 'tiff',
+        method: 'ocr',
+      },
       {
         name: 'bill.txt',
-        bytes: await docxFile({ heading: 'Council Tax Bill', paragraphs: lines, table: [['Band', 'Amount'], ['C', '£1,634.00']] }),
+        bytes: await docxFile({
+          heading: 'Council Tax Bill',
+          paragraphs: lines,
+          table: [
+            ['Band', 'Amount'],
+            ['C', '£1,634.00'],
+          ],
+        }),
         kind: 'docx',
         method: 'docx',
       },
@@ -195,7 +218,10 @@ describe('doc-processor', () => {
     expect(waited.body).toMatchObject({ status: 'done', result: { documentType: 'council_tax_bill' } });
     expect(waited.body.markdown).toContain('<!-- page 1 -->');
     expect(hurried.status).toBe(202);
-    expect(hurried.body).toMatchObject({ status: expect.stringMatching(/queued|processing/), documentId: expect.any(String) });
+    expect(hurried.body).toMatchObject({
+      status: expect.stringMatching(/queued|processing/),
+      documentId: expect.any(String),
+    });
     expect((await finished(plain, hurried.body.documentId)).status).toBe('done');
   });
 
@@ -213,20 +239,33 @@ describe('doc-processor', () => {
   });
 
   it('refuses bad input with a 4xx that says what to change, and stores nothing of it', async () => {
-    const cases: Array<[string, { name: string; bytes: Buffer } | undefined, Record<string, string>, number, RegExp]> = [
-      ['no file', undefined, {}, 400, /multipart form field named `file`/],
-      ['zero bytes', { name: 'empty.pdf', bytes: Buffer.alloc(0) }, {}, 400, /empty/],
-      ['plain text', { name: 'notes.pdf', bytes: Buffer.from('Dear adviser, here are my debts.') }, {}, 415, /PDF|PNG|JPEG/],
-      ['truncated PDF', { name: 'cut.pdf', bytes: truncated(await textPdf(statement.pages), 0.4) }, {}, 422, /./],
-      ['encrypted PDF', { name: 'locked.pdf', bytes: encryptedPdf() }, {}, 422, /password/],
-      ['pixel bomb', { name: 'huge.png', bytes: pixelBombPng(60_000, 60_000) }, {}, 422, /pixel/],
-      ['zip bomb', { name: 'bomb.docx', bytes: zipBombDocx(8 * 1024 * 1024) }, {}, 422, /./],
-      ['10,000 pages', { name: 'long.pdf', bytes: manyPagesPdf(10_000) }, {}, 422, /pages/],
-      ['too large', { name: 'big.png', bytes: Buffer.alloc(2_500_000, 1) }, {}, 413, /large/i],
-      ['bad clientId', { name: 'a.pdf', bytes: Buffer.from('%PDF-1.4') }, { clientId: 'a b/c' }, 400, /clientId/],
-      ['bad hint', { name: 'a.pdf', bytes: Buffer.from('%PDF-1.4') }, { hint: 'shopping_list' }, 400, /hint must be one of/],
-      ['unknown field', { name: 'a.pdf', bytes: Buffer.from('%PDF-1.4') }, { owner: 'x' }, 400, /owner/],
-    ];
+    const cases: Array<[string, { name: string; bytes: Buffer } | undefined, Record<string, string>, number, RegExp]> =
+      [
+        ['no file', undefined, {}, 400, /multipart form field named `file`/],
+        ['zero bytes', { name: 'empty.pdf', bytes: Buffer.alloc(0) }, {}, 400, /empty/],
+        [
+          'plain text',
+          { name: 'notes.pdf', bytes: Buffer.from('Dear adviser, here are my debts.') },
+          {},
+          415,
+          /PDF|PNG|JPEG/,
+        ],
+        ['truncated PDF', { name: 'cut.pdf', bytes: truncated(await textPdf(statement.pages), 0.4) }, {}, 422, /./],
+        ['encrypted PDF', { name: 'locked.pdf', bytes: encryptedPdf() }, {}, 422, /password/],
+        ['pixel bomb', { name: 'huge.png', bytes: pixelBombPng(60_000, 60_000) }, {}, 422, /pixel/],
+        ['zip bomb', { name: 'bomb.docx', bytes: zipBombDocx(8 * 1024 * 1024) }, {}, 422, /./],
+        ['10,000 pages', { name: 'long.pdf', bytes: manyPagesPdf(10_000) }, {}, 422, /pages/],
+        ['too large', { name: 'big.png', bytes: Buffer.alloc(2_500_000, 1) }, {}, 413, /large/i],
+        ['bad clientId', { name: 'a.pdf', bytes: Buffer.from('%PDF-1.4') }, { clientId: 'a b/c' }, 400, /clientId/],
+        [
+          'bad hint',
+          { name: 'a.pdf', bytes: Buffer.from('%PDF-1.4') },
+          { hint: 'shopping_list' },
+          400,
+          /hint must be one of/,
+        ],
+        ['unknown field', { name: 'a.pdf', bytes: Buffer.from('%PDF-1.4') }, { owner: 'x' }, 400, /owner/],
+      ];
 
     const redis = new Redis(`${redisUrl}/13`);
     const recordsBefore = (await redis.keys('rma:documents:record:*')).length;
@@ -249,7 +288,10 @@ describe('doc-processor', () => {
   });
 
   it('fails a page that runs out of time with the reason, and the whole document says no page could be read', async () => {
-    const accepted = await upload(strict, { name: 'slow.pdf', bytes: await scannedPdf([debtLetter.pages[0]], { dpi: 150 }) });
+    const accepted = await upload(strict, {
+      name: 'slow.pdf',
+      bytes: await scannedPdf([debtLetter.pages[0]], { dpi: 150 }),
+    });
 
     const view = await finished(strict, accepted.body.documentId);
 
@@ -259,7 +301,10 @@ describe('doc-processor', () => {
   });
 
   it('decides by the rules alone when the chat and vision models are down, and says so', async () => {
-    const accepted = await upload(llmDown, { name: 'letter.pdf', bytes: await scannedPdf(debtLetter.pages, { dpi: 150 }) });
+    const accepted = await upload(llmDown, {
+      name: 'letter.pdf',
+      bytes: await scannedPdf(debtLetter.pages, { dpi: 150 }),
+    });
 
     const view = await finished(llmDown, accepted.body.documentId);
 
@@ -271,7 +316,10 @@ describe('doc-processor', () => {
   });
 
   it('deletes the file, pages, markdown and result, and then knows nothing of the document', async () => {
-    const accepted = await upload(sut, { name: 'bill.pdf', bytes: await textPdf(sampleDocument({ type: 'utility_bill', seed: 4 }).pages) });
+    const accepted = await upload(sut, {
+      name: 'bill.pdf',
+      bytes: await textPdf(sampleDocument({ type: 'utility_bill', seed: 4 }).pages),
+    });
     await finished(sut, accepted.body.documentId);
     const folder = join(storage, '12', accepted.body.documentId);
     expect(existsSync(folder)).toBe(true);

@@ -23,7 +23,11 @@ let docs: ServiceProcess;
 let ragUrl: string;
 let docsUrl: string;
 
-async function upload(baseUrl: string, bytes: Buffer, fields: Record<string, string>): Promise<{ status: number; body: any }> {
+async function upload(
+  baseUrl: string,
+  bytes: Buffer,
+  fields: Record<string, string>,
+): Promise<{ status: number; body: any }> {
   const form = new FormData();
   form.append('file', new Blob([new Uint8Array(bytes)]), 'letter.pdf');
   for (const [key, value] of Object.entries(fields)) form.append(key, value);
@@ -83,7 +87,10 @@ beforeAll(async () => {
     MANUALS_DIR: 'off',
   });
   docs = startServiceProcess('doc-processor', docsEnv(docsPort, `${redisUrl}/5`));
-  await Promise.all([waitUntilHealthy(`${ragUrl}/health/ready`, rag), waitUntilHealthy(`${docsUrl}/health/ready`, docs)]);
+  await Promise.all([
+    waitUntilHealthy(`${ragUrl}/health/ready`, rag),
+    waitUntilHealthy(`${docsUrl}/health/ready`, docs),
+  ]);
 });
 afterAll(async () => {
   for (const service of [docs, rag]) service?.child.kill('SIGTERM');
@@ -96,9 +103,13 @@ describe('doc-processor over HTTP', () => {
   let documentId: string;
 
   it("reads a client's scanned letter into markdown with its type and facts, and hands it to rag-service", async () => {
-    const accepted = await upload(docsUrl, await scannedPdf(letter.pages, { noise: 0.005, skewDegrees: 0.5, dpi: 200 }), {
-      clientId,
-    });
+    const accepted = await upload(
+      docsUrl,
+      await scannedPdf(letter.pages, { noise: 0.005, skewDegrees: 0.5, dpi: 200 }),
+      {
+        clientId,
+      },
+    );
     documentId = accepted.body.documentId;
 
     let view: any;
@@ -159,9 +170,13 @@ describe('doc-processor over HTTP', () => {
   it('shows a hand-off that rag-service never acknowledged as failed after its attempts, the document still done', async () => {
     // A Redis server of its own: no rag-service listens there, so no reply can come.
     const port = await freePort();
-    const lonelyRedis: ChildProcess = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
+    const lonelyRedis: ChildProcess = spawn(
+      'redis-server',
+      ['--port', String(port), '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
     const lonelyPort = await freePort();
     const lonely = startServiceProcess(
       'doc-processor',

@@ -1,7 +1,10 @@
 import { assemblePages } from './assembly';
 
 function page(pageNumber: number, total: number, body: string[]): { pageNumber: number; markdown: string } {
-  return { pageNumber, markdown: ['Northway Bank', 'Statement of account', ...body, '', `Page ${pageNumber} of ${total}`].join('\n') };
+  return {
+    pageNumber,
+    markdown: ['Northway Bank', 'Statement of account', ...body, '', `Page ${pageNumber} of ${total}`].join('\n'),
+  };
 }
 
 describe(assemblePages.name, () => {
@@ -50,7 +53,9 @@ describe(assemblePages.name, () => {
       { pageNumber: 2, markdown: '| 02/03 | 2.00 |' },
     ]);
     expect(sut.mergedTables).toBe(1);
-    expect(sut.markdown).toBe('<!-- page 1 -->\n| Date | Amount |\n| --- | --- |\n| 01/03 | 1.00 |\n| 02/03 | 2.00 |\n\n<!-- page 2 -->');
+    expect(sut.markdown).toBe(
+      '<!-- page 1 -->\n| Date | Amount |\n| --- | --- |\n| 01/03 | 1.00 |\n| 02/03 | 2.00 |\n\n<!-- page 2 -->',
+    );
   });
 
   it('does not merge tables whose columns or headers differ', () => {

@@ -150,7 +150,10 @@ export function assemblePages(pages: { pageNumber: number; markdown: string }[])
   for (const page of ordered) page.lines = trimBlankEdges(page.lines);
   for (let i = 1; i < ordered.length; i++) {
     // The table continues on the last page that still has content, so empty pages between are skipped.
-    const previous = ordered.slice(0, i).reverse().find((page) => page.lines.length > 0);
+    const previous = ordered
+      .slice(0, i)
+      .reverse()
+      .find((page) => page.lines.length > 0);
     if (previous && mergeSplitTable(previous, ordered[i])) {
       mergedTables += 1;
       ordered[i].lines = trimBlankEdges(ordered[i].lines);
@@ -158,8 +161,6 @@ export function assemblePages(pages: { pageNumber: number; markdown: string }[])
   }
   // A merged table stays whole under the marker of the page it starts on; the next page's marker moves
   // after the table, because a marker inside a table would break it into two.
-  const markdown = ordered
-    .map((page) => [`<!-- page ${page.pageNumber} -->`, ...page.lines].join('\n'))
-    .join('\n\n');
+  const markdown = ordered.map((page) => [`<!-- page ${page.pageNumber} -->`, ...page.lines].join('\n')).join('\n\n');
   return { markdown, removedLines, mergedTables };
 }

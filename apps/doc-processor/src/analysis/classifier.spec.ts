@@ -53,7 +53,9 @@ describe(classifyDocument.name, () => {
   });
 
   it('is surer when the top two scores are far apart', () => {
-    const clear = classifyDocument('Claim Form. County Court Business Centre. Claim number K1QZ1234. Claimant. Defendant.');
+    const clear = classifyDocument(
+      'Claim Form. County Court Business Centre. Claim number K1QZ1234. Claimant. Defendant.',
+    );
     const mixed = classifyDocument('Claim number K1QZ1234. We have been instructed by our client. Debt collection.');
     expect(clear.confidence).toBeGreaterThan(mixed.confidence);
     expect(clear.confidence).toBeLessThanOrEqual(1);
@@ -62,7 +64,10 @@ describe(classifyDocument.name, () => {
 
 describe(combineClassification.name, () => {
   // A middling rules answer, so that both raising and lowering its confidence are visible.
-  const rules = { ...classifyDocument('Claim Form. County Court Business Centre. Claim number K1QZ1234.'), confidence: 0.6 };
+  const rules = {
+    ...classifyDocument('Claim Form. County Court Business Centre. Claim number K1QZ1234.'),
+    confidence: 0.6,
+  };
 
   it('falls back to the rules without an LLM answer', () => {
     expect(combineClassification({ rules })).toEqual({

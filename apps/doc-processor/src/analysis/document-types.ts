@@ -53,7 +53,8 @@ const PRIORITY_CUES: readonly PriorityCue[] = [
     reason: 'Tax owed to HMRC can be collected by enforcement action without a court order.',
   },
   {
-    pattern: /\bmortgage\b|\bsecured (?:loan|on your (?:home|property))\b|\blegal charge\b|\bpossession of (?:your|the) (?:home|property)\b/i,
+    pattern:
+      /\bmortgage\b|\bsecured (?:loan|on your (?:home|property))\b|\blegal charge\b|\bpossession of (?:your|the) (?:home|property)\b/i,
     reason: 'Secured lending puts the home at risk of repossession.',
   },
   {
@@ -61,7 +62,8 @@ const PRIORITY_CUES: readonly PriorityCue[] = [
     reason: 'Rent arrears can lead to eviction.',
   },
   {
-    pattern: /\belectricity\b|\bgas (?:account|supply|bill|meter)\b|\benergy (?:account|supplier|bill)\b|\bdual fuel\b|\bkWh\b|\bMPAN\b|\bMPRN\b/i,
+    pattern:
+      /\belectricity\b|\bgas (?:account|supply|bill|meter)\b|\benergy (?:account|supplier|bill)\b|\bdual fuel\b|\bkWh\b|\bMPAN\b|\bMPRN\b/i,
     reason: 'Energy arrears can lead to disconnection or a prepayment meter.',
   },
   {
@@ -94,7 +96,10 @@ export function priorityOf({ type, text }: { type: DocumentType; text: string })
       const cue = firstPriorityCue(text);
       if (cue) return { level: 'priority', reason: cue.reason };
       // Water companies cannot disconnect a home, so water (and phone, broadband) arrears are not priority.
-      return { level: 'non_priority', reason: 'Water, phone and broadband arrears cannot lead to disconnection of a home.' };
+      return {
+        level: 'non_priority',
+        reason: 'Water, phone and broadband arrears cannot lead to disconnection of a home.',
+      };
     }
     case 'court_document': {
       const cue = firstPriorityCue(text);

@@ -30,8 +30,14 @@ export const transactionSchema = z.object({
 
 export const statementFactsSchema = z.object({
   holder: shortText.nullable(),
-  accountLast4: z.string().regex(/^\d{4}$/).nullable(),
-  sortCode: z.string().regex(/^\d{2}-\d{2}-\d{2}$/).nullable(),
+  accountLast4: z
+    .string()
+    .regex(/^\d{4}$/)
+    .nullable(),
+  sortCode: z
+    .string()
+    .regex(/^\d{2}-\d{2}-\d{2}$/)
+    .nullable(),
   period,
   openingBalance: amount.nullable(),
   closingBalance: amount.nullable(),

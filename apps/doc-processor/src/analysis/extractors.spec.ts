@@ -78,7 +78,9 @@ describe(extractFacts.name, () => {
   it('lists the fields it could not find', () => {
     const sut = extractFacts({ type: 'court_document', markdown: 'Claim number: K1QZ1234' });
     expect(sut.facts.claimNumber).toBe('K1QZ1234');
-    expect(sut.missing).toEqual(expect.arrayContaining(['court', 'claimant', 'hearingDate', 'amountClaimed', 'deadlines']));
+    expect(sut.missing).toEqual(
+      expect.arrayContaining(['court', 'claimant', 'hearingDate', 'amountClaimed', 'deadlines']),
+    );
     expect(sut.missing).not.toContain('claimNumber');
   });
 

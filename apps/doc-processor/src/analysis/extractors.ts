@@ -39,10 +39,13 @@ export interface Extraction<T extends DocumentType> {
 }
 
 const MAX_LIST = 50;
-const OPENING = [/\b(?:opening balance|balance brought forward|start balance|previous balance|balance from last statement)\b/i];
+const OPENING = [
+  /\b(?:opening balance|balance brought forward|start balance|previous balance|balance from last statement)\b/i,
+];
 const CLOSING = [/\b(?:closing balance|balance carried forward|end balance|new balance|statement balance)\b/i];
 const HOLDER = /^\s*(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.? [A-Z][A-Za-z' -]+$/m;
-const DEMAND = /\b(?:please (?:pay|call|contact)|you must|you should|contact us|pay (?:the|this|in) (?:full|amount))\b/i;
+const DEMAND =
+  /\b(?:please (?:pay|call|contact)|you must|you should|contact us|pay (?:the|this|in) (?:full|amount))\b/i;
 
 function statementFacts(markdown: string, kind: 'bank' | 'card'): StatementFacts {
   const openingBalance = amountAfter(markdown, OPENING);
@@ -70,10 +73,17 @@ function deadlinesOf(markdown: string): { date: string; action: string }[] {
 function debtLetterFacts(markdown: string): DebtLetterFacts {
   const sentences = sentencesOf(markdown);
   const client = /\bour client,? ([A-Z][\w&' -]+?)(?:,|\.| to\b)/.exec(markdown)?.[1];
-  const assignee = /\bhas assigned(?: \(sold\))? your [^.]*? to ([A-Z][\w&'\s-]+?)\./.exec(markdown)?.[1].replace(/\s+/g, ' ');
+  const assignee = /\bhas assigned(?: \(sold\))? your [^.]*? to ([A-Z][\w&'\s-]+?)\./
+    .exec(markdown)?.[1]
+    .replace(/\s+/g, ' ');
   const passedBy = /(?:^|\n)([A-Z][\w&' -]+?) has passed\b/.exec(markdown)?.[1];
   return {
-    creditor: textAfter(markdown, [/(?<!original )\b(?:current creditor|creditor|client)\s*:/i]) ?? client ?? assignee ?? passedBy ?? letterhead(markdown),
+    creditor:
+      textAfter(markdown, [/(?<!original )\b(?:current creditor|creditor|client)\s*:/i]) ??
+      client ??
+      assignee ??
+      passedBy ??
+      letterhead(markdown),
     originalCreditor: textAfter(markdown, [/\boriginal creditor\s*:/i]),
     reference: findReferences(markdown)[0]?.reference ?? null,
     balance: amountAfter(markdown, [
@@ -84,7 +94,10 @@ function debtLetterFacts(markdown: string): DebtLetterFacts {
     ]),
     arrears: amountAfter(markdown, [/\barrears\b/i]),
     dates: [...new Set(findDates(markdown).map((date) => date.iso))].slice(0, MAX_LIST),
-    demands: sentences.filter((sentence) => DEMAND.test(sentence)).map((sentence) => sentence.slice(0, 200)).slice(0, MAX_LIST),
+    demands: sentences
+      .filter((sentence) => DEMAND.test(sentence))
+      .map((sentence) => sentence.slice(0, 200))
+      .slice(0, MAX_LIST),
     deadlines: deadlinesOf(markdown),
   };
 }
@@ -111,13 +124,19 @@ function partyBefore(markdown: string, role: string): string | null {
 }
 
 function courtDocumentFacts(markdown: string): CourtDocumentFacts {
-  const courtLine = /^\s*(?:in the )?(.*(?:County Court|Magistrates'? Court|Business Centre|Tribunal).*?)\s*$/im.exec(markdown);
+  const courtLine = /^\s*(?:in the )?(.*(?:County Court|Magistrates'? Court|Business Centre|Tribunal).*?)\s*$/im.exec(
+    markdown,
+  );
   return {
     court: courtLine?.[1].slice(0, 200) ?? null,
     claimNumber: findClaimNumbers(markdown)[0]?.claimNumber ?? null,
     claimant: textAfter(markdown, [/\bclaimant\s*:/i]) ?? partyBefore(markdown, 'claimant'),
     defendant: textAfter(markdown, [/\bdefendant\s*:/i]) ?? partyBefore(markdown, 'defendant'),
-    hearingDate: dateAfter(markdown, [/\bhearing date\b/i, /\bdate of (?:the )?hearing\b/i, /\bhearing will (?:take place|be)\b/i]),
+    hearingDate: dateAfter(markdown, [
+      /\bhearing date\b/i,
+      /\bdate of (?:the )?hearing\b/i,
+      /\bhearing will (?:take place|be)\b/i,
+    ]),
     amountClaimed: amountAfter(markdown, [
       /\btotal amount(?: claimed)?\b/i,
       /\btotal to pay\b/i,
@@ -130,11 +149,15 @@ function courtDocumentFacts(markdown: string): CourtDocumentFacts {
 }
 
 function billFacts(markdown: string): BillFacts {
-  const labelledReference = textAfter(markdown, [/\b(?:account number|customer account|account reference|reference)\s*:/i]);
+  const labelledReference = textAfter(markdown, [
+    /\b(?:account number|customer account|account reference|reference)\s*:/i,
+  ]);
   return {
     issuer: letterhead(markdown),
     accountReference:
-      labelledReference && /\d/.test(labelledReference) ? labelledReference.slice(0, 40) : (findReferences(markdown)[0]?.reference ?? null),
+      labelledReference && /\d/.test(labelledReference)
+        ? labelledReference.slice(0, 40)
+        : (findReferences(markdown)[0]?.reference ?? null),
     period: periodOf(markdown),
     amountDue: amountAfter(markdown, [
       /\btotal amount due\b/i,
@@ -161,7 +184,8 @@ function councilTaxFacts(markdown: string): FactsFor<'council_tax_bill'> {
 
 const BENEFIT_NAMES =
   /\b(Universal Credit|Personal Independence Payment|Employment and Support Allowance|Jobseeker'?s Allowance|Child Benefit|Carer'?s Allowance|Pension Credit|Attendance Allowance|Housing Benefit|Disability Living Allowance|Child Tax Credit|Working Tax Credit)\b/i;
-const DEDUCTION_LABEL = /\b(?:deduction|advance|overpayment|arrears|tax|national insurance|NIC|pension|student loan|sanction)\b/i;
+const DEDUCTION_LABEL =
+  /\b(?:deduction|advance|overpayment|arrears|tax|national insurance|NIC|pension|student loan|sanction)\b/i;
 const TOTAL_LABEL = /^(?:total|gross pay|net pay|take home)/i;
 
 function labelledAmounts(lines: string[]): { label: string; amount: number }[] {
@@ -209,12 +233,24 @@ function payslipFacts(markdown: string): FactsFor<'income_evidence'> {
 function genericFacts(markdown: string): GenericFacts {
   const lines = markdown.split('\n');
   const labelOf = (line: string, index: number, fallback: string): string =>
-    line.slice(0, index).replace(/[|:\s]+$/, '').replace(/\s{2,}/g, ' ').replace(/^[|\s]+/, '').slice(-60) || fallback;
+    line
+      .slice(0, index)
+      .replace(/[|:\s]+$/, '')
+      .replace(/\s{2,}/g, ' ')
+      .replace(/^[|\s]+/, '')
+      .slice(-60) || fallback;
   const amounts = lines.flatMap((line) =>
-    findAmounts(line).map((found) => ({ label: labelOf(line, found.index, 'amount'), amount: roundPounds(found.pounds) })),
+    findAmounts(line).map((found) => ({
+      label: labelOf(line, found.index, 'amount'),
+      amount: roundPounds(found.pounds),
+    })),
   );
-  const dates = lines.flatMap((line) => findDates(line).map((found) => ({ label: labelOf(line, found.index, 'date'), date: found.iso })));
-  const parties = [letterhead(markdown), HOLDER.exec(markdown)?.[0].trim() ?? null].filter((party): party is string => !!party);
+  const dates = lines.flatMap((line) =>
+    findDates(line).map((found) => ({ label: labelOf(line, found.index, 'date'), date: found.iso })),
+  );
+  const parties = [letterhead(markdown), HOLDER.exec(markdown)?.[0].trim() ?? null].filter(
+    (party): party is string => !!party,
+  );
   return {
     parties: [...new Set(parties)],
     amounts: amounts.slice(0, MAX_LIST),
@@ -251,7 +287,8 @@ function missingFields(facts: Record<string, unknown>, prefix = ''): string[] {
   return Object.entries(facts).flatMap(([key, value]) => {
     const path = `${prefix}${key}`;
     if (value === null || (Array.isArray(value) && value.length === 0)) return [path];
-    if (value && typeof value === 'object' && !Array.isArray(value)) return missingFields(value as Record<string, unknown>, `${path}.`);
+    if (value && typeof value === 'object' && !Array.isArray(value))
+      return missingFields(value as Record<string, unknown>, `${path}.`);
     return [];
   });
 }

@@ -32,7 +32,14 @@ describe(checkFacts.name, () => {
   it('flags an invented amount and an invented date, quoting only them', () => {
     const sut = checkFacts({
       type: 'bank_statement',
-      facts: { ...facts, period: { from: '2027-03-01', to: '2027-04-30' }, transactions: [...facts.transactions, { date: '2027-03-05', description: 'X', amount: 0, direction: 'debit', balance: 1234.56 }] },
+      facts: {
+        ...facts,
+        period: { from: '2027-03-01', to: '2027-04-30' },
+        transactions: [
+          ...facts.transactions,
+          { date: '2027-03-05', description: 'X', amount: 0, direction: 'debit', balance: 1234.56 },
+        ],
+      },
       markdown,
     });
     expect(sut).toEqual([
@@ -44,7 +51,9 @@ describe(checkFacts.name, () => {
 
   it('says by how much an unbalanced statement is off', () => {
     const sut = checkFacts({ type: 'bank_statement', facts: { ...facts, closingBalance: 989.5 }, markdown });
-    expect(sut).toEqual(['The statement does not balance: opening + credits - debits is £200.00 above the closing balance.']);
+    expect(sut).toEqual([
+      'The statement does not balance: opening + credits - debits is £200.00 above the closing balance.',
+    ]);
   });
 
   it('balances card statements the other way round: spending raises what is owed', () => {
@@ -52,7 +61,9 @@ describe(checkFacts.name, () => {
       ...facts,
       openingBalance: 100,
       closingBalance: 110.5,
-      transactions: [{ date: '2027-03-01', description: 'TESCO', amount: 10.5, direction: 'debit' as const, balance: null }],
+      transactions: [
+        { date: '2027-03-01', description: 'TESCO', amount: 10.5, direction: 'debit' as const, balance: null },
+      ],
       creditLimit: null,
       minimumPayment: null,
       paymentDueDate: null,
@@ -63,7 +74,14 @@ describe(checkFacts.name, () => {
 
   it('compares amounts and dates however they are printed', () => {
     const text = 'Amount due 1234.56 GBP. Pay by 3rd Apr 2027.';
-    const bill = { issuer: null, accountReference: null, period: { from: null, to: null }, amountDue: 1234.56, dueDate: '2027-04-03', arrears: null };
+    const bill = {
+      issuer: null,
+      accountReference: null,
+      period: { from: null, to: null },
+      amountDue: 1234.56,
+      dueDate: '2027-04-03',
+      arrears: null,
+    };
     expect(checkFacts({ type: 'utility_bill', facts: bill, markdown: text })).toEqual([]);
   });
 
@@ -72,7 +90,11 @@ describe(checkFacts.name, () => {
       for (let seed = 1; seed <= 5; seed++) {
         const text = sampleText(sampleDocument({ type, seed }));
         const { facts: extracted } = extractFacts({ type, markdown: text });
-        expect({ type, seed, warnings: checkFacts({ type, facts: extracted, markdown: text }) }).toEqual({ type, seed, warnings: [] });
+        expect({ type, seed, warnings: checkFacts({ type, facts: extracted, markdown: text }) }).toEqual({
+          type,
+          seed,
+          warnings: [],
+        });
       }
     }
   });

@@ -44,7 +44,8 @@ function balanceWarning({
   const credits = transactions.filter((t) => t.direction === 'credit').reduce((sum, t) => sum + toPence(t.amount), 0);
   const debits = transactions.filter((t) => t.direction === 'debit').reduce((sum, t) => sum + toPence(t.amount), 0);
   // A card balance is money owed: spending raises it and payments lower it.
-  const expected = type === 'credit_card_statement' ? toPence(opening) + debits - credits : toPence(opening) + credits - debits;
+  const expected =
+    type === 'credit_card_statement' ? toPence(opening) + debits - credits : toPence(opening) + credits - debits;
   const off = toPence(closing) - expected;
   if (off === 0) return null;
   const formula = type === 'credit_card_statement' ? 'opening + debits - credits' : 'opening + credits - debits';
@@ -52,7 +53,15 @@ function balanceWarning({
 }
 
 /** Warnings about facts the document does not support; an empty list means every check passed. */
-export function checkFacts({ type, facts, markdown }: { type: DocumentType; facts: DocumentFacts; markdown: string }): string[] {
+export function checkFacts({
+  type,
+  facts,
+  markdown,
+}: {
+  type: DocumentType;
+  facts: DocumentFacts;
+  markdown: string;
+}): string[] {
   const warnings: string[] = [];
   const printedPence = new Set(findAmounts(markdown, { bareNumbers: true }).map((amount) => Math.abs(amount.pence)));
   const printedDates = new Set(findDates(markdown).map((date) => date.iso));
@@ -60,13 +69,18 @@ export function checkFacts({ type, facts, markdown }: { type: DocumentType; fact
   collect(facts, '', values);
   // Zero is often implied ("no arrears") rather than printed, so it is not treated as invented.
   for (const pence of new Set(values.pence)) {
-    if (pence !== 0 && !printedPence.has(pence)) warnings.push(`The amount ${formatPounds(pence / 100)} does not appear in the document.`);
+    if (pence !== 0 && !printedPence.has(pence))
+      warnings.push(`The amount ${formatPounds(pence / 100)} does not appear in the document.`);
   }
   for (const date of new Set(values.dates)) {
     if (!printedDates.has(date)) warnings.push(`The date ${date} does not appear in the document.`);
   }
   if (isStatement(type)) {
-    const statement = facts as { openingBalance: number | null; closingBalance: number | null; transactions: Transaction[] };
+    const statement = facts as {
+      openingBalance: number | null;
+      closingBalance: number | null;
+      transactions: Transaction[];
+    };
     if (statement.openingBalance !== null && statement.closingBalance !== null) {
       const warning = balanceWarning({
         type,

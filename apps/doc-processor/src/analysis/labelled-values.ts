@@ -46,7 +46,11 @@ export function textAfter(markdown: string, labels: readonly RegExp[]): string |
   for (const label of labels) {
     for (const match of matchesOf(markdown, label)) {
       const rest = markdown.slice(match.index + match[0].length).split('\n')[0];
-      const value = rest.replace(/^[\s:.#|-]+/, '').split(/\s{2,}|\|/)[0].trim().replace(/[,;]$/, '');
+      const value = rest
+        .replace(/^[\s:.#|-]+/, '')
+        .split(/\s{2,}|\|/)[0]
+        .trim()
+        .replace(/[,;]$/, '');
       if (value) return value.slice(0, 200);
     }
   }
@@ -79,7 +83,11 @@ export function labelledAmountLine(line: string): { label: string; amount: numbe
   // The last amount is the line's value: earlier ones are rates or quantities ("40 hrs @ £12.21").
   const last = findAmounts(cleaned, { bareNumbers: true }).at(-1);
   if (!last) return null;
-  const label = cleaned.slice(0, last.index).replace(/[\s:]+$/, '').replace(/\s{2,}/g, ' ').trim();
+  const label = cleaned
+    .slice(0, last.index)
+    .replace(/[\s:]+$/, '')
+    .replace(/\s{2,}/g, ' ')
+    .trim();
   if (!label) return null;
   return { label: label.slice(0, 200), amount: roundPounds(last.pounds) };
 }
@@ -102,6 +110,11 @@ export function sentencesOf(markdown: string): string[] {
   return markdown
     .replace(/<!--.*?-->/g, ' ')
     .split(/\n\s*\n/)
-    .flatMap((paragraph) => paragraph.replace(/\s+/g, ' ').trim().split(/(?<=[.!?])\s+(?=[A-Z])/))
+    .flatMap((paragraph) =>
+      paragraph
+        .replace(/\s+/g, ' ')
+        .trim()
+        .split(/(?<=[.!?])\s+(?=[A-Z])/),
+    )
     .filter((sentence) => sentence.length > 0);
 }

@@ -16,9 +16,21 @@ describe(judgeTextLayer.name, () => {
     ['too few characters', { text: 'Page 1 of 2', textItemCount: 2, imageCoverage: 0 }, /fewer than 25/],
     ['mostly spaces', { text: `abc${' '.repeat(10)}`.repeat(10), textItemCount: 10, imageCoverage: 0 }, /spaces/],
     ['mostly line breaks', { text: 'a\n\n'.repeat(40), textItemCount: 40, imageCoverage: 0 }, /line breaks/],
-    ['few letters and digits', { text: '.,;:!?()[]{}'.repeat(5), textItemCount: 5, imageCoverage: 0 }, /letters and digits/],
-    ['garbage characters', { text: `${readable}\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD`, textItemCount: 40, imageCoverage: 0 }, /unreadable/],
-    ['a scan with a stray text layer', { text: 'Scanned by OfficeScan 3000 Pro edition', textItemCount: 1, imageCoverage: 0.9 }, /scan/],
+    [
+      'few letters and digits',
+      { text: '.,;:!?()[]{}'.repeat(5), textItemCount: 5, imageCoverage: 0 },
+      /letters and digits/,
+    ],
+    [
+      'garbage characters',
+      { text: `${readable}\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD`, textItemCount: 40, imageCoverage: 0 },
+      /unreadable/,
+    ],
+    [
+      'a scan with a stray text layer',
+      { text: 'Scanned by OfficeScan 3000 Pro edition', textItemCount: 1, imageCoverage: 0.9 },
+      /scan/,
+    ],
   ])('sends a page to OCR for %s', (_, stats, reason) => {
     const sut = judgeTextLayer(stats);
     expect(sut.useTextLayer).toBe(false);
@@ -26,7 +38,9 @@ describe(judgeTextLayer.name, () => {
   });
 
   it('tolerates a few garbage characters in a long text', () => {
-    expect(judgeTextLayer({ text: `${readable}\uFFFD\uFFFD`, textItemCount: 40, imageCoverage: 0 }).useTextLayer).toBe(true);
+    expect(judgeTextLayer({ text: `${readable}\uFFFD\uFFFD`, textItemCount: 40, imageCoverage: 0 }).useTextLayer).toBe(
+      true,
+    );
   });
 
   it('keeps a full text layer over a large image', () => {

@@ -11,7 +11,9 @@ describe(sampleDocument.name, () => {
   });
 
   it('gives the same document for the same seed and a different one for another seed', () => {
-    expect(sampleDocument({ type: 'bank_statement', seed: 7 })).toEqual(sampleDocument({ type: 'bank_statement', seed: 7 }));
+    expect(sampleDocument({ type: 'bank_statement', seed: 7 })).toEqual(
+      sampleDocument({ type: 'bank_statement', seed: 7 }),
+    );
     expect(sampleText(sampleDocument({ type: 'bank_statement', seed: 7 }))).not.toBe(
       sampleText(sampleDocument({ type: 'bank_statement', seed: 8 })),
     );
@@ -25,7 +27,10 @@ describe(sampleDocument.name, () => {
         expect(sample.pages.length).toBeGreaterThanOrEqual(1);
         expect(sample.pages.length).toBeLessThanOrEqual(3);
         for (const line of sample.pages.flat()) {
-          expect({ type, seed, line, short: line.length <= 90, winAnsi: WIN_ANSI.test(line) }).toMatchObject({ short: true, winAnsi: true });
+          expect({ type, seed, line, short: line.length <= 90, winAnsi: WIN_ANSI.test(line) }).toMatchObject({
+            short: true,
+            winAnsi: true,
+          });
         }
       }
     }
@@ -38,19 +43,25 @@ describe(sampleDocument.name, () => {
         const text = sampleText(sample);
         const pence = new Set(findAmounts(text, { bareNumbers: true }).map((amount) => Math.abs(amount.pence)));
         const dates = new Set(findDates(text).map((date) => date.iso));
-        for (const amount of sample.expected.amounts) expect({ type, seed, amount, printed: pence.has(toPence(Number(amount))) }).toMatchObject({ printed: true });
-        for (const date of sample.expected.dates) expect({ type, seed, date, printed: dates.has(date) }).toMatchObject({ printed: true });
+        for (const amount of sample.expected.amounts)
+          expect({ type, seed, amount, printed: pence.has(toPence(Number(amount))) }).toMatchObject({ printed: true });
+        for (const date of sample.expected.dates)
+          expect({ type, seed, date, printed: dates.has(date) }).toMatchObject({ printed: true });
       }
     }
   });
 
   it('varies issuers between seeds', () => {
-    const firstLines = new Set(Array.from({ length: 20 }, (_, seed) => sampleDocument({ type: 'debt_collection_letter', seed }).pages[0][0]));
+    const firstLines = new Set(
+      Array.from({ length: 20 }, (_, seed) => sampleDocument({ type: 'debt_collection_letter', seed }).pages[0][0]),
+    );
     expect(firstLines.size).toBeGreaterThanOrEqual(5);
   });
 
   it('spreads long statements over pages with a repeated page footer', () => {
-    const multiPage = Array.from({ length: 20 }, (_, seed) => sampleDocument({ type: 'bank_statement', seed })).find((sample) => sample.pages.length > 1);
+    const multiPage = Array.from({ length: 20 }, (_, seed) => sampleDocument({ type: 'bank_statement', seed })).find(
+      (sample) => sample.pages.length > 1,
+    );
     expect(multiPage).toBeDefined();
     multiPage?.pages.forEach((lines, i) => expect(lines).toContain(`Page ${i + 1} of ${multiPage.pages.length}`));
   });

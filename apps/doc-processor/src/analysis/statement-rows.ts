@@ -28,8 +28,10 @@ const ROLE_HEADERS: readonly [ColumnRole, RegExp][] = [
   ['amount', /^amount(?: £)?$/i],
 ];
 
-const BALANCE_ROW = /\b(?:balance (?:brought|carried) forward|opening balance|closing balance|start balance|end balance)\b/i;
-const CREDIT_WORDS = /\b(?:payment received|payment thank you|thank you|refund|salary|wages|transfer from|credit|from|benefit|universal credit|interest paid)\b/i;
+const BALANCE_ROW =
+  /\b(?:balance (?:brought|carried) forward|opening balance|closing balance|start balance|end balance)\b/i;
+const CREDIT_WORDS =
+  /\b(?:payment received|payment thank you|thank you|refund|salary|wages|transfer from|credit|from|benefit|universal credit|interest paid)\b/i;
 // A row's amounts and balance can never exceed this share of a pound from the arithmetic.
 const PENNY = 1;
 
@@ -162,15 +164,24 @@ export function readStatementRows({
       if (findDates(cell.text)[0]?.raw === cell.text) return;
       // Amounts at the end of a cell are columns even when OCR glued them to the description.
       const trailing = trailingAmounts(cell.text);
-      words.push(cell.text.slice(0, trailing[0]?.index ?? cell.text.length).replace(/\+$/, '').trim());
+      words.push(
+        cell.text
+          .slice(0, trailing[0]?.index ?? cell.text.length)
+          .replace(/\+$/, '')
+          .trim(),
+      );
       for (const found of trailing) {
         const end = cell.start + found.index + found.raw.length;
-        amounts.push({ found, role: roleOf(columns, { text: found.raw, start: end - found.raw.length, end }, offset + 1, piped) });
+        amounts.push({
+          found,
+          role: roleOf(columns, { text: found.raw, start: end - found.raw.length, end }, offset + 1, piped),
+        });
       }
     });
     const description = words.filter(Boolean).join(' ').slice(0, 200);
     if (amounts.length === 0 || !description) continue;
-    const balanceCell = amounts.find((amount) => amount.role === 'balance') ?? (amounts.length >= 2 ? amounts[amounts.length - 1] : null);
+    const balanceCell =
+      amounts.find((amount) => amount.role === 'balance') ?? (amounts.length >= 2 ? amounts[amounts.length - 1] : null);
     const balance = balanceCell ? roundPounds(balanceCell.found.pounds) : null;
     if (BALANCE_ROW.test(description)) {
       previousBalance = balance ?? roundPounds(amounts[0].found.pounds);

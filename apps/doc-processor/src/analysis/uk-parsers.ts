@@ -95,7 +95,12 @@ function overlaps(spans: readonly Span[], index: number, length: number): boolea
   return spans.some((span) => index < span.index + span.raw.length && span.index < index + length);
 }
 
-function amountFrom(match: RegExpExecArray, signGroups: number[], digitsGroup: number, markerGroup: number): FoundAmount {
+function amountFrom(
+  match: RegExpExecArray,
+  signGroups: number[],
+  digitsGroup: number,
+  markerGroup: number,
+): FoundAmount {
   const negative = signGroups.some((group) => match[group] !== undefined);
   const marker = (match[markerGroup] as 'CR' | 'DR' | undefined) ?? null;
   const magnitude = penceOf(match[digitsGroup]);

@@ -1,11 +1,15 @@
 import { checkVisionAnswer } from './vision-check';
 
 const ocrText = 'Northway Bank\nOpening balance £1,234.56\n01/03/2027 TESCO 10.50\nClosing balance £1,224.06';
-const faithful = '# Northway Bank\n\nOpening balance: £1,234.56\n\n| 01/03/2027 | TESCO | 10.50 |\n\nClosing balance: £1,224.06';
+const faithful =
+  '# Northway Bank\n\nOpening balance: £1,234.56\n\n| 01/03/2027 | TESCO | 10.50 |\n\nClosing balance: £1,224.06';
 
 describe(checkVisionAnswer.name, () => {
   it('accepts a faithful transcription', () => {
-    expect(checkVisionAnswer({ vision: faithful, ocrText, ocrConfidence: 0.9 })).toEqual({ accepted: true, reasons: [] });
+    expect(checkVisionAnswer({ vision: faithful, ocrText, ocrConfidence: 0.9 })).toEqual({
+      accepted: true,
+      reasons: [],
+    });
   });
 
   it('rejects an empty answer', () => {
@@ -23,14 +27,15 @@ describe(checkVisionAnswer.name, () => {
     expect(sut.reasons.join(' ')).toMatch(reason);
   });
 
-  it.each(['[Insert bank name here] £1,234.56 01/03/2027 10.50 £1,224.06', 'I cannot read this image. £1,234.56 01/03/2027 10.50 £1,224.06', 'As an AI, here is: £1,234.56 01/03/2027 10.50 £1,224.06'])(
-    'rejects a placeholder or refusal: %s',
-    (vision) => {
-      const sut = checkVisionAnswer({ vision, ocrText, ocrConfidence: 0.9 });
-      expect(sut.accepted).toBe(false);
-      expect(sut.reasons).toEqual(['The answer contains a placeholder or a refusal instead of the page text.']);
-    },
-  );
+  it.each([
+    '[Insert bank name here] £1,234.56 01/03/2027 10.50 £1,224.06',
+    'I cannot read this image. £1,234.56 01/03/2027 10.50 £1,224.06',
+    'As an AI, here is: £1,234.56 01/03/2027 10.50 £1,224.06',
+  ])('rejects a placeholder or refusal: %s', (vision) => {
+    const sut = checkVisionAnswer({ vision, ocrText, ocrConfidence: 0.9 });
+    expect(sut.accepted).toBe(false);
+    expect(sut.reasons).toEqual(['The answer contains a placeholder or a refusal instead of the page text.']);
+  });
 
   it("rejects an answer missing the OCR's amounts when the OCR is confident", () => {
     const vision = 'Northway Bank\nOpening balance £1,243.56\nTESCO\nClosing balance';

@@ -30,7 +30,8 @@ export const VISION_CHECK_LIMITS = Object.freeze({
   lengthSlackChars: 200,
 });
 
-const PLACEHOLDERS = /\[insert\b|lorem ipsum|\bI (?:cannot|can't|am unable to) (?:read|see|transcribe|make out)\b|\bas an AI\b|\bI'm sorry\b|\bunable to (?:read|process) (?:the|this) image\b|\[(?:illegible|unreadable|placeholder)\]/i;
+const PLACEHOLDERS =
+  /\[insert\b|lorem ipsum|\bI (?:cannot|can't|am unable to) (?:read|see|transcribe|make out)\b|\bas an AI\b|\bI'm sorry\b|\bunable to (?:read|process) (?:the|this) image\b|\[(?:illegible|unreadable|placeholder)\]/i;
 
 function visibleChars(text: string): number {
   return text.replace(/\s/g, '').length;
@@ -93,7 +94,8 @@ export function checkVisionAnswer({
   }
   const loop = loopReason(vision);
   if (loop) reasons.push(loop);
-  if (PLACEHOLDERS.test(vision)) reasons.push('The answer contains a placeholder or a refusal instead of the page text.');
+  if (PLACEHOLDERS.test(vision))
+    reasons.push('The answer contains a placeholder or a refusal instead of the page text.');
   if (ocrConfidence >= limits.trustedOcrConfidence) {
     const ocrNumbers = numbersOf(ocrText);
     const visionNumbers = numbersOf(vision);

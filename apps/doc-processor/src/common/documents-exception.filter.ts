@@ -1,4 +1,5 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
+import { httpStatusName } from '@rma/service-core';
 import type { Response } from 'express';
 import { DOCUMENT_ERROR_STATUS, DocumentError, RETRYABLE_DOCUMENT_ERRORS } from './documents.errors';
 
@@ -11,9 +12,7 @@ export class DocumentsExceptionFilter implements ExceptionFilter {
     const status = DOCUMENT_ERROR_STATUS[error.code];
     response.status(status).json({
       statusCode: status,
-      error: HttpStatus[status]
-        ?.toLowerCase()
-        .replace(/(^|_)(\w)/g, (_, gap: string, letter: string) => (gap ? ' ' : '') + letter.toUpperCase()),
+      error: httpStatusName(status),
       code: error.code,
       message: error.message,
       ...(status >= 500 ? { retryable: RETRYABLE_DOCUMENT_ERRORS.has(error.code) } : {}),

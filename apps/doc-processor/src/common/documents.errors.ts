@@ -49,4 +49,7 @@ export const DOCUMENT_ERROR_STATUS: Record<DocumentErrorCode, number> = {
 };
 
 /** Codes whose 5xx a client may retry as it is. */
-export const RETRYABLE_DOCUMENT_ERRORS: ReadonlySet<DocumentErrorCode> = new Set(['reader_unavailable', 'handoff_failed']);
+export const RETRYABLE_DOCUMENT_ERRORS: ReadonlySet<DocumentErrorCode> = new Set([
+  'reader_unavailable',
+  'handoff_failed',
+]);

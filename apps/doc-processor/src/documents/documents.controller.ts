@@ -1,4 +1,16 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Header,
+  HttpCode,
+  Param,
+  Post,
+  Res,
+  UploadedFile,
+  UseInterceptors,
+} from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import {
   ApiAcceptedResponse,
@@ -28,7 +40,11 @@ const UPLOAD_BODY = {
     type: 'object',
     required: ['file'],
     properties: {
-      file: { type: 'string', format: 'binary', description: 'PDF, PNG, JPEG, TIFF, WebP or DOCX, decided by its bytes' },
+      file: {
+        type: 'string',
+        format: 'binary',
+        description: 'PDF, PNG, JPEG, TIFF, WebP or DOCX, decided by its bytes',
+      },
       clientId: { type: 'string', example: 'client-4821' },
       hint: { type: 'string', enum: [...DOCUMENT_TYPES] },
     },
@@ -110,7 +126,10 @@ export class DocumentsController {
   @Get('documents/:id/markdown')
   @Header('Content-Type', 'text/markdown; charset=utf-8')
   @ApiOperation({ summary: "The document's text as markdown, pages marked" })
-  @ApiOkResponse({ description: 'Markdown.', content: { 'text/markdown': { example: '<!-- page 1 -->\n# Statement' } } })
+  @ApiOkResponse({
+    description: 'Markdown.',
+    content: { 'text/markdown': { example: '<!-- page 1 -->\n# Statement' } },
+  })
   @ApiNotFoundResponse({ description: 'No such document.' })
   @ApiConflictResponse({ description: 'Not finished yet, or failed.' })
   markdown(@Param('id') id: string): Promise<string> {

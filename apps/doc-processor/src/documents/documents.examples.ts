@@ -13,14 +13,28 @@ const base = {
 
 /** A document just accepted, and the same document finished. */
 export const DOCUMENT_VIEW_EXAMPLE = {
-  queued: { ...base, status: 'queued', progress: { pagesRead: 0, pagesFailed: 0, pageCount: 2 }, pages: [], duplicate: false },
+  queued: {
+    ...base,
+    status: 'queued',
+    progress: { pagesRead: 0, pagesFailed: 0, pageCount: 2 },
+    pages: [],
+    duplicate: false,
+  },
   done: {
     ...base,
     status: 'done',
     finishedAt: '2026-11-29T10:15:05.902Z',
     progress: { pagesRead: 2, pagesFailed: 0, pageCount: 2 },
     pages: [
-      { pageNumber: 1, status: 'done', method: 'ocr', confidence: 0.93, ms: 1480, ocrMs: 1410, warnings: ['text layer not used: the page has no text objects'] },
+      {
+        pageNumber: 1,
+        status: 'done',
+        method: 'ocr',
+        confidence: 0.93,
+        ms: 1480,
+        ocrMs: 1410,
+        warnings: ['text layer not used: the page has no text objects'],
+      },
       { pageNumber: 2, status: 'done', method: 'text-layer', confidence: 1, ms: 35, warnings: [] },
     ],
     result: {
@@ -41,7 +55,9 @@ export const DOCUMENT_VIEW_EXAMPLE = {
         period: { from: '2026-10-01', to: '2026-10-31' },
         openingBalance: 412.5,
         closingBalance: 98.17,
-        transactions: [{ date: '2026-10-03', description: 'COUNCIL TAX DD', amount: 142, direction: 'debit', balance: 270.5 }],
+        transactions: [
+          { date: '2026-10-03', description: 'COUNCIL TAX DD', amount: 142, direction: 'debit', balance: 270.5 },
+        ],
       },
       factsFromLlm: [],
       warnings: [],

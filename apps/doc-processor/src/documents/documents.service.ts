@@ -215,5 +215,8 @@ export class DocumentsService {
 }
 
 function notFound(documentId: string): DocumentError {
-  return new DocumentError('document_not_found', `no document ${documentId} (documents expire after DOCUMENT_RETENTION_HOURS)`);
+  return new DocumentError(
+    'document_not_found',
+    `no document ${documentId} (documents expire after DOCUMENT_RETENTION_HOURS)`,
+  );
 }

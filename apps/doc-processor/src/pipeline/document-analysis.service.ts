@@ -47,7 +47,12 @@ export class DocumentAnalysisService {
     this.llmTimeoutMs = config.get('DOCUMENT_LLM_TIMEOUT_MS', { infer: true });
   }
 
-  async analyse(input: { documentId: string; markdown: string; hint?: string; workClass: WorkClass }): Promise<DocumentAnalysis> {
+  async analyse(input: {
+    documentId: string;
+    markdown: string;
+    hint?: string;
+    workClass: WorkClass;
+  }): Promise<DocumentAnalysis> {
     const started = Date.now();
     const warnings: string[] = [];
     const excerpt = input.markdown.slice(0, LLM_TEXT_CHARS);
@@ -71,7 +76,14 @@ export class DocumentAnalysisService {
     let facts = extracted.facts as Record<string, unknown>;
     let factsFromLlm: string[] = [];
     if (this.llmEnabled && extracted.missing.length) {
-      ({ facts, filled: factsFromLlm } = await this.fillWithLlm({ ...input, excerpt, type: combined.type, facts, missing: extracted.missing, warnings }));
+      ({ facts, filled: factsFromLlm } = await this.fillWithLlm({
+        ...input,
+        excerpt,
+        type: combined.type,
+        facts,
+        missing: extracted.missing,
+        warnings,
+      }));
     }
     warnings.push(...checkFacts({ type: combined.type, facts: facts as never, markdown: input.markdown }));
     return {
@@ -111,7 +123,9 @@ export class DocumentAnalysisService {
       return value;
     } catch (error) {
       if (!(error instanceof GenerationError)) throw error;
-      this.logger.warn(`Chat model did not classify; the rules decide documentId=${input.documentId} code=${error.code}`);
+      this.logger.warn(
+        `Chat model did not classify; the rules decide documentId=${input.documentId} code=${error.code}`,
+      );
       warnings.push(`the chat model did not answer (${error.code}); the rules decided the type alone`);
       return undefined;
     }
@@ -154,7 +168,9 @@ export class DocumentAnalysisService {
       return { facts: merged, filled };
     } catch (error) {
       if (!(error instanceof GenerationError)) throw error;
-      this.logger.warn(`Chat model did not extract; parsers' facts kept documentId=${input.documentId} code=${error.code}`);
+      this.logger.warn(
+        `Chat model did not extract; parsers' facts kept documentId=${input.documentId} code=${error.code}`,
+      );
       input.warnings.push(`the chat model did not answer (${error.code}); facts come from the parsers alone`);
       return { facts: input.facts, filled: [] };
     }

@@ -69,7 +69,12 @@ export class DocumentPipelineService implements OnApplicationShutdown {
       workClass: record.workClass,
       deadline,
     }));
-    await this.flow.add({ id: record.documentId, data: { documentId: record.documentId }, parts: pages, workClass: record.workClass });
+    await this.flow.add({
+      id: record.documentId,
+      data: { documentId: record.documentId },
+      parts: pages,
+      workClass: record.workClass,
+    });
   }
 
   /** Drops a document's jobs that have not started; running ones see the record gone and stop. */
@@ -88,7 +93,16 @@ export class DocumentPipelineService implements OnApplicationShutdown {
   private async readPage(page: PageToRead): Promise<PageOutcome> {
     const record = await this.store.record(page.documentId);
     if (!record) {
-      return { report: { pageNumber: page.pageIndex + 1, status: 'failed', ms: 0, warnings: [], error: { code: 'deleted', message: 'the document was deleted' } }, markdown: '' };
+      return {
+        report: {
+          pageNumber: page.pageIndex + 1,
+          status: 'failed',
+          ms: 0,
+          warnings: [],
+          error: { code: 'deleted', message: 'the document was deleted' },
+        },
+        markdown: '',
+      };
     }
     if (record.status === 'queued') await this.store.update(page.documentId, { status: 'processing' });
     const outcome = await this.pages.readPage(page);
@@ -116,13 +130,24 @@ export class DocumentPipelineService implements OnApplicationShutdown {
     const pages = parts.map((part, index): PageOutcome =>
       part.ok
         ? part.value
-        : { report: { pageNumber: index + 1, status: 'failed', ms: 0, warnings: [], error: { code: 'read_failed', message: part.reason } }, markdown: '' },
+        : {
+            report: {
+              pageNumber: index + 1,
+              status: 'failed',
+              ms: 0,
+              warnings: [],
+              error: { code: 'read_failed', message: part.reason },
+            },
+            markdown: '',
+          },
     );
     const read = pages.filter((page) => page.report.status === 'done' && page.markdown.trim());
     if (!read.length) {
       const first = pages.find((page) => page.report.error)?.report.error;
       this.metrics.documents.inc({ outcome: 'failed' });
-      this.logger.warn(`Document failed: no page could be read documentId=${documentId} pages=${pages.length} reason=${first?.code ?? 'no_text'}`);
+      this.logger.warn(
+        `Document failed: no page could be read documentId=${documentId} pages=${pages.length} reason=${first?.code ?? 'no_text'}`,
+      );
       return this.store.update(documentId, {
         status: 'failed',
         finishedAt: new Date().toISOString(),
@@ -131,7 +156,9 @@ export class DocumentPipelineService implements OnApplicationShutdown {
           : { code: 'no_text', message: 'no page has any text that could be read' },
       });
     }
-    const assembled = assemblePages(read.map((page) => ({ pageNumber: page.report.pageNumber, markdown: page.markdown })));
+    const assembled = assemblePages(
+      read.map((page) => ({ pageNumber: page.report.pageNumber, markdown: page.markdown })),
+    );
     const analysis = await this.analysis.analyse({
       documentId,
       markdown: assembled.markdown,
@@ -140,14 +167,19 @@ export class DocumentPipelineService implements OnApplicationShutdown {
     });
     const failedPages = pages.filter((page) => page.report.status === 'failed');
     const byMethod: Partial<Record<PageMethod, number>> = {};
-    for (const page of pages) if (page.report.method && page.report.status === 'done') byMethod[page.report.method] = (byMethod[page.report.method] ?? 0) + 1;
+    for (const page of pages)
+      if (page.report.method && page.report.status === 'done')
+        byMethod[page.report.method] = (byMethod[page.report.method] ?? 0) + 1;
     const { analysisMs, ...result } = analysis;
     await this.store.saveResult(documentId, {
       markdown: assembled.markdown,
       result: {
         ...result,
         warnings: [
-          ...failedPages.map((page) => `page ${page.report.pageNumber} could not be read (${page.report.error?.code}): its facts are missing`),
+          ...failedPages.map(
+            (page) =>
+              `page ${page.report.pageNumber} could not be read (${page.report.error?.code}): its facts are missing`,
+          ),
           ...result.warnings,
         ],
         pages: { total: pages.length, failed: failedPages.length, byMethod },
@@ -188,17 +220,24 @@ export class DocumentPipelineService implements OnApplicationShutdown {
         sha256: record.sha256,
         processedAt: record.finishedAt ?? new Date().toISOString(),
       });
-      await this.store.update(documentId, { handoff: { status: 'done', attempts, indexed: { status: reply.status, chunks: reply.chunks } } });
+      await this.store.update(documentId, {
+        handoff: { status: 'done', attempts, indexed: { status: reply.status, chunks: reply.chunks } },
+      });
       this.metrics.handoffs.inc({ outcome: 'indexed' });
-      this.logger.log(`Document handed to rag-service documentId=${documentId} status=${reply.status} chunks=${reply.chunks}`);
+      this.logger.log(
+        `Document handed to rag-service documentId=${documentId} status=${reply.status} chunks=${reply.chunks}`,
+      );
     } catch (error) {
       const message = (error as Error).message || (error as Error).name;
       const last = attempts >= this.handoffAttempts;
-      await this.store.update(documentId, { handoff: { status: last ? 'failed' : 'pending', attempts, lastError: message } });
+      await this.store.update(documentId, {
+        handoff: { status: last ? 'failed' : 'pending', attempts, lastError: message },
+      });
       this.metrics.handoffs.inc({ outcome: last ? 'failed' : 'retry' });
-      this.logger.warn(`Hand-off to rag-service failed documentId=${documentId} attempt=${attempts} final=${last}: ${message}`);
+      this.logger.warn(
+        `Hand-off to rag-service failed documentId=${documentId} attempt=${attempts} final=${last}: ${message}`,
+      );
       throw error;
     }
   }
 }
-

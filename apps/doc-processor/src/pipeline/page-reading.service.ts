@@ -60,7 +60,14 @@ export class PageReadingService {
         const docx = await this.readers.pool.readDocx(path);
         this.metrics.pages.inc({ method: 'docx' });
         return {
-          report: { pageNumber, status: 'done', method: 'docx', confidence: 1, ms: Date.now() - started, warnings: docx.warnings },
+          report: {
+            pageNumber,
+            status: 'done',
+            method: 'docx',
+            confidence: 1,
+            ms: Date.now() - started,
+            warnings: docx.warnings,
+          },
           markdown: docx.markdown,
         };
       }
@@ -73,7 +80,8 @@ export class PageReadingService {
         imageOut: this.vision ? this.store.pageImagePath(page.documentId, page.pageIndex) : undefined,
       });
       const warnings = [...reading.warnings];
-      if (reading.quality && !reading.quality.useTextLayer) warnings.push(`text layer not used: ${reading.quality.reason}`);
+      if (reading.quality && !reading.quality.useTextLayer)
+        warnings.push(`text layer not used: ${reading.quality.reason}`);
       if (reading.ocrMs !== undefined) this.metrics.ocrSeconds.observe(reading.ocrMs / 1000);
       let outcome: PageOutcome = {
         report: {
@@ -122,21 +130,36 @@ export class PageReadingService {
       this.metrics.visionSeconds.observe({ outcome: verdict.accepted ? 'accepted' : 'rejected' }, visionMs / 1000);
       if (verdict.accepted) {
         return {
-          report: { ...ocr.report, method: 'vision', visionMs, warnings: [...ocr.report.warnings, 'read by the vision model; checked against the OCR'] },
+          report: {
+            ...ocr.report,
+            method: 'vision',
+            visionMs,
+            warnings: [...ocr.report.warnings, 'read by the vision model; checked against the OCR'],
+          },
           markdown: result.text.trim(),
         };
       }
       return {
-        report: { ...ocr.report, visionMs, warnings: [...ocr.report.warnings, `vision answer rejected, OCR kept: ${verdict.reasons.join('; ')}`] },
+        report: {
+          ...ocr.report,
+          visionMs,
+          warnings: [...ocr.report.warnings, `vision answer rejected, OCR kept: ${verdict.reasons.join('; ')}`],
+        },
         markdown: ocr.markdown,
       };
     } catch (error) {
       if (!(error instanceof GenerationError)) throw error;
       const visionMs = Date.now() - started;
       this.metrics.visionSeconds.observe({ outcome: 'failed' }, visionMs / 1000);
-      this.logger.warn(`Vision model failed; OCR kept documentId=${page.documentId} page=${page.pageIndex + 1} code=${error.code}`);
+      this.logger.warn(
+        `Vision model failed; OCR kept documentId=${page.documentId} page=${page.pageIndex + 1} code=${error.code}`,
+      );
       return {
-        report: { ...ocr.report, visionMs, warnings: [...ocr.report.warnings, `vision model unavailable, OCR kept: ${error.message}`] },
+        report: {
+          ...ocr.report,
+          visionMs,
+          warnings: [...ocr.report.warnings, `vision model unavailable, OCR kept: ${error.message}`],
+        },
         markdown: ocr.markdown,
       };
     }

@@ -1,6 +1,7 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import { GenerationError, generationFailureResponse } from '@rma/generation-queue';
 import { LlmError } from '@rma/llm-provider';
+import { httpStatusName } from '@rma/service-core';
 import type { Response } from 'express';
 import { Observable, throwError } from 'rxjs';
 import { RAG_ERROR_STATUS, RagError, RagErrorCode } from './rag.errors';
@@ -35,9 +36,7 @@ export class RagExceptionFilter implements ExceptionFilter {
       const status = RAG_ERROR_STATUS[error.code];
       response.status(status).json({
         statusCode: status,
-        error: HttpStatus[status]
-          ?.toLowerCase()
-          .replace(/(^|_)(\w)/g, (_, gap: string, letter: string) => (gap ? ' ' : '') + letter.toUpperCase()),
+        error: httpStatusName(status),
         code: error.code,
         message: error.message,
         ...(status >= 500 ? { retryable: error.code === 'vector_store_unavailable' } : {}),

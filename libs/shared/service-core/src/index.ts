@@ -40,3 +40,5 @@ export {
   documentProcessedSchema,
 } from './lib/messaging/document-events';
 export type { DocumentDeleted, DocumentIndexedReply, DocumentProcessed } from './lib/messaging/document-events';
+/** An HTTP status's reason phrase, for the services' exception filters. */
+export { httpStatusName } from './lib/http/http-status-name';

@@ -2,7 +2,15 @@
 // a separate entry point, so that tests which never draw a page do not load canvas, sharp and pdf-lib.
 
 /** Text and scanned PDFs, page images, multi-page TIFFs and DOCX files drawn from lines of text. */
-export { docxFile, drawPage, fixtureFolder, multiPageTiff, pageImage, scannedPdf, textPdf } from './lib/documents/document-files';
+export {
+  docxFile,
+  drawPage,
+  fixtureFolder,
+  multiPageTiff,
+  pageImage,
+  scannedPdf,
+  textPdf,
+} from './lib/documents/document-files';
 export type { DocxContent, PageImageOptions, ScanOptions } from './lib/documents/document-files';
 /** Hostile and broken files: encrypted, truncated, pixel and zip bombs, a PDF of thousands of pages. */
 export {

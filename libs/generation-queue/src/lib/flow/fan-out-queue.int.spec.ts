@@ -10,9 +10,11 @@ type Done = { label: string; outcomes: PartOutcome<number>[] };
 const queues: FanOutQueue<Whole, Part, number, Done>[] = [];
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function makeFanOut(
-  overrides: Partial<FanOutQueueOptions<Whole, Part, number, Done>> = {},
-): { sut: FanOutQueue<Whole, Part, number, Done>; done: Map<string, Done>; running: { now: number; peak: number } } {
+function makeFanOut(overrides: Partial<FanOutQueueOptions<Whole, Part, number, Done>> = {}): {
+  sut: FanOutQueue<Whole, Part, number, Done>;
+  done: Map<string, Done>;
+  running: { now: number; peak: number };
+} {
   const done = new Map<string, Done>();
   const running = { now: 0, peak: 0 };
   const sut = new FanOutQueue<Whole, Part, number, Done>({
@@ -90,7 +92,12 @@ describe(FanOutQueue.name, () => {
         return { label: whole.label, outcomes };
       },
     });
-    const input = { id: 'doc-3', data: { label: 'letter' }, parts: [{ value: 1, delayMs: 200 }], workClass: 'bulk' as const };
+    const input = {
+      id: 'doc-3',
+      data: { label: 'letter' },
+      parts: [{ value: 1, delayMs: 200 }],
+      workClass: 'bulk' as const,
+    };
 
     await Promise.all([sut.add(input), sut.add(input)]);
 
@@ -101,7 +108,12 @@ describe(FanOutQueue.name, () => {
 
   it('removes a whole and its parts that have not started', async () => {
     const producer = makeFanOut({ workers: { enabled: false, partConcurrency: 1, wholeConcurrency: 1 } });
-    await producer.sut.add({ id: 'doc-4', data: { label: 'bill' }, parts: [{ value: 1 }, { value: 2 }], workClass: 'bulk' });
+    await producer.sut.add({
+      id: 'doc-4',
+      data: { label: 'bill' },
+      parts: [{ value: 1 }, { value: 2 }],
+      workClass: 'bulk',
+    });
     expect(await producer.sut.counts()).toMatchObject({ wholesWaiting: 1, partsWaiting: 2 });
 
     await producer.sut.remove('doc-4');

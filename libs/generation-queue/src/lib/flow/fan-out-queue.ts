@@ -168,7 +168,9 @@ export class FanOutQueue<WholeData, PartData, PartResult, WholeResult> {
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), deadlineMs).unref()),
     ]);
     if (!drained) {
-      this.logger.warn(`Shutdown deadline passed with jobs running; other workers recover them deadlineMs=${deadlineMs}`);
+      this.logger.warn(
+        `Shutdown deadline passed with jobs running; other workers recover them deadlineMs=${deadlineMs}`,
+      );
       await Promise.all(this.workers.map((worker) => worker.close(true)));
     }
     await Promise.all([this.flows.close(), this.wholes.close(), this.parts.close()]);
@@ -179,8 +181,10 @@ export class FanOutQueue<WholeData, PartData, PartResult, WholeResult> {
     const [values, failures] = await Promise.all([job.getChildrenValues(), job.getIgnoredChildrenFailures()]);
     const byIndex = new Map<number, PartOutcome<PartResult>>();
     const indexOf = (key: string) => Number(key.slice(key.lastIndexOf('-part-') + '-part-'.length));
-    for (const [key, value] of Object.entries(values)) byIndex.set(indexOf(key), { ok: true, value: value as PartResult });
-    for (const [key, reason] of Object.entries(failures)) byIndex.set(indexOf(key), { ok: false, reason: String(reason) });
+    for (const [key, value] of Object.entries(values))
+      byIndex.set(indexOf(key), { ok: true, value: value as PartResult });
+    for (const [key, reason] of Object.entries(failures))
+      byIndex.set(indexOf(key), { ok: false, reason: String(reason) });
     return Array.from(
       { length: job.data.partCount },
       (_, index) => byIndex.get(index) ?? { ok: false, reason: 'the part was removed before it ran' },

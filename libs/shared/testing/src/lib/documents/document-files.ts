@@ -112,7 +112,9 @@ export async function drawPage(lines: string[], options: ScanOptions = {}): Prom
   const stops = lineStops(lines, (text) => context.measureText(text).width / px);
   lines.forEach((line, row) => {
     const y = (MARGIN_POINTS + FONT_POINTS + row * LINE_POINTS) * px;
-    line.split(CELL_BREAK).forEach((cell, column) => context.fillText(cell, (MARGIN_POINTS + stops[row][column]) * px, y));
+    line
+      .split(CELL_BREAK)
+      .forEach((cell, column) => context.fillText(cell, (MARGIN_POINTS + stops[row][column]) * px, y));
   });
   context.restore();
   const specks = Math.round((options.noise ?? 0) * width * height * 0.01);

@@ -81,8 +81,18 @@ class Dice {
 // ---- formatting ----
 
 const MONTH_NAMES = [
-  'January', 'February', 'March', 'April', 'May', 'June',
-  'July', 'August', 'September', 'October', 'November', 'December',
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
 ];
 
 type DateStyle = 'slash' | 'short' | 'dot' | 'long' | 'ordinal' | 'abbr' | 'us' | 'iso';
@@ -112,14 +122,22 @@ function formatDate(iso: string, style: DateStyle): string {
   const mm = String(month).padStart(2, '0');
   const name = MONTH_NAMES[month - 1];
   switch (style) {
-    case 'slash': return `${dd}/${mm}/${year}`;
-    case 'short': return `${dd}/${mm}/${String(year).slice(2)}`;
-    case 'dot': return `${dd}.${mm}.${year}`;
-    case 'long': return `${day} ${name} ${year}`;
-    case 'ordinal': return `${ordinal(day)} ${name.slice(0, 3)} ${year}`;
-    case 'abbr': return `${dd} ${name.slice(0, 3)} ${year}`;
-    case 'us': return `${name} ${day}, ${year}`;
-    case 'iso': return iso;
+    case 'slash':
+      return `${dd}/${mm}/${year}`;
+    case 'short':
+      return `${dd}/${mm}/${String(year).slice(2)}`;
+    case 'dot':
+      return `${dd}.${mm}.${year}`;
+    case 'long':
+      return `${day} ${name} ${year}`;
+    case 'ordinal':
+      return `${ordinal(day)} ${name.slice(0, 3)} ${year}`;
+    case 'abbr':
+      return `${dd} ${name.slice(0, 3)} ${year}`;
+    case 'us':
+      return `${name} ${day}, ${year}`;
+    case 'iso':
+      return iso;
   }
 }
 
@@ -180,13 +198,72 @@ function paginate({
 
 // ---- shared pools ----
 
-const FIRST_NAMES = ['Aisha', 'Ben', 'Chloe', 'Daniel', 'Emma', 'Farid', 'Grace', 'Harry', 'Imran', 'Jade', 'Kieran', 'Lucy', 'Mohammed', 'Niamh', 'Owen', 'Priya', 'Ryan', 'Sophie', 'Tomasz', 'Zainab'];
-const SURNAMES = ['Ahmed', 'Brown', 'Clarke', 'Davies', 'Evans', 'Fletcher', 'Green', 'Hughes', 'Iqbal', 'Jones', 'Kowalski', 'Lewis', 'Murphy', 'Nowak', 'Okafor', 'Patel', 'Roberts', 'Singh', 'Taylor', 'Walker'];
-const STREETS = ['Mill Lane', 'Church Street', 'Victoria Road', 'Park Avenue', 'Station Road', 'Queens Drive', 'Elm Grove', 'Canal Street', 'Hawthorn Close', 'Market Place'];
+const FIRST_NAMES = [
+  'Aisha',
+  'Ben',
+  'Chloe',
+  'Daniel',
+  'Emma',
+  'Farid',
+  'Grace',
+  'Harry',
+  'Imran',
+  'Jade',
+  'Kieran',
+  'Lucy',
+  'Mohammed',
+  'Niamh',
+  'Owen',
+  'Priya',
+  'Ryan',
+  'Sophie',
+  'Tomasz',
+  'Zainab',
+];
+const SURNAMES = [
+  'Ahmed',
+  'Brown',
+  'Clarke',
+  'Davies',
+  'Evans',
+  'Fletcher',
+  'Green',
+  'Hughes',
+  'Iqbal',
+  'Jones',
+  'Kowalski',
+  'Lewis',
+  'Murphy',
+  'Nowak',
+  'Okafor',
+  'Patel',
+  'Roberts',
+  'Singh',
+  'Taylor',
+  'Walker',
+];
+const STREETS = [
+  'Mill Lane',
+  'Church Street',
+  'Victoria Road',
+  'Park Avenue',
+  'Station Road',
+  'Queens Drive',
+  'Elm Grove',
+  'Canal Street',
+  'Hawthorn Close',
+  'Market Place',
+];
 const TOWNS = [
-  { town: 'Leeds', postcode: 'LS' }, { town: 'Bristol', postcode: 'BS' }, { town: 'Nottingham', postcode: 'NG' },
-  { town: 'Cardiff', postcode: 'CF' }, { town: 'Sheffield', postcode: 'S' }, { town: 'Norwich', postcode: 'NR' },
-  { town: 'Preston', postcode: 'PR' }, { town: 'Leicester', postcode: 'LE' }, { town: 'Hull', postcode: 'HU' },
+  { town: 'Leeds', postcode: 'LS' },
+  { town: 'Bristol', postcode: 'BS' },
+  { town: 'Nottingham', postcode: 'NG' },
+  { town: 'Cardiff', postcode: 'CF' },
+  { town: 'Sheffield', postcode: 'S' },
+  { town: 'Norwich', postcode: 'NR' },
+  { town: 'Preston', postcode: 'PR' },
+  { town: 'Leicester', postcode: 'LE' },
+  { town: 'Hull', postcode: 'HU' },
   { town: 'Stoke-on-Trent', postcode: 'ST' },
 ];
 
@@ -241,15 +318,49 @@ interface Movement {
   credit: boolean;
 }
 
-const BANKS = ['Northway Bank', 'Thistle Bank', 'Harbour Building Society', 'Pennine Savings Bank', 'Albion Bank plc', 'Severn Bank', 'Kestrel Bank', 'Union Street Bank'];
-const DEBITS = [
-  'CARD PAYMENT TESCO STORES', 'CARD PAYMENT ASDA', 'DD COUNCIL TAX', 'DD OCTOPUS ENERGY', 'SO RENT HOMEGROUP',
-  'CASH WITHDRAWAL LINK ATM', 'DD VODAFONE', 'CARD PAYMENT LIDL', 'DD SEVERN TRENT WATER', 'CARD PAYMENT BOOTS',
-  'DD TV LICENCE', 'CARD PAYMENT GREGGS', 'FASTER PAYMENT J SMITH', 'DD LENDWELL LOANS', 'CARD PAYMENT SHELL',
+const BANKS = [
+  'Northway Bank',
+  'Thistle Bank',
+  'Harbour Building Society',
+  'Pennine Savings Bank',
+  'Albion Bank plc',
+  'Severn Bank',
+  'Kestrel Bank',
+  'Union Street Bank',
 ];
-const CREDITS = ['SALARY ACME FOODS LTD', 'UNIVERSAL CREDIT DWP', 'CHILD BENEFIT HMRC', 'TRANSFER FROM SAVINGS', 'REFUND AMAZON', 'FASTER PAYMENT FROM MUM'];
+const DEBITS = [
+  'CARD PAYMENT TESCO STORES',
+  'CARD PAYMENT ASDA',
+  'DD COUNCIL TAX',
+  'DD OCTOPUS ENERGY',
+  'SO RENT HOMEGROUP',
+  'CASH WITHDRAWAL LINK ATM',
+  'DD VODAFONE',
+  'CARD PAYMENT LIDL',
+  'DD SEVERN TRENT WATER',
+  'CARD PAYMENT BOOTS',
+  'DD TV LICENCE',
+  'CARD PAYMENT GREGGS',
+  'FASTER PAYMENT J SMITH',
+  'DD LENDWELL LOANS',
+  'CARD PAYMENT SHELL',
+];
+const CREDITS = [
+  'SALARY ACME FOODS LTD',
+  'UNIVERSAL CREDIT DWP',
+  'CHILD BENEFIT HMRC',
+  'TRANSFER FROM SAVINGS',
+  'REFUND AMAZON',
+  'FASTER PAYMENT FROM MUM',
+];
 
-function movements(dice: Dice, count: number, creditShare: number, debitPool: readonly string[], creditPool: readonly string[]): Movement[] {
+function movements(
+  dice: Dice,
+  count: number,
+  creditShare: number,
+  debitPool: readonly string[],
+  creditPool: readonly string[],
+): Movement[] {
   return Array.from({ length: count }, () => {
     const credit = dice.chance(creditShare);
     const pence = credit ? dice.int(2_000, 160_000) : dice.int(150, 45_000);
@@ -258,7 +369,9 @@ function movements(dice: Dice, count: number, creditShare: number, debitPool: re
 }
 
 function spreadDates(dice: Dice, from: string, days: number, count: number): string[] {
-  return Array.from({ length: count }, () => dice.int(0, days)).sort((a, b) => a - b).map((offset) => addDays(from, offset));
+  return Array.from({ length: count }, () => dice.int(0, days))
+    .sort((a, b) => a - b)
+    .map((offset) => addDays(from, offset));
 }
 
 function bankStatement(dice: Dice): SampleDocument {
@@ -287,7 +400,16 @@ function bankStatement(dice: Dice): SampleDocument {
   const widths = layout === 'split' ? [11, 26, 9, 9, 10] : [11, 26, 10, 10];
   const tableHeader =
     layout === 'split'
-      ? columns(['Date', 'Description', dice.pick(['Paid out', 'Money out', 'Out']), dice.pick(['Paid in', 'Money in', 'In']), 'Balance'], widths)
+      ? columns(
+          [
+            'Date',
+            'Description',
+            dice.pick(['Paid out', 'Money out', 'Out']),
+            dice.pick(['Paid in', 'Money in', 'In']),
+            'Balance',
+          ],
+          widths,
+        )
       : columns(['Date', dice.pick(['Description', 'Details', 'Transaction']), 'Amount', 'Balance'], widths);
   const body: string[] = [];
   rows.forEach((row, i) => {
@@ -321,7 +443,11 @@ function bankStatement(dice: Dice): SampleDocument {
     body: [...intro, ...body, ...outro],
     linesPerPage: dice.int(24, 30),
     header: () => [bank, statementTitle, `Sort code ${sortCode}   Account number ${accountNumber}`, '', tableHeader],
-    footer: (page, total) => ['', `Page ${page} of ${total}`, `${bank} is authorised by the Prudential Regulation Authority.`],
+    footer: (page, total) => [
+      '',
+      `Page ${page} of ${total}`,
+      `${bank} is authorised by the Prudential Regulation Authority.`,
+    ],
   });
   // The table header sits at the top of each page, as banks print it; the summary on page 1 comes
   // before it in a real statement, so move page 1's header line below the summary.
@@ -351,8 +477,26 @@ function bankStatement(dice: Dice): SampleDocument {
   };
 }
 
-const CARD_ISSUERS = ['Meridian Card Services', 'Lark Credit Card', 'Castle Rewards Card', 'Bluefin Visa', 'Aurora Mastercard', 'Wren Credit'];
-const CARD_SPENDS = ['AMAZON MARKETPLACE', 'TESCO STORES', 'ARGOS LTD', 'TRAINLINE', 'JUST EAT', 'PRIMARK', 'SHELL FUEL', 'NETFLIX', 'CURRYS', 'B&Q'];
+const CARD_ISSUERS = [
+  'Meridian Card Services',
+  'Lark Credit Card',
+  'Castle Rewards Card',
+  'Bluefin Visa',
+  'Aurora Mastercard',
+  'Wren Credit',
+];
+const CARD_SPENDS = [
+  'AMAZON MARKETPLACE',
+  'TESCO STORES',
+  'ARGOS LTD',
+  'TRAINLINE',
+  'JUST EAT',
+  'PRIMARK',
+  'SHELL FUEL',
+  'NETFLIX',
+  'CURRYS',
+  'B&Q',
+];
 
 function creditCardStatement(dice: Dice): SampleDocument {
   const d = draft();
@@ -365,9 +509,17 @@ function creditCardStatement(dice: Dice): SampleDocument {
   const limit = dice.pick([50_000, 100_000, 150_000, 250_000, 400_000]);
   const opening = dice.int(10_000, limit - 5_000);
   const count = dice.int(4, 30);
-  const rows: Movement[] = Array.from({ length: count }, () => ({ description: dice.pick(CARD_SPENDS), pence: dice.int(300, 12_000), credit: false }));
+  const rows: Movement[] = Array.from({ length: count }, () => ({
+    description: dice.pick(CARD_SPENDS),
+    pence: dice.int(300, 12_000),
+    credit: false,
+  }));
   const payment = dice.int(2_500, 30_000);
-  rows.splice(dice.int(0, rows.length), 0, { description: dice.pick(['PAYMENT RECEIVED - THANK YOU', 'DIRECT DEBIT PAYMENT', 'PAYMENT THANK YOU']), pence: payment, credit: true });
+  rows.splice(dice.int(0, rows.length), 0, {
+    description: dice.pick(['PAYMENT RECEIVED - THANK YOU', 'DIRECT DEBIT PAYMENT', 'PAYMENT THANK YOU']),
+    pence: payment,
+    credit: true,
+  });
   const interest = Math.round(opening * 0.02);
   rows.push({ description: 'INTEREST ON PURCHASES', pence: interest, credit: false });
   const dates = spreadDates(dice, from, 29, rows.length);
@@ -385,17 +537,28 @@ function creditCardStatement(dice: Dice): SampleDocument {
     const amount = row.credit ? `${bare(row.pence)} CR` : bare(row.pence);
     const date = formatDate(dates[i], rowDate);
     return twoDates
-      ? columns([date, formatDate(addDays(dates[i], 1) > to ? dates[i] : addDays(dates[i], 1), rowDate), row.description, amount], widths)
+      ? columns(
+          [
+            date,
+            formatDate(addDays(dates[i], 1) > to ? dates[i] : addDays(dates[i], 1), rowDate),
+            row.description,
+            amount,
+          ],
+          widths,
+        )
       : columns([date, row.description, amount], widths);
   });
   const cardLine = dice.chance(0.5) ? `Card number ending ${last4}` : `Card number **** **** **** ${last4}`;
   const dueLabel = dice.pick(['Payment due date', 'Please pay by', 'Pay by']);
   const intro = [
-    holder.name, ...holder.address, '',
+    holder.name,
+    ...holder.address,
+    '',
     cardLine,
     `Statement date ${day(d, to, 'long')}`,
     '',
-    `${dice.pick(['Previous balance', 'Opening balance', 'Balance from last statement'])}`.padEnd(30) + money(d, opening),
+    `${dice.pick(['Previous balance', 'Opening balance', 'Balance from last statement'])}`.padEnd(30) +
+      money(d, opening),
     `${'Payments and credits'.padEnd(30)}${money(d, payment)}`,
     `${'New transactions and interest'.padEnd(30)}${money(d, purchases)}`,
     `${dice.pick(['New balance', 'Closing balance', 'Statement balance'])}`.padEnd(30) + money(d, closing),
@@ -405,7 +568,9 @@ function creditCardStatement(dice: Dice): SampleDocument {
     `${'Minimum payment'.padEnd(30)}${money(d, minimum)}`,
     `${dueLabel.padEnd(30)}${day(d, due, dice.pick(['long', 'slash', 'abbr']))}`,
     '',
-    ...wrap('Minimum payment warning: if you make only the minimum payment each month, it will take you longer and cost you more to clear your balance.'),
+    ...wrap(
+      'Minimum payment warning: if you make only the minimum payment each month, it will take you longer and cost you more to clear your balance.',
+    ),
     '',
     `Purchase rate ${dice.pick(['22.9', '24.9', '29.9', '34.9'])}% p.a. (variable)`,
     '',
@@ -440,7 +605,14 @@ function creditCardStatement(dice: Dice): SampleDocument {
 
 // ---- credit agreements and letters ----
 
-const LENDERS = ['Lendwell Finance', 'Oakbridge Loans', 'Cobalt Personal Finance', 'Fairway Credit', 'Northstar Motor Finance', 'Brightside Home Loans'];
+const LENDERS = [
+  'Lendwell Finance',
+  'Oakbridge Loans',
+  'Cobalt Personal Finance',
+  'Fairway Credit',
+  'Northstar Motor Finance',
+  'Brightside Home Loans',
+];
 
 function loanAgreement(dice: Dice): SampleDocument {
   const d = draft();
@@ -483,17 +655,27 @@ function loanAgreement(dice: Dice): SampleDocument {
     `${'Rate of interest'.padEnd(34)}${(apr * 0.93).toFixed(2)}% a year, fixed`,
     '',
     ...(kind === 'hire'
-      ? wrap(`Goods: ${dice.pick(['Ford Fiesta 1.0', 'Vauxhall Corsa 1.2', 'Toyota Yaris 1.5'])}. The goods belong to the lender until all payments are made.`)
+      ? wrap(
+          `Goods: ${dice.pick(['Ford Fiesta 1.0', 'Vauxhall Corsa 1.2', 'Toyota Yaris 1.5'])}. The goods belong to the lender until all payments are made.`,
+        )
       : []),
     ...(kind === 'secured'
-      ? wrap('Security: this loan is secured by a legal charge over your home. Your home may be repossessed if you do not keep up repayments.')
+      ? wrap(
+          'Security: this loan is secured by a legal charge over your home. Your home may be repossessed if you do not keep up repayments.',
+        )
       : []),
     '',
-    ...wrap('Right of withdrawal: you have 14 days from the day after the agreement is made to withdraw without giving any reason.'),
+    ...wrap(
+      'Right of withdrawal: you have 14 days from the day after the agreement is made to withdraw without giving any reason.',
+    ),
     '',
-    ...wrap('Missing payments could have severe consequences and make obtaining credit more difficult. We may charge a default fee of £12.00 for each missed payment.'),
+    ...wrap(
+      'Missing payments could have severe consequences and make obtaining credit more difficult. We may charge a default fee of £12.00 for each missed payment.',
+    ),
     '',
-    ...wrap('Early settlement: you may repay all or part of the credit early at any time. You may be charged compensation.'),
+    ...wrap(
+      'Early settlement: you may repay all or part of the credit early at any time. You may be charged compensation.',
+    ),
     '',
     'Signature of borrower ______________________   Date ____________',
     'Signed for and on behalf of the lender ______________________',
@@ -533,10 +715,22 @@ const OWED_TO: readonly OwedTo[] = [
   { creditor: 'Volt Energy', what: 'electricity account', priority: 'priority' },
   { creditor: 'Hearth Gas and Power', what: 'gas account', priority: 'priority' },
 ];
-const AGENCIES = ['Lowther Collections Ltd', 'Castlegate Credit Management', 'Redmoor Recovery Services', 'Pinnacle Debt Recovery', 'Ashdown Credit Services'];
+const AGENCIES = [
+  'Lowther Collections Ltd',
+  'Castlegate Credit Management',
+  'Redmoor Recovery Services',
+  'Pinnacle Debt Recovery',
+  'Ashdown Credit Services',
+];
 const PURCHASERS = ['Cabot Point Portfolio', 'Larchfield Debt Purchase Ltd', 'Graystone Assets'];
 const ENFORCEMENT = ['Marston Row Enforcement', 'Bridgewell Enforcement Agents', 'Kingsgate Enforcement'];
-const COUNCILS = ['Brackenford Borough Council', 'Eastmoor District Council', 'City of Westhaven Council', 'Ravensby Metropolitan Borough Council', 'Tollbridge Council'];
+const COUNCILS = [
+  'Brackenford Borough Council',
+  'Eastmoor District Council',
+  'City of Westhaven Council',
+  'Ravensby Metropolitan Borough Council',
+  'Tollbridge Council',
+];
 
 function debtCollectionLetter(dice: Dice): SampleDocument {
   const d = draft();
@@ -559,7 +753,7 @@ function debtCollectionLetter(dice: Dice): SampleDocument {
     sender = dice.pick(ENFORCEMENT);
     const council = dice.pick(COUNCILS);
     const isFine = dice.chance(0.4);
-    creditor = isFine ? "HM Courts and Tribunals Service" : council;
+    creditor = isFine ? 'HM Courts and Tribunals Service' : council;
     priority = 'priority';
     const fee = 7_500;
     subject = 'NOTICE OF ENFORCEMENT';
@@ -604,7 +798,8 @@ function debtCollectionLetter(dice: Dice): SampleDocument {
     `${dice.pick(['PO Box', 'Unit'])} ${dice.int(10, 999)}, ${dice.pick(TOWNS).town}`,
     `Tel 0${dice.int(300, 333)} ${dice.digits(3)} ${dice.digits(4)}`,
     '',
-    client.name, ...client.address,
+    client.name,
+    ...client.address,
     '',
     day(d, sent, style),
     `${dice.pick(['Our ref', 'Our reference', 'Reference'])}: ${reference}`,
@@ -623,7 +818,17 @@ function debtCollectionLetter(dice: Dice): SampleDocument {
     sender,
   ];
   const pages = dice.chance(0.3)
-    ? [lines, [sender, '', 'How to pay', ...wrap(`Online at www.example-payments.co.uk quoting reference ${reference}.`), 'By phone: call our automated line 24 hours a day.', 'By bank transfer: use your reference as the payment reference.']]
+    ? [
+        lines,
+        [
+          sender,
+          '',
+          'How to pay',
+          ...wrap(`Online at www.example-payments.co.uk quoting reference ${reference}.`),
+          'By phone: call our automated line 24 hours a day.',
+          'By bank transfer: use your reference as the payment reference.',
+        ],
+      ]
     : [lines];
   return {
     type: 'debt_collection_letter',
@@ -665,14 +870,18 @@ function courtDocument(dice: Dice): SampleDocument {
       `Defendant: ${defendant.name}, ${defendant.address.join(', ')}`,
       '',
       'Brief details of claim',
-      ...wrap(`The claimant claims the sum of ${money(d, claimed)} being monies due under a regulated credit agreement which the defendant has failed to pay.`),
+      ...wrap(
+        `The claimant claims the sum of ${money(d, claimed)} being monies due under a regulated credit agreement which the defendant has failed to pay.`,
+      ),
       '',
       `${'Amount claimed'.padEnd(36)}${money(d, claimed, 'pounds')}`,
       `${'Court fee'.padEnd(36)}${money(d, fee)}`,
       `${"Legal representative's costs".padEnd(36)}${money(d, costs)}`,
       `${dice.pick(['Total amount', 'Total amount claimed'])}`.padEnd(36) + money(d, total),
       '',
-      ...wrap('You must respond within 14 days of service. You can admit, defend or say you need more time using the response pack. If you do not respond, judgment may be entered against you.'),
+      ...wrap(
+        'You must respond within 14 days of service. You can admit, defend or say you need more time using the response pack. If you do not respond, judgment may be entered against you.',
+      ),
       '',
       ...wrap('Statement of truth: The claimant believes that the facts stated in this claim form are true.'),
     ];
@@ -683,7 +892,12 @@ function courtDocument(dice: Dice): SampleDocument {
     const hearing = addDays(issued, dice.int(28, 70));
     const claimed = dice.int(80_000, 900_000);
     priority = about === 'small' ? 'non_priority' : 'priority';
-    const claimant = about === 'rent' ? dice.pick(['Homegroup Housing Association', 'Westhaven Homes']) : about === 'mortgage' ? dice.pick(['Harbour Building Society', 'Brightside Home Loans']) : dice.pick(PURCHASERS);
+    const claimant =
+      about === 'rent'
+        ? dice.pick(['Homegroup Housing Association', 'Westhaven Homes'])
+        : about === 'mortgage'
+          ? dice.pick(['Harbour Building Society', 'Brightside Home Loans'])
+          : dice.pick(PURCHASERS);
     lines = [
       `In the ${court}`,
       `Claim Number: ${number}`,
@@ -705,7 +919,9 @@ function courtDocument(dice: Dice): SampleDocument {
       `Hearing date: ${formatDate(hearing, style)}`,
       `Venue: ${court}, ${dice.pick(STREETS)}`,
       '',
-      ...wrap('You should attend the hearing. If you do not, the court may make an order in your absence. Get advice immediately.'),
+      ...wrap(
+        'You should attend the hearing. If you do not, the court may make an order in your absence. Get advice immediately.',
+      ),
       '',
       `Dated ${day(d, issued, style)}`,
     ];
@@ -719,7 +935,7 @@ function courtDocument(dice: Dice): SampleDocument {
     const total = fine + victim + costs;
     const due = addDays(issued, 28);
     lines = [
-      "HM Courts and Tribunals Service",
+      'HM Courts and Tribunals Service',
       court,
       '',
       'NOTICE OF FINE AND COLLECTION ORDER',
@@ -734,7 +950,9 @@ function courtDocument(dice: Dice): SampleDocument {
       `${'Total to pay'.padEnd(30)}${money(d, total)}`,
       '',
       `Pay in full by ${day(d, due, 'long')}.`,
-      ...wrap('If you do not pay, the court may take money from your wages or benefits, send enforcement agents, or issue a warrant for your arrest.'),
+      ...wrap(
+        'If you do not pay, the court may take money from your wages or benefits, send enforcement agents, or issue a warrant for your arrest.',
+      ),
     ];
     Object.assign(facts, { claimNumber: null, hearingDate: null, amountClaimed: total / 100 });
   }
@@ -791,12 +1009,18 @@ const BENEFITS: readonly BenefitKind[] = [
     lines: (d, dice) => {
       const children = dice.int(1, 3);
       const weekly = 2_540 + (children - 1) * 1_680;
-      return { weekly, lines: [`Child Benefit for ${children} ${children === 1 ? 'child' : 'children'}`.padEnd(34) + `${money(d, weekly)} a week`] };
+      return {
+        weekly,
+        lines: [
+          `Child Benefit for ${children} ${children === 1 ? 'child' : 'children'}`.padEnd(34) +
+            `${money(d, weekly)} a week`,
+        ],
+      };
     },
   },
   {
     name: "Carer's Allowance",
-    office: 'Department for Work and Pensions, Carer\'s Allowance Unit',
+    office: "Department for Work and Pensions, Carer's Allowance Unit",
     lines: (d) => ({ weekly: 8_155, lines: [`${"Carer's Allowance".padEnd(34)}${money(d, 8_155)} a week`] }),
   },
   {
@@ -810,7 +1034,10 @@ const BENEFITS: readonly BenefitKind[] = [
   {
     name: "Jobseeker's Allowance",
     office: 'Jobcentre Plus, Department for Work and Pensions',
-    lines: (d) => ({ weekly: 9_050, lines: [`${"New Style Jobseeker's Allowance".padEnd(34)}${money(d, 9_050)} a week`] }),
+    lines: (d) => ({
+      weekly: 9_050,
+      lines: [`${"New Style Jobseeker's Allowance".padEnd(34)}${money(d, 9_050)} a week`],
+    }),
   },
 ];
 
@@ -830,7 +1057,8 @@ function benefitStatement(dice: Dice): SampleDocument {
   const lines = [
     benefit.office,
     '',
-    claimant.name, ...claimant.address,
+    claimant.name,
+    ...claimant.address,
     '',
     `Date ${day(d, sent, style)}`,
     `National Insurance number ${ni}`,
@@ -839,16 +1067,24 @@ function benefitStatement(dice: Dice): SampleDocument {
     '',
     `Dear ${claimant.name}`,
     '',
-    ...wrap(`We have looked at your claim and decided you are entitled to ${benefit.name} from ${day(d, from, style)}.`),
+    ...wrap(
+      `We have looked at your claim and decided you are entitled to ${benefit.name} from ${day(d, from, style)}.`,
+    ),
     '',
     'How much you will get',
     ...detail.lines,
     '',
-    ...wrap(`We will pay you ${money(d, paid)} every ${every === 1 ? 'week' : `${every} weeks`} into your bank account. Your first payment will be on ${day(d, firstPayment, style)}.`),
+    ...wrap(
+      `We will pay you ${money(d, paid)} every ${every === 1 ? 'week' : `${every} weeks`} into your bank account. Your first payment will be on ${day(d, firstPayment, style)}.`,
+    ),
     '',
-    ...wrap('If you think this decision is wrong, you can ask us to look at it again (mandatory reconsideration) within one month of the date of this letter.'),
+    ...wrap(
+      'If you think this decision is wrong, you can ask us to look at it again (mandatory reconsideration) within one month of the date of this letter.',
+    ),
     '',
-    ...wrap('You must tell us straight away about any change in your circumstances, or you may be overpaid and have to pay it back.'),
+    ...wrap(
+      'You must tell us straight away about any change in your circumstances, or you may be overpaid and have to pay it back.',
+    ),
   ];
   return {
     type: 'benefit_statement',
@@ -874,15 +1110,19 @@ function universalCreditStatement(dice: Dice): SampleDocument {
   const couple = dice.chance(0.3);
   const standard = couple ? 62_860 : dice.pick([31_100, 39_345]);
   const elements: [string, number][] = [[`Standard allowance${couple ? ' (joint)' : ''}`, standard]];
-  if (dice.chance(0.6)) elements.push([dice.pick(['Child amount', 'Child element']), dice.pick([29_281, 33_920, 63_201])]);
-  if (dice.chance(0.7)) elements.push([dice.pick(['Housing costs amount', 'Housing element']), dice.int(30_000, 95_000)]);
+  if (dice.chance(0.6))
+    elements.push([dice.pick(['Child amount', 'Child element']), dice.pick([29_281, 33_920, 63_201])]);
+  if (dice.chance(0.7))
+    elements.push([dice.pick(['Housing costs amount', 'Housing element']), dice.int(30_000, 95_000)]);
   if (dice.chance(0.2)) elements.push(['Limited capability for work and work-related activity amount', 41_678]);
   const entitlement = elements.reduce((sum, [, value]) => sum + value, 0);
   const earnings = dice.chance(0.5) ? dice.int(20_000, 120_000) : 0;
   const earningsReduction = Math.round(earnings * 0.55);
   const deductions: [string, number][] = [];
-  if (dice.chance(0.6)) deductions.push([dice.pick(['Advance payment', 'Universal Credit advance']), dice.int(3_000, 12_000)]);
-  if (dice.chance(0.3)) deductions.push([dice.pick(['Council tax arrears (third party)', 'Overpayment recovery']), dice.int(1_500, 6_000)]);
+  if (dice.chance(0.6))
+    deductions.push([dice.pick(['Advance payment', 'Universal Credit advance']), dice.int(3_000, 12_000)]);
+  if (dice.chance(0.3))
+    deductions.push([dice.pick(['Council tax arrears (third party)', 'Overpayment recovery']), dice.int(1_500, 6_000)]);
   const deducted = deductions.reduce((sum, [, value]) => sum + value, 0);
   const total = Math.max(0, entitlement - earningsReduction - deducted);
   const lines = [
@@ -911,7 +1151,9 @@ function universalCreditStatement(dice: Dice): SampleDocument {
     ...(deductions.length
       ? ['Deductions', ...deductions.map(([label, value]) => `${label.padEnd(44)}${money(d, value)}`), '']
       : []),
-    ...wrap('Report any change of circumstances in your journal. Your work coach will contact you about your claimant commitment.'),
+    ...wrap(
+      'Report any change of circumstances in your journal. Your work coach will contact you about your claimant commitment.',
+    ),
   ];
   return {
     type: 'universal_credit_statement',
@@ -921,12 +1163,25 @@ function universalCreditStatement(dice: Dice): SampleDocument {
       amounts: d.amounts,
       dates: d.dates,
       priority: 'not_a_debt',
-      facts: { benefit: 'Universal Credit', totalPaid: total / 100, paymentDate: payDay, periodFrom: from, periodTo: to },
+      facts: {
+        benefit: 'Universal Credit',
+        totalPaid: total / 100,
+        paymentDate: payDay,
+        periodFrom: from,
+        periodTo: to,
+      },
     },
   };
 }
 
-const EMPLOYERS = ['Acme Foods Ltd', 'Riverside Care Homes', 'Brightmart Supermarkets plc', 'Hallam Logistics', 'Greenleaf Cleaning Services', 'Westhaven NHS Trust'];
+const EMPLOYERS = [
+  'Acme Foods Ltd',
+  'Riverside Care Homes',
+  'Brightmart Supermarkets plc',
+  'Hallam Logistics',
+  'Greenleaf Cleaning Services',
+  'Westhaven NHS Trust',
+];
 
 function payslip(dice: Dice): SampleDocument {
   const d = draft();
@@ -934,7 +1189,9 @@ function payslip(dice: Dice): SampleDocument {
   const employer = dice.pick(EMPLOYERS);
   const { year, month } = baseDate(dice);
   const monthly = dice.chance(0.6);
-  const payDate = monthly ? isoOf(year, month, lastDayOf(year, month) - dice.int(0, 3)) : isoOf(year, month, dice.int(1, 28));
+  const payDate = monthly
+    ? isoOf(year, month, lastDayOf(year, month) - dice.int(0, 3))
+    : isoOf(year, month, dice.int(1, 28));
   const hours = monthly ? dice.int(60, 170) : dice.int(16, 40);
   const rate = dice.int(1_221, 1_900);
   const basic = hours * rate;
@@ -994,7 +1251,8 @@ function councilTaxBill(dice: Dice): SampleDocument {
   const resident = person(dice);
   const year = dice.pick([2026, 2027]);
   const band = dice.pick(['A', 'B', 'C', 'D', 'E', 'F'] as const);
-  const annual = { A: 145_000, B: 169_000, C: 193_000, D: 217_000, E: 265_000, F: 313_000 }[band] + dice.int(-8_000, 8_000);
+  const annual =
+    { A: 145_000, B: 169_000, C: 193_000, D: 217_000, E: 265_000, F: 313_000 }[band] + dice.int(-8_000, 8_000);
   const discount = dice.chance(0.4) ? Math.round(annual * 0.25) : 0;
   const payable = annual - discount;
   const instalments = dice.pick([10, 12]);
@@ -1012,7 +1270,8 @@ function councilTaxBill(dice: Dice): SampleDocument {
     council,
     dice.pick(['Revenues and Benefits', 'Council Tax Services', 'Billing authority: ' + council]),
     '',
-    resident.name, ...resident.address,
+    resident.name,
+    ...resident.address,
     '',
     `${dice.pick(['Account reference', 'Council Tax account number', 'Reference'])}: ${reference}`,
     `Date ${day(d, sent, style)}`,
@@ -1031,10 +1290,16 @@ function councilTaxBill(dice: Dice): SampleDocument {
     `${'Amount payable'.padEnd(44)}${money(d, payable)}`,
     '',
     ...(reminder
-      ? wrap(`You have not paid the instalment of ${money(d, instalment)} that was due. Pay ${pounds(instalment)} by ${day(d, due, style)} or you will lose the right to pay by instalments and the full balance will become due.`)
-      : wrap(`Instalments: ${instalments} monthly instalments of ${money(d, instalment)}, the first due on ${day(d, first, style)}, then on the 1st of each month. Pay by ${formatDate(first, style)}.`)),
+      ? wrap(
+          `You have not paid the instalment of ${money(d, instalment)} that was due. Pay ${pounds(instalment)} by ${day(d, due, style)} or you will lose the right to pay by instalments and the full balance will become due.`,
+        )
+      : wrap(
+          `Instalments: ${instalments} monthly instalments of ${money(d, instalment)}, the first due on ${day(d, first, style)}, then on the 1st of each month. Pay by ${formatDate(first, style)}.`,
+        )),
     '',
-    ...wrap('If you are on a low income you may be able to get Council Tax Support. Contact the billing authority if you cannot pay.'),
+    ...wrap(
+      'If you are on a low income you may be able to get Council Tax Support. Contact the billing authority if you cannot pay.',
+    ),
   ];
   return {
     type: 'council_tax_bill',
@@ -1044,7 +1309,13 @@ function councilTaxBill(dice: Dice): SampleDocument {
       amounts: d.amounts,
       dates: d.dates,
       priority: 'priority',
-      facts: { issuer: council, band, accountReference: reference, amountDue: reminder ? instalment / 100 : payable / 100, dueDate: due },
+      facts: {
+        issuer: council,
+        band,
+        accountReference: reference,
+        amountDue: reminder ? instalment / 100 : payable / 100,
+        dueDate: due,
+      },
     },
   };
 }
@@ -1088,7 +1359,9 @@ function utilityBill(dice: Dice): SampleDocument {
           `${'Standing charges'.padEnd(32)}${pounds(standing)}`,
         ]
       : [
-          fuel === 'gas' ? `Meter point reference (MPRN) ${dice.digits(10)}` : `Supply number (MPAN) ${dice.digits(2)} ${dice.digits(4)} ${dice.digits(4)} ${dice.digits(3)}`,
+          fuel === 'gas'
+            ? `Meter point reference (MPRN) ${dice.digits(10)}`
+            : `Supply number (MPAN) ${dice.digits(2)} ${dice.digits(4)} ${dice.digits(4)} ${dice.digits(3)}`,
           `${'Previous reading'.padEnd(32)}${readingStart} (${dice.pick(['estimated', 'actual'])})`,
           `${'Present reading'.padEnd(32)}${readingStart + units} (actual)`,
           `${fuel === 'gas' ? 'Gas used' : 'Electricity used'}`.padEnd(32) + `${units} kWh`,
@@ -1102,7 +1375,8 @@ function utilityBill(dice: Dice): SampleDocument {
     supplier,
     fuel === 'water' ? 'Your water bill' : `Your ${fuel} bill`,
     '',
-    customer.name, ...customer.address,
+    customer.name,
+    ...customer.address,
     '',
     `${dice.pick(['Account number', 'Customer account'])}: ${account}`,
     `Bill date ${day(d, billDate, style)}`,
@@ -1114,11 +1388,17 @@ function utilityBill(dice: Dice): SampleDocument {
     `${dueLabel.padEnd(32)}${money(d, amountDue)}`,
     `${'Pay by'.padEnd(32)}${day(d, due, style)}`,
     '',
-    ...(arrears ? [...wrap(`Your account is in arrears by ${money(d, arrears)}. Please contact us to agree a payment plan.`), ''] : []),
+    ...(arrears
+      ? [...wrap(`Your account is in arrears by ${money(d, arrears)}. Please contact us to agree a payment plan.`), '']
+      : []),
     'Your usage',
     ...meterLines,
     '',
-    ...wrap(fuel === 'water' ? 'Help with water bills: you may be eligible for a social tariff.' : 'If you are worried about paying, contact us. Help may be available from our hardship fund.'),
+    ...wrap(
+      fuel === 'water'
+        ? 'Help with water bills: you may be eligible for a social tariff.'
+        : 'If you are worried about paying, contact us. Help may be available from our hardship fund.',
+    ),
   ];
   const twoPages = dice.chance(0.3);
   const usageStart = lines.indexOf('Your usage');
@@ -1130,12 +1410,25 @@ function utilityBill(dice: Dice): SampleDocument {
       amounts: d.amounts,
       dates: d.dates,
       priority: fuel === 'water' ? 'non_priority' : 'priority',
-      facts: { issuer: supplier, amountDue: amountDue / 100, dueDate: due, periodFrom: from, periodTo: to, arrears: arrears ? arrears / 100 : null },
+      facts: {
+        issuer: supplier,
+        amountDue: amountDue / 100,
+        dueDate: due,
+        periodFrom: from,
+        periodTo: to,
+        arrears: arrears ? arrears / 100 : null,
+      },
     },
   };
 }
 
-const LANDLORDS = ['Homegroup Housing Association', 'Westhaven Homes', 'Brackenford Borough Council Housing', 'Keystone Lettings', 'Riverside Housing Trust'];
+const LANDLORDS = [
+  'Homegroup Housing Association',
+  'Westhaven Homes',
+  'Brackenford Borough Council Housing',
+  'Keystone Lettings',
+  'Riverside Housing Trust',
+];
 
 function rentStatement(dice: Dice): SampleDocument {
   const d = draft();
@@ -1157,7 +1450,18 @@ function rentStatement(dice: Dice): SampleDocument {
     if (dice.chance(0.6)) {
       const payment = dice.chance(0.5) ? weekly : dice.int(2_000, weekly);
       balance -= payment;
-      rows.push(columns([formatDate(addDays(date, 2), style), dice.pick(['Payment - thank you', 'UC housing costs', 'Housing Benefit']), '', bare(payment), bare(balance)], widths));
+      rows.push(
+        columns(
+          [
+            formatDate(addDays(date, 2), style),
+            dice.pick(['Payment - thank you', 'UC housing costs', 'Housing Benefit']),
+            '',
+            bare(payment),
+            bare(balance),
+          ],
+          widths,
+        ),
+      );
     }
   }
   const end = addDays(start, weeks * 7 - 1);
@@ -1166,7 +1470,8 @@ function rentStatement(dice: Dice): SampleDocument {
     landlord,
     dice.pick(['Rent account statement', 'Rent statement', 'Statement of rent account']),
     '',
-    tenant.name, ...tenant.address,
+    tenant.name,
+    ...tenant.address,
     '',
     `${dice.pick(['Tenancy reference', 'Rent account number', 'Tenancy ref'])}: ${reference}`,
     `Weekly rent ${money(d, weekly)}`,
@@ -1179,9 +1484,11 @@ function rentStatement(dice: Dice): SampleDocument {
     '',
     `${dice.pick(['Balance owing', 'Current arrears', 'Amount owed'])}`.padEnd(30) + money(d, balance),
     '',
-    ...wrap(balance > weekly * 2
-      ? 'Your rent account is in arrears. Please contact your housing officer to agree a repayment plan, or we may take steps to end your tenancy.'
-      : 'Thank you for keeping your rent account up to date. Rent is due weekly in advance under your tenancy agreement.'),
+    ...wrap(
+      balance > weekly * 2
+        ? 'Your rent account is in arrears. Please contact your housing officer to agree a repayment plan, or we may take steps to end your tenancy.'
+        : 'Thank you for keeping your rent account up to date. Rent is due weekly in advance under your tenancy agreement.',
+    ),
   ];
   const pages = paginate({
     body: lines.slice(1),
@@ -1205,7 +1512,20 @@ function rentStatement(dice: Dice): SampleDocument {
 // ---- evidence of spending and everything else ----
 
 const SHOPS = ['Brightmart', 'Value Foods', 'Corner Fresh', 'Fuel Stop Services', 'Home and Garden Depot'];
-const GROCERIES = ['MILK 2L', 'BREAD WHOLEMEAL', 'EGGS 12', 'BANANAS', 'PASTA 500G', 'NAPPIES SIZE 4', 'CHICKEN BREAST', 'RICE 1KG', 'WASHING POWDER', 'APPLES', 'BAKED BEANS 4PK', 'TEABAGS 80'];
+const GROCERIES = [
+  'MILK 2L',
+  'BREAD WHOLEMEAL',
+  'EGGS 12',
+  'BANANAS',
+  'PASTA 500G',
+  'NAPPIES SIZE 4',
+  'CHICKEN BREAST',
+  'RICE 1KG',
+  'WASHING POWDER',
+  'APPLES',
+  'BAKED BEANS 4PK',
+  'TEABAGS 80',
+];
 
 function expenditureEvidence(dice: Dice): SampleDocument {
   const d = draft();
@@ -1214,7 +1534,10 @@ function expenditureEvidence(dice: Dice): SampleDocument {
   const when = isoOf(year, month, dice.int(1, 28));
   if (variant === 'receipt') {
     const shop = dice.pick(SHOPS);
-    const items = Array.from({ length: dice.int(3, 14) }, () => ({ name: dice.pick(GROCERIES), pence: dice.int(45, 1_200) }));
+    const items = Array.from({ length: dice.int(3, 14) }, () => ({
+      name: dice.pick(GROCERIES),
+      pence: dice.int(45, 1_200),
+    }));
     const total = items.reduce((sum, item) => sum + item.pence, 0);
     const lines = [
       shop,
@@ -1253,7 +1576,9 @@ function expenditureEvidence(dice: Dice): SampleDocument {
       `${'Amount paid'.padEnd(50)}${pounds(total)}`,
       `Date paid ${day(d, when, 'long')}`,
       '',
-      ...wrap('Keep this receipt as evidence of childcare costs, for example for the childcare element of Universal Credit.'),
+      ...wrap(
+        'Keep this receipt as evidence of childcare costs, for example for the childcare element of Universal Credit.',
+      ),
       `Ofsted registration number EY${dice.digits(6)}`,
     ];
     return {
@@ -1319,7 +1644,9 @@ function otherLetter(dice: Dice): SampleDocument {
       paragraphs: [
         'Dear Parent or Carer,',
         `We are writing to let you know about an event for your child's class on ${day(d, event, style)}.`,
-        dice.chance(0.5) ? `We ask for a voluntary contribution of ${money(d, dice.pick([500, 1_000, 1_250]))} towards the cost of the coach.` : 'There is no charge for this event.',
+        dice.chance(0.5)
+          ? `We ask for a voluntary contribution of ${money(d, dice.pick([500, 1_000, 1_250]))} towards the cost of the coach.`
+          : 'There is no charge for this event.',
         'Please return the slip below to the school office. Thank you for your support.',
       ],
     }),
@@ -1361,7 +1688,8 @@ function otherLetter(dice: Dice): SampleDocument {
   const lines = [
     from,
     '',
-    recipient.name, ...recipient.address,
+    recipient.name,
+    ...recipient.address,
     '',
     day(d, sent, style),
     '',
