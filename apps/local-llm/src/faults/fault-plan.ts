@@ -1,9 +1,11 @@
 import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
+import type { GenerationRequest, GenerationResult, LlmEngine } from '../engine/engine.types';
 import { ApiError } from '../http/api-error';
-import type { Fault, StreamFault } from './fault.schema';
+import type { Fault, ScriptedAnswerFault, StreamFault } from './fault.schema';
 import { FaultStream } from './fault-stream';
 import type { StreamFormat, StreamSink } from './fault-stream';
+import { generateScriptedAnswer } from './scripted-answer';
 
 /** How a whole (not streamed) answer goes out: after a wait, then sent, cut off or truncated. */
 export interface WholeAnswer {
@@ -14,10 +16,12 @@ export interface WholeAnswer {
 
 const isStreamFault = (fault: Fault): fault is StreamFault =>
   fault.kind === 'stall' || fault.kind === 'cut' || fault.kind === 'malformed';
+const isScriptedAnswer = (fault: Fault): fault is ScriptedAnswerFault => fault.kind === 'scripted-answer';
 
 /**
  * The faults that hit one request, and where they act: before generation (a status instead of an answer,
- * a delay before the first byte), on each streamed chunk, or on a whole answer.
+ * a delay before the first byte), in generation (scripted text instead of the engine's), on each
+ * streamed chunk, or on a whole answer.
  */
 export class FaultPlan {
   /** A request no fault hits. */
@@ -40,6 +44,12 @@ export class FaultPlan {
         throw new ApiError(499, 'the client went away during an injected delay');
       }
     }
+  }
+
+  /** The engine's answer, or the text of the first scripted-answer fault listed in its place. */
+  generate(engine: LlmEngine, request: GenerationRequest): Promise<GenerationResult> {
+    const scripted = this.faults.find(isScriptedAnswer);
+    return scripted ? generateScriptedAnswer(engine, request, scripted) : engine.generate(request);
   }
 
   /** Writes a streamed response through this request's stall, cut and malformed faults. */

@@ -26,6 +26,9 @@ describe('faultSchema', () => {
       { kind: 'stall', afterTokens: 0, durationMs: 500, target: 'health' },
       { kind: 'cut', afterTokens: 2, count: 1 },
       { kind: 'malformed', afterTokens: 1 },
+      { kind: 'scripted-answer', text: 'Dear Ms Smith' },
+      { kind: 'scripted-answer', text: '', target: 'chat', fraction: 0.5, count: 2 },
+      { kind: 'scripted-answer', text: ' the the', repeat: 10_000 },
     ];
 
     expect(faults.map(problemsWith)).toEqual(faults.map(() => 'accepted'));
@@ -67,8 +70,51 @@ describe('faultSchema', () => {
       'target: malformed needs a JSON answer',
     ],
     ['a fault that is not an object', 'status', 'expected a fault object such as'],
+    [
+      'scripted-answer on embeddings',
+      { kind: 'scripted-answer', text: 'hi', target: 'embeddings' },
+      'target: scripted-answer replaces generated text, which only chat and completion routes have: use target chat',
+    ],
+    [
+      'scripted-answer on all',
+      { kind: 'scripted-answer', text: 'hi', target: 'all' },
+      'target: scripted-answer replaces generated text',
+    ],
+    ['scripted-answer with no text', { kind: 'scripted-answer' }, 'text: expected text: the answer to send'],
+    ['scripted-answer with text that is not a string', { kind: 'scripted-answer', text: 42 }, 'text: expected text'],
+    [
+      'scripted-answer with text over 100000 characters',
+      { kind: 'scripted-answer', text: 'a'.repeat(100_001) },
+      'text: expected text: the answer to send instead of generated text, at most 100000 characters',
+    ],
+    [
+      'scripted-answer repeated 0 times',
+      { kind: 'scripted-answer', text: 'hi', repeat: 0 },
+      'repeat: expected repeat (times the text is sent in a row, cut at max_tokens): a whole number from 1 to 10000',
+    ],
+    [
+      'scripted-answer repeated 10001 times',
+      { kind: 'scripted-answer', text: 'hi', repeat: 10_001 },
+      'repeat: expected',
+    ],
+    ['scripted-answer repeated 1.5 times', { kind: 'scripted-answer', text: 'hi', repeat: 1.5 }, 'repeat: expected'],
+    [
+      'a misspelt scripted-answer field',
+      { kind: 'scripted-answer', text: 'hi', repeats: 3 },
+      'scripted-answer does not take repeats: its fields are kind, text, repeat, target, fraction, count',
+    ],
   ])('rejects %s and says what to change', (_case, fault, message) => {
     expect(problemsWith(fault)).toContain(message);
+  });
+
+  it('fills in target chat for a scripted-answer and keeps its text and repeat', () => {
+    expect(faultSchema.parse({ kind: 'scripted-answer', text: 'Dear Ms Smith', repeat: 3 })).toEqual({
+      kind: 'scripted-answer',
+      text: 'Dear Ms Smith',
+      repeat: 3,
+      target: 'chat',
+      fraction: 1,
+    });
   });
 
   it('asks for a body with a faults array', () => {

@@ -76,12 +76,41 @@ const malformedFault = faultKind('malformed', { afterTokens, ...selection }).ref
   },
 );
 
-const KINDS = 'status, refuse-connections, delay-first-token, stall, cut or malformed';
+// Long enough for a page's transcription; short enough that a set of faults stays a small JSON body.
+const MAX_SCRIPT_CHARS = 100_000;
+
+// A fake for behaviour no real server shows on demand: a chosen answer (a faithful transcription, or a
+// vision model stuck repeating itself), so that tests of clients that check answers can see both.
+const scriptedAnswerFault = faultKind('scripted-answer', {
+  text: z
+    .string({
+      error: `expected text: the answer to send instead of generated text, at most ${MAX_SCRIPT_CHARS} characters`,
+    })
+    .max(MAX_SCRIPT_CHARS, {
+      error: `expected text: the answer to send instead of generated text, at most ${MAX_SCRIPT_CHARS} characters`,
+    }),
+  repeat: wholeNumber('repeat (times the text is sent in a row, cut at max_tokens)', 1, 10_000).optional(),
+  ...selection,
+}).refine((fault) => fault.target === 'chat', {
+  error:
+    'scripted-answer replaces generated text, which only chat and completion routes have: use target chat or leave target out',
+  path: ['target'],
+});
+
+const KINDS = 'status, refuse-connections, delay-first-token, stall, cut, malformed or scripted-answer';
 
 /** One fault: what goes wrong, and which requests it hits. */
 export const faultSchema = z.discriminatedUnion(
   'kind',
-  [statusFault, refuseConnectionsFault, delayFirstTokenFault, stallFault, cutFault, malformedFault],
+  [
+    statusFault,
+    refuseConnectionsFault,
+    delayFirstTokenFault,
+    stallFault,
+    cutFault,
+    malformedFault,
+    scriptedAnswerFault,
+  ],
   {
     error: (issue) => {
       if (issue.code === 'invalid_union') return `expected kind ${KINDS}`;
@@ -102,6 +131,8 @@ export type FaultKind = Fault['kind'];
 export type FaultTarget = (typeof faultTargets)[number];
 /** The faults that act on a streamed response after some chunks. */
 export type StreamFault = Extract<Fault, { kind: 'stall' | 'cut' | 'malformed' }>;
+/** The fault that answers with given text instead of the engine's. */
+export type ScriptedAnswerFault = Extract<Fault, { kind: 'scripted-answer' }>;
 
 // Worded like the other flags' problems (config/local-llm.config.ts), so startup prints it the same way.
 const invalidOption = (problem: string) =>

@@ -18,6 +18,7 @@ export class VllmMetrics {
   private readonly endToEnd: Histogram<'model_name'>;
   private readonly queueTime: Histogram<'model_name'>;
   private readonly interToken: Histogram<'model_name'>;
+  private readonly images: Counter<'api' | 'model_name'>;
 
   constructor(
     engine: LlmEngine,
@@ -64,6 +65,15 @@ export class VllmMetrics {
       'Histogram of time spent in WAITING phase for request.',
     );
     this.interToken = histogram('vllm:inter_token_latency_seconds', 'Histogram of inter-token latency in seconds.');
+    // local-llm's own: which images reached it, so that a client's tests can see them arrive.
+    this.images = new Counter({
+      name: 'local_llm_images_total',
+      help: 'Images received on generation requests, by API (openai: image_url parts; ollama: base64 images).',
+      labelNames: ['api', 'model_name'],
+      registers,
+    });
+    // Both series exist from the start, so a scrape before the first image reads 0, not nothing.
+    for (const api of ['openai', 'ollama'] as const) this.images.inc({ api, model_name: modelName }, 0);
     if (engine.simulation) {
       // Durations above are simulated GPU seconds; this says how fast the simulation ran against the wall clock.
       new Gauge({
@@ -88,6 +98,11 @@ export class VllmMetrics {
   /** Counts generated tokens as they come, as vLLM does each engine step. */
   countGenerated(count: number): void {
     this.generationTokens.inc({ model_name: this.modelName }, count);
+  }
+
+  /** Counts the images one generation request carried. */
+  countImages(api: 'openai' | 'ollama', count: number): void {
+    this.images.inc({ api, model_name: this.modelName }, count);
   }
 
   /** Records a finished generation. */

@@ -9,6 +9,7 @@ import type {
   OutputFormat,
 } from '../engine/engine.types';
 import type { FaultInjector } from '../faults/fault-injector';
+import { IMAGES_HEADER, countOllamaImages } from '../images/image-check';
 import { ApiError, parseBody, toApiError } from '../http/api-error';
 import { abortOnDisconnect } from '../http/disconnect';
 import type { ServedModels } from '../http/served-models';
@@ -77,22 +78,34 @@ function finalStats(result: GenerationResult) {
   };
 }
 
+/** What a request asks for: its body, what to generate (none for a load request) and its image count. */
+interface OllamaInput<Body> {
+  body: Body;
+  input?: GenerationInput;
+  images: number;
+}
+
 /** A chat request's body and what to generate; no input for an empty message list (a load request). */
-function chatInput(raw: unknown): { body: z.output<typeof chatRequestSchema>; input?: GenerationInput } {
+function chatInput(raw: unknown): OllamaInput<z.output<typeof chatRequestSchema>> {
   const body = parseBody(chatRequestSchema, raw);
-  if (body.messages.length === 0) return { body };
+  const images = body.messages.reduce(
+    (sum, message, m) => sum + countOllamaImages(message.images, `messages.${m}.images`),
+    0,
+  );
+  if (body.messages.length === 0) return { body, images };
   const messages = body.messages.map((message) => ({
     role: message.role === 'tool' ? ('user' as const) : message.role,
     content: message.content,
     ...(message.images?.length ? { images: message.images } : {}),
   }));
-  return { body, input: { kind: 'chat', messages } };
+  return { body, input: { kind: 'chat', messages }, images };
 }
 
 /** A generate request's body and what to generate; no input for an empty prompt (a load request). */
-function generateInput(raw: unknown): { body: z.output<typeof generateRequestSchema>; input?: GenerationInput } {
+function generateInput(raw: unknown): OllamaInput<z.output<typeof generateRequestSchema>> {
   const body = parseBody(generateRequestSchema, raw);
-  if (body.prompt === '') return { body };
+  const images = countOllamaImages(body.images, 'images');
+  if (body.prompt === '') return { body, images };
   // A system prompt needs the chat template; a bare prompt is completed as it is.
   const input: GenerationInput = body.system
     ? {
@@ -103,7 +116,7 @@ function generateInput(raw: unknown): { body: z.output<typeof generateRequestSch
         ],
       }
     : { kind: 'completion', prompt: body.prompt };
-  return { body, input };
+  return { body, input, images };
 }
 
 /** Ollama's native API: version, tags, ps, chat, generate, embed. */
@@ -154,8 +167,10 @@ export function ollamaRoutes({ engine, models, metrics, faults, loadedAt }: Olla
   });
 
   const generate = (kind: 'chat' | 'generate') => async (req: Request, res: Response) => {
-    const { body, input } = kind === 'chat' ? chatInput(req.body) : generateInput(req.body);
+    const { body, input, images } = kind === 'chat' ? chatInput(req.body) : generateInput(req.body);
     checkModel(models, body.model);
+    metrics.countImages('ollama', images);
+    res.set(IMAGES_HEADER, String(images));
     const modelName = body.model;
     // An empty request loads the model and returns at once, as Ollama does.
     if (!input) {
@@ -183,7 +198,7 @@ export function ollamaRoutes({ engine, models, metrics, faults, loadedAt }: Olla
 
     // Ollama streams unless told `stream: false`.
     if (body.stream === false) {
-      const result = await engine.generate(request);
+      const result = await plan.generate(engine, request);
       metrics.recordGeneration(result);
       await plan.respondJson(res, line({ ...piece(result.text), ...finalStats(result) }));
       return;
@@ -198,7 +213,7 @@ export function ollamaRoutes({ engine, models, metrics, faults, loadedAt }: Olla
       res.flushHeaders();
     };
     try {
-      const result = await engine.generate({
+      const result = await plan.generate(engine, {
         ...request,
         onText: (text) => {
           start();

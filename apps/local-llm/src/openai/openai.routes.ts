@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { Request, Response } from 'express';
 import type { ChatMessage, GenerationRequest, GenerationResult, LlmEngine, OutputFormat } from '../engine/engine.types';
 import type { FaultInjector } from '../faults/fault-injector';
+import { IMAGES_HEADER, countOpenAiImages } from '../images/image-check';
 import { ApiError, parseBody, toApiError } from '../http/api-error';
 import { abortOnDisconnect } from '../http/disconnect';
 import type { ServedModels } from '../http/served-models';
@@ -105,6 +106,9 @@ export function openAiRoutes({ engine, models, metrics, faults }: OpenAiRoutesDe
     const body =
       kind === 'chat' ? parseBody(chatCompletionRequestSchema, req.body) : parseBody(completionRequestSchema, req.body);
     checkModel(models, body.model);
+    const images = kind === 'chat' ? countOpenAiImages((body as ChatCompletionRequest).messages) : 0;
+    metrics.countImages('openai', images);
+    res.set(IMAGES_HEADER, String(images));
     const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID().replaceAll('-', '')}`;
     const created = Math.floor(Date.now() / 1000);
     const signal = abortOnDisconnect(res);
@@ -139,7 +143,7 @@ export function openAiRoutes({ engine, models, metrics, faults }: OpenAiRoutesDe
     await plan.beforeGeneration();
 
     if (!body.stream) {
-      const result = await engine.generate(request);
+      const result = await plan.generate(engine, request);
       metrics.recordGeneration(result);
       const choice =
         kind === 'chat'
@@ -206,7 +210,7 @@ export function openAiRoutes({ engine, models, metrics, faults }: OpenAiRoutesDe
       if (kind === 'chat') res.write(event([delta('', true)]));
     };
     try {
-      const result = await engine.generate({
+      const result = await plan.generate(engine, {
         ...request,
         onText: (text) => {
           start();
