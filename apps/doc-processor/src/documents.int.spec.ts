@@ -3,10 +3,12 @@ import {
   ServiceInProcess,
   StartedServer,
   eventually,
+  freePort,
+  metricValue,
   request,
+  setFaults,
   startLocalLlm,
   startServiceInProcess,
-  freePort,
 } from '@rma/testing';
 import { Redis } from 'ioredis';
 import { existsSync, readdirSync } from 'node:fs';
@@ -95,6 +97,7 @@ beforeAll(async () => {
     'sim',
     '--profile',
     'fast',
+    '--admin',
     '--served-model-name',
     'llama3.2,meta-llama/Llama-3.2-3B-Instruct,llava',
   ]);
@@ -162,6 +165,42 @@ describe('doc-processor', () => {
     expect(view.result.classification.llm).not.toBeNull();
     expect(['rules', 'llm', 'both']).toContain(view.result.classification.decidedBy);
     expect(view.result.priority.level).toBe(debtLetter.expected.priority);
+  });
+
+  describe('the vision model', () => {
+    // local-llm's scripted-answer fault stands in for a vision model's answer (a fake: its engines ignore
+    // images, and no real server loops on demand). It hits one request: a one-page scan's first generation
+    // is its vision call, the chat model's classification comes after the pages are read.
+    const page = councilTax.pages[0];
+    afterEach(() => setFaults(llm.url, []));
+
+    it('keeps the vision answer when it agrees with the OCR, and sends it the page image', async () => {
+      const imagesBefore = await metricValue(llm.url, 'local_llm_images_total', 'api="ollama"');
+      await setFaults(llm.url, [{ kind: 'scripted-answer', text: page.join('\n'), count: 1 }]);
+
+      const accepted = await upload(sut, { name: 'bill.pdf', bytes: await scannedPdf([page], { dpi: 150 }) });
+      const view = await finished(sut, accepted.body.documentId);
+      const markdown = await request('GET', `${sut.baseUrl}/documents/${accepted.body.documentId}/markdown`);
+
+      expect(view.pages[0]).toMatchObject({ status: 'done', method: 'vision', visionMs: expect.any(Number) });
+      expect(view.pages[0].warnings.join(' ')).toMatch(/read by the vision model; checked against the OCR/);
+      expect(markdown.body).toContain(page[0]);
+      // The page image went to the vision backend (Ollama's API by default), as Ollama takes images.
+      expect(await metricValue(llm.url, 'local_llm_images_total', 'api="ollama"')).toBe(imagesBefore + 1);
+    });
+
+    it('rejects a vision answer stuck in a loop and keeps the OCR, saying why', async () => {
+      await setFaults(llm.url, [{ kind: 'scripted-answer', text: `${page[0]}\n`, repeat: 400, count: 1 }]);
+
+      const accepted = await upload(sut, {
+        name: 'bill-2.pdf',
+        bytes: await scannedPdf([page], { dpi: 150, noise: 0.002 }),
+      });
+      const view = await finished(sut, accepted.body.documentId);
+
+      expect(view.pages[0]).toMatchObject({ status: 'done', method: 'ocr' });
+      expect(view.pages[0].warnings.join(' ')).toMatch(/vision answer rejected, OCR kept: .*repeat/i);
+    });
   });
 
   it('reads PNG, JPEG, WebP, multi-page TIFF and DOCX by their bytes, whatever their names say', async () => {
