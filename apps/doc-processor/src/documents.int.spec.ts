@@ -165,6 +165,11 @@ describe('doc-processor', () => {
     expect(view.result.classification.llm).not.toBeNull();
     expect(['rules', 'llm', 'both']).toContain(view.result.classification.decidedBy);
     expect(view.result.priority.level).toBe(debtLetter.expected.priority);
+    // The parsers found no arrears; the simulated chat model invents some, and the fact check flags them.
+    expect(view.result.factsFromLlm).toContain('arrears');
+    expect(view.result.warnings).toContain(
+      `The amount £${view.result.facts.arrears.toLocaleString('en-GB', { minimumFractionDigits: 2 })} does not appear in the document.`,
+    );
   });
 
   describe('the vision model', () => {
@@ -351,7 +356,9 @@ describe('doc-processor', () => {
     expect(view.pages[0].method).toBe('ocr');
     expect(view.pages[0].warnings.join(' ')).toMatch(/vision model unavailable, OCR kept/);
     expect(view.result.classification).toMatchObject({ decidedBy: 'rules', llm: null, type: 'debt_collection_letter' });
-    expect(view.result.warnings.join(' ')).toMatch(/chat model did not answer/);
+    expect(view.result.warnings.join(' ')).toMatch(
+      /chat model gave no usable type \(unavailable: .*\); the rules decided the type alone/,
+    );
   });
 
   it('deletes the file, pages, markdown and result, and then knows nothing of the document', async () => {

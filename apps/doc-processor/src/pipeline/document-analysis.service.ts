@@ -124,9 +124,10 @@ export class DocumentAnalysisService {
     } catch (error) {
       if (!(error instanceof GenerationError)) throw error;
       this.logger.warn(
-        `Chat model did not classify; the rules decide documentId=${input.documentId} code=${error.code}`,
+        `Chat model did not classify; the rules decide documentId=${input.documentId} code=${error.code} ` +
+          `kind=${error.details.llmErrorKind ?? '-'}`,
       );
-      warnings.push(`the chat model did not answer (${error.code}); the rules decided the type alone`);
+      warnings.push(`the chat model gave no usable type (${describe(error)}); the rules decided the type alone`);
       return undefined;
     }
   }
@@ -169,10 +170,18 @@ export class DocumentAnalysisService {
     } catch (error) {
       if (!(error instanceof GenerationError)) throw error;
       this.logger.warn(
-        `Chat model did not extract; parsers' facts kept documentId=${input.documentId} code=${error.code}`,
+        `Chat model did not extract; parsers' facts kept documentId=${input.documentId} code=${error.code} ` +
+          `kind=${error.details.llmErrorKind ?? '-'}`,
       );
-      input.warnings.push(`the chat model did not answer (${error.code}); facts come from the parsers alone`);
+      input.warnings.push(
+        `the chat model gave no usable facts (${describe(error)}); facts come from the parsers alone`,
+      );
       return { facts: input.facts, filled: [] };
     }
   }
+}
+
+/** A failed generation in a warning: the queue's messages name paths and limits, never the document's text. */
+function describe(error: GenerationError): string {
+  return `${error.details.llmErrorKind ?? error.code}: ${error.message}`;
 }

@@ -236,7 +236,13 @@ export class LlmClient {
     schema: Schema,
     options: CallOptions = {},
   ): Promise<StructuredResult<z.output<Schema>>> {
-    const { $schema: _ignored, ...jsonSchema } = z.toJSONSchema(schema) as Record<string, unknown>;
+    // A request that carries its JSON Schema (a queued job's, which the worker rebuilt as zod) sends that
+    // one: a JSON Schema -> zod -> JSON Schema round trip is not the same schema (a date's format and
+    // pattern come back as an allOf of two patterns).
+    const { $schema: _ignored, ...jsonSchema } = (request.format?.schema ?? z.toJSONSchema(schema)) as Record<
+      string,
+      unknown
+    >;
     const name = request.schemaName ?? request.format?.name ?? 'output';
     let messages = toLangChainMessages(request.messages);
     const usage: Usage = { promptTokens: 0, completionTokens: 0 };
