@@ -63,9 +63,12 @@ export function ensureRedisServer() {
 /**
  * Starts redis-server on 127.0.0.1. Without `dataDir` it is throw-away (no persistence, a temporary
  * folder, a free port); with it, data is kept there with an append-only file, so a restart loses no
- * queued work. Returns its URL and a stop function.
+ * queued work. Returns its URL and a stop function. `detached` (here and for Chroma and local-llm) puts
+ * the server in a process group of its own: a terminal's Ctrl-C, which signals the whole foreground
+ * group at once, then reaches only the services, which shut down while the servers they use still
+ * answer; the caller stops the servers after them.
  */
-export async function startRedis({ port, dataDir } = {}) {
+export async function startRedis({ port, dataDir, detached = false } = {}) {
   ensureRedisServer();
   const chosenPort = port ?? (await freePort());
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'rma-redis-'));
@@ -74,7 +77,7 @@ export async function startRedis({ port, dataDir } = {}) {
   const child = spawn(
     'redis-server',
     ['--port', String(chosenPort), '--bind', '127.0.0.1', '--dir', dir, ...persistence],
-    { stdio: 'ignore' },
+    { stdio: 'ignore', detached },
   );
   await waitForPort(chosenPort, { child });
   return {
@@ -132,7 +135,7 @@ export function chromaCli() {
  * 127.0.0.1. Without `dataDir` it keeps its data in a temporary folder removed on stop; with it, data
  * persists there. Waits for /api/v2/heartbeat to answer. Returns its URL and a stop function.
  */
-export async function startChroma({ port, dataDir } = {}) {
+export async function startChroma({ port, dataDir, detached = false } = {}) {
   const cli = chromaCli();
   const chosenPort = port ?? (await freePort());
   // Otherwise the heartbeat below would be answered by whatever holds the port, while the new server
@@ -151,6 +154,7 @@ export async function startChroma({ port, dataDir } = {}) {
       // reads, set here so that no build of Chroma phones home from tests or `npm start`.
       env: { ...process.env, ANONYMIZED_TELEMETRY: 'False' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached,
     },
   );
   child.stdout.on('data', (chunk) => (output += chunk));
@@ -191,7 +195,7 @@ export function isListening(port, host = '127.0.0.1') {
  * Starts the local LLM server (apps/local-llm, built into dist/) on a free port with the generated tiny
  * model, unless told otherwise by `args`. Returns its URL and a stop function.
  */
-export async function startLocalLlm({ port, args = [], env = {} } = {}) {
+export async function startLocalLlm({ port, args = [], env = {}, detached = false } = {}) {
   const main = join(workspaceRoot, 'dist/apps/local-llm/main.js');
   if (!existsSync(main)) {
     throw new Error('dist/apps/local-llm/main.js is missing: build it first with `npx nx build local-llm`');
@@ -202,6 +206,7 @@ export async function startLocalLlm({ port, args = [], env = {} } = {}) {
     cwd: workspaceRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached,
   });
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));

@@ -36,6 +36,8 @@ async function stopAll(code) {
 }
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
+// The terminal closed: the detached servers would outlive it otherwise.
+process.on('SIGHUP', () => void stopAll(0));
 
 function prefixLines(stream, name) {
   let rest = '';
@@ -65,7 +67,7 @@ if (!redisUrl) {
     redisUrl = 'redis://127.0.0.1:6379';
     say(`using the Redis already listening at ${redisUrl}`);
   } else {
-    redis = await startRedis({ port: 6379, dataDir: join(DATA_DIR, 'redis') });
+    redis = await startRedis({ port: 6379, dataDir: join(DATA_DIR, 'redis'), detached: true });
     redisUrl = redis.url;
     say(`started Redis at ${redisUrl} (data in .cache/data/redis)`);
   }
@@ -86,7 +88,7 @@ if (!chromaUrl) {
     say(`using the Chroma already listening at ${chromaUrl}`);
   } else {
     try {
-      chroma = await startChroma({ port: CHROMA_PORT, dataDir: join(DATA_DIR, 'chroma') });
+      chroma = await startChroma({ port: CHROMA_PORT, dataDir: join(DATA_DIR, 'chroma'), detached: true });
     } catch (error) {
       say(error.message);
       await stopAll(1);
@@ -133,6 +135,7 @@ if (llmUrl) {
   // llava too, so that the vision role (Ollama's llava by default) finds a model here.
   localLlm = await startLocalLlm({
     port: LOCAL_LLM_PORT,
+    detached: true,
     args: ['--log-format', 'text'],
     env: {
       LOCAL_LLM_ENGINE: engine,

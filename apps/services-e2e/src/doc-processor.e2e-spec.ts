@@ -1,5 +1,6 @@
 import { StartedServer, eventually, freePort, startLocalLlm } from '@rma/testing';
 import { sampleDocument, scannedPdf } from '@rma/testing/documents';
+import { Redis } from 'ioredis';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -37,6 +38,17 @@ async function upload(
 
 async function documentView(baseUrl: string, documentId: string): Promise<any> {
   return (await fetch(`${baseUrl}/documents/${documentId}`)).json();
+}
+
+/** The status the stopped service left in Redis, read while no service is running. */
+async function documentViewFromRedis(documentId: string): Promise<string | undefined> {
+  const redis = new Redis(`${redisUrl}/6`);
+  try {
+    const record = await redis.get(`rma:documents:record:${documentId}`);
+    return record ? (JSON.parse(record) as { status: string }).status : undefined;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 async function ask(question: string, extra: Record<string, unknown> = {}): Promise<any> {
@@ -164,6 +176,37 @@ describe('doc-processor over HTTP', () => {
       letter.pages[0].find((line) => line.startsWith('Dear')) ?? 'Dear',
     ]) {
       expect({ secret, logged: output.includes(secret) }).toEqual({ secret, logged: false });
+    }
+  });
+
+  it('finishes, after a restart, a document whose reading was cut short by a SIGTERM', async () => {
+    const port = await freePort();
+    const env = docsEnv(port, `${redisUrl}/6`, { DOCUMENT_VISION: 'false', DOCUMENT_LLM: 'false' });
+    const first = startServiceProcess('doc-processor', env);
+    const url = `http://127.0.0.1:${port}`;
+    await waitUntilHealthy(`${url}/health`, first);
+    const accepted = await upload(url, await scannedPdf(letter.pages, { dpi: 150 }), {});
+
+    first.child.kill('SIGTERM');
+    const stopped = await first.exited;
+    const cutShort = await documentViewFromRedis(accepted.body.documentId);
+    const second = startServiceProcess('doc-processor', env);
+    try {
+      await waitUntilHealthy(`${url}/health`, second);
+      let view: any;
+      await eventually(async () => {
+        view = await documentView(url, accepted.body.documentId);
+        return view.status === 'done' || view.status === 'failed';
+      }, 60_000);
+
+      expect(accepted.status).toBe(202);
+      expect(stopped).toEqual({ code: 0, signal: null });
+      expect(cutShort).not.toBe('done');
+      expect(view.status).toBe('done');
+      expect(view.pages.map((page: any) => page.status)).toEqual(letter.pages.map(() => 'done'));
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited;
     }
   });
 

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { FanOutQueue, PartOutcome } from '@rma/generation-queue';
 import { assemblePages } from '../analysis/assembly';
@@ -24,7 +24,7 @@ interface DocumentJob {
  * (retried with backoff until rag-service acknowledges it, HANDOFF_ATTEMPTS times).
  */
 @Injectable()
-export class DocumentPipelineService implements OnApplicationShutdown {
+export class DocumentPipelineService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(DocumentPipelineService.name);
   private readonly flow: FanOutQueue<DocumentJob, PageToRead, PageOutcome, void>;
   private readonly documentTimeoutMs: number;
@@ -86,7 +86,11 @@ export class DocumentPipelineService implements OnApplicationShutdown {
     return this.flow.counts();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Drains the workers before anything they use goes: the reader pool, the generation queue and the
+   * hand-off client close in onApplicationShutdown, which Nest calls after this.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.flow.close();
   }
 

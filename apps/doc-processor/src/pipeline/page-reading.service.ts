@@ -102,7 +102,11 @@ export class PageReadingService {
       this.metrics.pages.inc({ method: outcome.report.method });
       return outcome;
     } catch (error) {
-      if (error instanceof ReadError) return this.failed(pageNumber, started, error.code, error.message);
+      // A pool closed under a page is this process shutting down, not the page's fault: the job is
+      // retried, by another replica or after the restart.
+      if (error instanceof ReadError && error.code !== 'pool_closed') {
+        return this.failed(pageNumber, started, error.code, error.message);
+      }
       throw error;
     }
   }

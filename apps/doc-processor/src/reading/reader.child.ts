@@ -187,4 +187,8 @@ process.on('message', (raw) => {
   queue = queue.then(() => onMessage(raw));
 });
 process.on('disconnect', () => void shutDown());
+// The parent decides when a reader stops: it disconnects, or kills it past a timeout. A terminal's Ctrl-C
+// signals the whole process group at once; the reader finishes its page for the parent shutting down.
+process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => undefined);
 process.send({ type: 'ready' });
