@@ -62,7 +62,9 @@ async function readPage(request: ReadPageRequest): Promise<PageReading> {
       textItemCount: layer.textItemCount,
       imageCoverage: layer.imageCoverage,
     });
-    if (request.mode === 'auto' && quality.useTextLayer && !request.imageOut) {
+    // A good text layer is the page's text: no picture is made, not even for imageOut, which serves the
+    // vision model, and that only reads pages whose text came from pixels.
+    if (request.mode === 'auto' && quality.useTextLayer) {
       page.cleanup();
       return {
         pageIndex: request.pageIndex,
@@ -80,21 +82,6 @@ async function readPage(request: ReadPageRequest): Promise<PageReading> {
     if (rendered.dpi < request.dpi) warnings.push(`rendered at ${rendered.dpi} dpi to stay under the pixel limit`);
     dpi = rendered.dpi;
     image = await normaliseImagePage(rendered.png, 0, request.limits);
-    if (request.mode === 'auto' && quality.useTextLayer) {
-      // The caller wanted the picture too; the text layer is still the better text.
-      return {
-        ...(await imageFields(request, image)),
-        pageIndex: request.pageIndex,
-        method: 'text-layer',
-        markdown: linesToMarkdown(wordsToLines(layer.words)),
-        confidence: 1,
-        quality,
-        words: layer.words.length,
-        lowConfidenceWords: 0,
-        ms: performance.now() - started,
-        warnings,
-      };
-    }
   } else {
     image = await normaliseImagePage(request.path, request.pageIndex, request.limits);
   }

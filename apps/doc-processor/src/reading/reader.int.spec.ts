@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readdirSync, readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import {
@@ -96,12 +97,16 @@ describe(ReaderPool.name, () => {
       const path = await folder.write('text.pdf', await textPdf([letter, STATEMENT]));
 
       const inspection = await sut.inspect(path);
-      const first = await sut.readPage({ path, kind: 'pdf', pageIndex: 0, dpi: 150, mode: 'auto' });
+      // A vision model only reads pages whose text came from pixels: a good text layer makes no picture.
+      const imageOut = `${folder.dir}/text-page-1.png`;
+      const first = await sut.readPage({ path, kind: 'pdf', pageIndex: 0, dpi: 150, mode: 'auto', imageOut });
       const second = await sut.readPage({ path, kind: 'pdf', pageIndex: 1, dpi: 150, mode: 'auto' });
 
       expect(inspection).toMatchObject({ kind: 'pdf', mime: 'application/pdf', pages: 2 });
       expect(first).toMatchObject({ method: 'text-layer', confidence: 1, pageIndex: 0 });
       expect(first.markdown.split('\n')).toEqual(letter);
+      expect(first.imagePath).toBeUndefined();
+      expect(existsSync(imageOut)).toBe(false);
       expect(second.markdown).toContain('Account 12345678 sort code 12-34-56');
       expect(tableRows(second.markdown)).toEqual([
         '| Date | Description | Amount | Balance |',

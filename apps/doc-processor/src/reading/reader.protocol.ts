@@ -53,7 +53,7 @@ export const readPageRequestSchema = z.object({
   dpi: z.number().int().min(50).max(600),
   /** `auto` trusts a good PDF text layer; `ocr` always renders and recognises. */
   mode: z.enum(['auto', 'ocr']),
-  /** Where to write the normalised page PNG (for a vision model). */
+  /** Where to write the normalised page PNG (for a vision model); only pages read by OCR have one. */
   imageOut: z.string().min(1).optional(),
   limits: readerLimitsSchema,
 });
