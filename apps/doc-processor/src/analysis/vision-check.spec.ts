@@ -54,4 +54,29 @@ describe(checkVisionAnswer.name, () => {
     expect(sut.accepted).toBe(false);
     expect(sut.reasons).toEqual(['The answer is far longer than the text on the page: it may be invented.']);
   });
+
+  describe('when the OCR is weak', () => {
+    const letter =
+      'Dear Customer, your electricity account is in arrears. Please contact Northway Energy within fourteen ' +
+      'days to discuss repayment before we apply for a warrant.';
+    // A poor OCR of that letter: numbers and some words garbled, most longer words right.
+    const weakOcr =
+      'Dcar Customer, yuor electricity account is in arrcars. Please contact Northway Energy within ' +
+      'fourteen days to discuss repayment befoe we apply for a warrant.';
+
+    it('accepts a faithful transcription the OCR only half read', () => {
+      expect(checkVisionAnswer({ vision: letter, ocrText: weakOcr, ocrConfidence: 0.35 })).toEqual({
+        accepted: true,
+        reasons: [],
+      });
+    });
+
+    it('rejects an answer that shares few of the words the OCR read: another page, or none', () => {
+      const filler = 'Budget statement letters fees overdraft arrangement county weeks benefit energy water court.';
+      expect(checkVisionAnswer({ vision: filler, ocrText: weakOcr, ocrConfidence: 0.35 })).toEqual({
+        accepted: false,
+        reasons: [expect.stringMatching(/^The answer shares only \d+% of the words the OCR read on the page\.$/)],
+      });
+    });
+  });
 });

@@ -28,6 +28,13 @@ export const VISION_CHECK_LIMITS = Object.freeze({
   /** An answer longer than this many times the OCR text (plus slack) is inventing. */
   maxLengthRatio: 3,
   lengthSlackChars: 200,
+  /**
+   * Share of the OCR's longer words (4+ letters) the answer must contain, however weak the OCR: even a
+   * poor OCR gets most words of a page right, and an answer that shares few of them describes another
+   * page, or none. Checked once the OCR has this many such words.
+   */
+  minSharedWordShare: 0.4,
+  minOcrWordsForOverlap: 8,
 });
 
 const PLACEHOLDERS =
@@ -77,6 +84,15 @@ function loopReason(answer: string): string | null {
 }
 
 /** Whether a vision transcription may replace OCR text, with the reasons when it may not. */
+/** The share of the OCR's distinct 4+ letter words found in the answer; null when the OCR has too few. */
+function sharedWordShare(ocrText: string, vision: string): number | null {
+  const wordsOf = (text: string) => new Set(text.toLowerCase().match(/\p{L}{4,}/gu) ?? []);
+  const ocrWords = wordsOf(ocrText);
+  if (ocrWords.size < VISION_CHECK_LIMITS.minOcrWordsForOverlap) return null;
+  const visionWords = wordsOf(vision);
+  return [...ocrWords].filter((word) => visionWords.has(word)).length / ocrWords.size;
+}
+
 export function checkVisionAnswer({
   vision,
   ocrText,
@@ -96,6 +112,10 @@ export function checkVisionAnswer({
   if (loop) reasons.push(loop);
   if (PLACEHOLDERS.test(vision))
     reasons.push('The answer contains a placeholder or a refusal instead of the page text.');
+  const shared = sharedWordShare(ocrText, vision);
+  if (shared !== null && shared < limits.minSharedWordShare) {
+    reasons.push(`The answer shares only ${Math.round(shared * 100)}% of the words the OCR read on the page.`);
+  }
   if (ocrConfidence >= limits.trustedOcrConfidence) {
     const ocrNumbers = numbersOf(ocrText);
     const visionNumbers = numbersOf(vision);

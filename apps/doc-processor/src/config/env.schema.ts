@@ -27,8 +27,8 @@ export const docProcessorEnvSchema = z.object({
   /** A DOCX whose parts inflate beyond this, or by more than the ratio, is refused (a zip bomb). */
   DOCX_MAX_UNCOMPRESSED_BYTES: wholeNumberVar(1024, 4 * 1024 * 1024 * 1024).default(100 * 1024 * 1024),
   DOCX_MAX_COMPRESSION_RATIO: wholeNumberVar(2, 100_000).default(200),
-  /** Resolution at which a page without a usable text layer is rendered for OCR. */
-  OCR_DPI: wholeNumberVar(72, 600).default(300),
+  /** Resolution at which a page without a usable text layer is rendered for OCR (216, as docling renders). */
+  OCR_DPI: wholeNumberVar(72, 600).default(216),
   /** Reader child processes (PDF parsing, rendering, OCR): about one per core. */
   READER_POOL_SIZE: wholeNumberVar(1, 64).default(2),
   /** Heap limit of each reader child, in MiB; a child past it dies and its page fails, not the service. */

@@ -3,6 +3,12 @@ import { checkPageCount } from './file-inspection';
 import { ReaderLimits } from './reader.protocol';
 import { ReadError } from './reading.errors';
 
+// A reader child reads one page at a time and is replaced after READER_PAGES_PER_CHILD pages: libvips's
+// operation cache (50 MB by default) only holds memory, and its worker threads only compete with the
+// other children for the same cores.
+sharp.cache(false);
+sharp.concurrency(1);
+
 // Child-only: pictures (photos, scans, TIFF pages) through sharp. Sizes come from the header before
 // anything is decoded, and decoding is capped again by limitInputPixels in case the header lied.
 

@@ -21,15 +21,18 @@ export interface OcrResult {
 const SPECK = /^[.,:;'‘’"`°~^_*]+$/;
 /** Below this confidence, a token without letters or digits is noise, not a dash or a £ sign. */
 const SYMBOL_MIN_CONFIDENCE = 70;
-/** Below this confidence, a lone letter or digit is a speck read as a glyph, not an initial or a figure. */
-const SINGLE_GLYPH_MIN_CONFIDENCE = 60;
+/**
+ * Below this confidence, a token of one or two letters or digits is a speck read as glyphs ("CL", "Co"),
+ * not an initial, a short word or a figure, which a scan gives with far more confidence.
+ */
+const SHORT_TOKEN_MIN_CONFIDENCE = 60;
 
 /** True for noise tokens that would otherwise add columns and lines to the layout. */
 export function isSpeck(text: string, confidence: number): boolean {
   const token = text.trim();
   if (SPECK.test(token)) return true;
   if (!/[\p{L}\p{N}]/u.test(token)) return confidence < SYMBOL_MIN_CONFIDENCE;
-  return [...token].length === 1 && confidence < SINGLE_GLYPH_MIN_CONFIDENCE;
+  return [...token].length <= 2 && confidence < SHORT_TOKEN_MIN_CONFIDENCE;
 }
 
 let worker: Promise<Worker> | undefined;
