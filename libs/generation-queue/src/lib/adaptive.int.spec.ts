@@ -1,0 +1,113 @@
+import { eventually, setFaults, StartedServer, startLocalLlm } from '@rma/testing';
+import { Queue } from 'bullmq';
+import { Registry } from 'prom-client';
+import { GenerationQueue } from './generation-queue';
+import { GENERATION_QUEUE_NAME, QUEUE_PREFIX } from './generation-queue.constants';
+import { ask, flushQueueRedis, makeQueue, queueRedisUrl } from './queue-test-kit';
+import { redisOptionsFromUrl } from '@rma/service-core';
+
+// The adaptive controller at run time: real Redis, a real local-llm (simulated engine) whose /metrics the
+// leader reads, and its fault injection for 429/503. Conditions are polled, never timed.
+const queues: GenerationQueue[] = [];
+
+async function started(queue: GenerationQueue): Promise<GenerationQueue> {
+  queues.push(queue);
+  await queue.start();
+  return queue;
+}
+
+/** One series of a queue's metrics, from the registry its /metrics page would show. */
+async function metric(registry: Registry, name: string, labels = ''): Promise<number> {
+  const text = await registry.metrics();
+  const line = text.split('\n').find((row) => row.startsWith(name) && row.includes(labels));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+/** The global limit BullMQ enforces across every process, as stored in Redis. */
+async function globalLimit(): Promise<number | null> {
+  const queue = new Queue(GENERATION_QUEUE_NAME, {
+    connection: redisOptionsFromUrl(queueRedisUrl()),
+    prefix: QUEUE_PREFIX,
+  });
+  try {
+    return await queue.getGlobalConcurrency();
+  } finally {
+    await queue.close();
+  }
+}
+
+beforeEach(async () => {
+  await flushQueueRedis();
+});
+afterEach(async () => {
+  await Promise.all(queues.splice(0).map((queue) => queue.close()));
+});
+
+describe(`${GenerationQueue.name} adaptive limit from the engine's metrics`, () => {
+  // Two sequences and a slow simulated GPU: what the limit lets through beyond two waits in the engine's
+  // queue, where its /metrics shows it (vllm:num_requests_waiting).
+  let engine: StartedServer;
+
+  beforeAll(async () => {
+    engine = await startLocalLlm(['--engine', 'sim', '--profile', 'fast', '--parallel', '2', '--time-scale', '20']);
+  });
+  afterAll(async () => {
+    await engine?.stop();
+  });
+
+  it('cuts the limit to what the engine runs plus 8 when its queue overflows, on the leader only', async () => {
+    const registries = [new Registry(), new Registry()];
+    const [first, second] = await Promise.all(
+      registries.map((registry) =>
+        started(makeQueue(engine.url, { concurrency: { mode: 'adaptive', initial: 16, min: 1, max: 32 }, registry })),
+      ),
+    );
+    // 16 in flight on an engine that runs 2: 14 wait there, above the target of at most 8.
+    const jobs = Array.from({ length: 16 }, (_, i) => first.generate(ask(`letter ${i}`, 20)).catch(() => undefined));
+
+    await eventually(async () => ((await globalLimit()) ?? 16) <= 10, 20_000);
+    const limits = await Promise.all(registries.map((registry) => metric(registry, 'generation_concurrency_limit')));
+    const changes = await Promise.all(
+      registries.map((registry) =>
+        metric(registry, 'generation_concurrency_changes_total', 'reason="engine queue N above N"'),
+      ),
+    );
+    // One process leads: its limit and its change count moved (later ticks may cut further as the
+    // engine drains); the other's did not.
+    const leader = limits[0] === 16 ? 1 : 0;
+    expect(limits[1 - leader]).toBe(16);
+    expect(limits[leader]).toBeLessThanOrEqual(10);
+    expect(changes[1 - leader]).toBe(0);
+    expect(changes[leader]).toBeGreaterThanOrEqual(1);
+
+    await Promise.all([second.close(), ...jobs]);
+  });
+});
+
+describe.each([429, 503])(`${GenerationQueue.name} adaptive limit on a %s`, (status) => {
+  let engine: StartedServer;
+
+  beforeAll(async () => {
+    engine = await startLocalLlm(['--engine', 'sim', '--profile', 'fast', '--admin']);
+  });
+  afterAll(async () => {
+    await engine?.stop();
+  });
+
+  it('halves the limit, and the job still completes on its retry', async () => {
+    const registry = new Registry();
+    const sut = await started(
+      makeQueue(engine.url, { concurrency: { mode: 'adaptive', initial: 8, min: 1, max: 8 }, registry }),
+    );
+    // With no backlog the limit holds: only the overload can move it.
+    await eventually(async () => (await metric(registry, 'generation_concurrency_limit')) === 8);
+    await setFaults(engine.url, [{ kind: 'status', status, retryAfterSeconds: 1, count: 1 }]);
+
+    const result = await sut.generate(ask('one letter', 5));
+
+    await eventually(async () => (await metric(registry, 'generation_concurrency_limit')) === 4, 5_000);
+    expect(await globalLimit()).toBe(4);
+    expect(await metric(registry, 'generation_concurrency_changes_total', 'reason="backoff"')).toBe(1);
+    expect(result.usage.completionTokens).toBeGreaterThan(0);
+  });
+});
