@@ -116,6 +116,8 @@ beforeAll(async () => {
   llmDown = await start(14, {
     VLLM_URL: `http://127.0.0.1:${closedPort}`,
     OLLAMA_URL: `http://127.0.0.1:${closedPort}`,
+    // A refused connection fails at once; the queue's own retries would only make the test wait.
+    GENERATION_ATTEMPTS: '1',
   });
 });
 afterAll(async () => {
