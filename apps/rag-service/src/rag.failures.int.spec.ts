@@ -20,8 +20,8 @@ import { AppModule } from './app.module';
 
 // Real Redis, real Chroma (the harness's, and one of this file's own that a test stops) and real local-llm
 // servers on the simulated engine: one whose faults the tests set, and one too slow to finish an answer
-// in time, so that only a cancel can stop its generations. Redis databases 14 and 15 are this file's (no other
-// spec uses them: `npm test` runs projects side by side against one Redis); the services on 15 take turns.
+// in time, so that only a cancel can stop its generations. Redis databases 14 and 15 are this file's (the
+// project's Redis is its own; its spec files share out the databases); the services on 15 take turns.
 const redisUrl = process.env['RMA_TEST_REDIS_URL'] as string;
 const chromaUrl = process.env['RMA_TEST_CHROMA_URL'] as string;
 const DRO = {

@@ -14,8 +14,8 @@ import { AppModule } from '../app.module';
 
 // Real Redis, and real local-llm servers over HTTP on the simulated engine: one whose faults the tests
 // set (a broken answer, a slow first token, a cut stream), and one too slow to finish a letter in time,
-// so that only a cancel can stop its generations. Redis databases 1 and 2 are this file's (no other spec
-// uses them: `npm test` runs projects side by side against one Redis).
+// so that only a cancel can stop its generations. Redis databases 1 and 2 are this file's (the project's
+// Redis is its own; its spec files share out the databases).
 const redisUrl = process.env['RMA_TEST_REDIS_URL'] as string;
 const NOTES = 'Cl rang 3/11. CT arrears £1,200 Bristol CC. Agreed: cl sends last 3 payslips by 1 Dec.';
 const LETTER = { notes: NOTES, clientName: 'Ms Patel', adviserName: 'Sam Jones', organisation: 'Bristol Debt Advice' };

@@ -1,8 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { CLIENT_ID, ReadinessRegistry } from '@rma/service-core';
+import { CLIENT_ID, CLIENT_ID_MESSAGE, ReadinessRegistry } from '@rma/service-core';
 import { ChromaClient } from 'chromadb';
-import { CLIENT_ID_MESSAGE } from '../common/client-id';
 import { RagError } from '../common/rag.errors';
 import type { RagServiceEnv } from '../config/env.schema';
 import { ChunkStore } from './chunk-store';

@@ -33,6 +33,7 @@ export type { ReadinessReport } from './lib/health/readiness.registry';
 /** The hand-off of processed client documents from doc-processor to rag-service (Redis transport). */
 export {
   CLIENT_ID,
+  CLIENT_ID_MESSAGE,
   DOCUMENT_DELETED_PATTERN,
   DOCUMENT_PROCESSED_PATTERN,
   documentDeletedSchema,
@@ -42,3 +43,5 @@ export {
 export type { DocumentDeleted, DocumentIndexedReply, DocumentProcessed } from './lib/messaging/document-events';
 /** An HTTP status's reason phrase, for the services' exception filters. */
 export { httpStatusName } from './lib/http/http-status-name';
+/** Validates a DTO's clientId field against the hand-off contract's rule. */
+export { IsClientId } from './lib/http/is-client-id.decorator';

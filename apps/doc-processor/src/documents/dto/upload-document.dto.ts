@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { CLIENT_ID } from '@rma/service-core';
-import { IsIn, IsOptional, Matches } from 'class-validator';
+import { IsClientId } from '@rma/service-core';
+import { IsIn, IsOptional } from 'class-validator';
 import { DOCUMENT_TYPES } from '../../analysis/document-types';
 
 /** The text fields of a multipart upload beside its `file`. */
@@ -11,9 +11,7 @@ export class UploadDocumentDto {
     example: 'client-4821',
   })
   @IsOptional()
-  @Matches(CLIENT_ID, {
-    message: 'clientId must be 1-48 letters, digits, dashes or underscores, starting with a letter or digit',
-  })
+  @IsClientId()
   clientId?: string;
 
   @ApiPropertyOptional({

@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { CLIENT_ID } from '@rma/service-core';
-import { ArrayNotEmpty, IsArray, IsInt, IsObject, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { CLIENT_ID_MESSAGE } from '../../common/client-id';
+import { IsClientId } from '@rma/service-core';
+import { ArrayNotEmpty, IsArray, IsInt, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
 
 export class AskBatchDto {
   @ApiProperty({
@@ -31,7 +30,6 @@ export class AskBatchDto {
     example: 'cl-1042',
   })
   @IsOptional()
-  @IsString()
-  @Matches(CLIENT_ID, { message: CLIENT_ID_MESSAGE })
+  @IsClientId()
   clientId?: string;
 }

@@ -12,6 +12,8 @@ export const DOCUMENT_DELETED_PATTERN = 'document.deleted';
 
 /** Client ids: safe in a Chroma collection name and a Redis key. */
 export const CLIENT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
+/** What a clientId must look like, said so that a caller can fix it. */
+export const CLIENT_ID_MESSAGE = 'clientId must be 1-48 letters, digits, _ or -, starting with a letter or digit';
 
 export const documentProcessedSchema = z.object({
   documentId: z.string().min(1).max(100),
