@@ -5,6 +5,7 @@ import { ClientDocumentsModule } from './client-documents/client-documents.modul
 import { RagExceptionFilter } from './common/rag-exception.filter';
 import { SERVICE_NAME, validateEnv } from './config/env.schema';
 import { DocumentsModule } from './documents/documents.module';
+import { EligibilityModule } from './eligibility/eligibility.module';
 
 @Module({})
 export class AppModule {
@@ -14,9 +15,11 @@ export class AppModule {
       module: AppModule,
       env,
       serviceName: SERVICE_NAME,
-      description: "Answers advisers' questions from the advice manuals (and a client's own documents), with sources.",
+      description:
+        "Answers advisers' questions from the advice manuals (and a client's own documents), with sources, " +
+        'and decides which debt solutions a client can use.',
       validate: validateEnv,
-      features: [DocumentsModule, AskModule, ClientDocumentsModule],
+      features: [DocumentsModule, AskModule, ClientDocumentsModule, EligibilityModule],
       exceptionFilter: RagExceptionFilter,
     });
   }

@@ -223,6 +223,7 @@ export class DocumentPipelineService implements BeforeApplicationShutdown {
         documentType: result.documentType,
         sha256: record.sha256,
         processedAt: record.finishedAt ?? new Date().toISOString(),
+        facts: result.facts,
       });
       await this.store.update(documentId, {
         handoff: { status: 'done', attempts, indexed: { status: reply.status, chunks: reply.chunks } },

@@ -4,5 +4,10 @@ import { AskController } from './ask.controller';
 import { AskService } from './ask.service';
 import { RetrievalService } from './retrieval.service';
 
-@Module({ imports: [VectorStoreModule], controllers: [AskController], providers: [AskService, RetrievalService] })
+@Module({
+  imports: [VectorStoreModule],
+  controllers: [AskController],
+  providers: [AskService, RetrievalService],
+  exports: [RetrievalService],
+})
 export class AskModule {}

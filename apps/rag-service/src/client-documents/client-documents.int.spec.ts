@@ -22,6 +22,7 @@ import { firstValueFrom, timeout } from 'rxjs';
 import { AppModule } from '../app.module';
 import { SERVICE_NAME } from '../config/env.schema';
 import { ManualTextSplitter } from '../documents/manual-text-splitter';
+import { ClientDocumentFigures } from './client-document-figures';
 import { ClientDocumentsController } from './client-documents.controller';
 
 // doc-processor's hand-off over the real Redis transport to a rag-service booted in this process, with real
@@ -223,6 +224,71 @@ describe(ClientDocumentsController.name, () => {
     expect(afterDelete.status).toBe(200);
     expect(documentIds(afterDelete.body)).not.toContain('doc-statement-2');
     expect(deletedAgain).toEqual({ documentId: 'doc-statement-2', status: 'not_found', chunks: 0 });
+  });
+
+  it("keeps the debts a document's facts show, with their page, for that client only, until it is deleted", async () => {
+    const markdown = [
+      '<!-- page 1 -->',
+      '# Notice of assignment',
+      '',
+      'Your Vanquis Bank account has been assigned to us.',
+      '',
+      '<!-- page 2 -->',
+      '## Your balance',
+      '',
+      'The amount you owe is £1,234.50.',
+    ].join('\n');
+    const letter = processed({
+      documentId: 'doc-letter-1',
+      clientId: 'client-d',
+      title: 'Debt collection letter',
+      markdown,
+      documentType: 'debt_collection_letter',
+      facts: {
+        creditor: 'Lowell Portfolio I Ltd',
+        originalCreditor: 'Vanquis Bank',
+        reference: null,
+        balance: 1234.5,
+        arrears: null,
+        dates: [],
+        demands: [],
+        deadlines: [],
+      },
+    });
+    const figures = sut.app.get(ClientDocumentFigures);
+
+    await send(DOCUMENT_PROCESSED_PATTERN, letter);
+    const stored = await figures.find('client-d', ['doc-letter-1', 'doc-never-sent']);
+    const otherClient = await figures.find('client-e', ['doc-letter-1']);
+    await send(DOCUMENT_DELETED_PATTERN, { documentId: 'doc-letter-1', clientId: 'client-d' });
+    const afterDelete = await figures.find('client-d', ['doc-letter-1']);
+
+    expect(stored).toEqual({
+      figures: [
+        {
+          field: 'debt',
+          amount: 1234.5,
+          creditor: 'Lowell Portfolio I Ltd',
+          debtType: 'other',
+          documentId: 'doc-letter-1',
+          documentType: 'debt_collection_letter',
+          page: 2,
+          factField: 'balance',
+        },
+      ],
+      missing: ['doc-never-sent'],
+    });
+    expect(otherClient).toEqual({ figures: [], missing: ['doc-letter-1'] });
+    expect(afterDelete).toEqual({ figures: [], missing: ['doc-letter-1'] });
+  });
+
+  it('records a document sent without facts (an older sender) as found, with no figures', async () => {
+    await send(DOCUMENT_PROCESSED_PATTERN, processed({ documentId: 'doc-statement-3', clientId: 'client-d' }));
+
+    expect(await sut.app.get(ClientDocumentFigures).find('client-d', ['doc-statement-3'])).toEqual({
+      figures: [],
+      missing: [],
+    });
   });
 
   it('answers an invalid message with an error reply that names the bad fields, and keeps serving', async () => {

@@ -2,11 +2,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { DocumentDeleted, DocumentIndexedReply, DocumentProcessed } from '@rma/service-core';
 import { DocumentsService } from '../documents/documents.service';
 import { ChunkStores } from '../vector-store/chunk-stores';
+import { ClientDocumentFigures } from './client-document-figures';
+import { documentFigures } from './document-figures';
 
 /**
  * Clients' documents from doc-processor, each in its client's own collection: indexed exactly as manuals
  * are (same splitter, embeddings and versioning), with the client's id and the document's type on every
- * chunk. The upload's sha256 is the version, so a resend of the same file changes nothing.
+ * chunk. The upload's sha256 is the version, so a resend of the same file changes nothing. The debts and
+ * income its facts show are kept beside it, each with its page, to pre-fill an eligibility check.
  */
 @Injectable()
 export class ClientDocumentsService {
@@ -15,6 +18,7 @@ export class ClientDocumentsService {
   constructor(
     private readonly documents: DocumentsService,
     private readonly stores: ChunkStores,
+    private readonly figures: ClientDocumentFigures,
   ) {}
 
   async index(document: DocumentProcessed): Promise<DocumentIndexedReply> {
@@ -38,8 +42,20 @@ export class ClientDocumentsService {
       // The sender's id rules out duplicates and `inline` rules out jobs: this is a bug.
       throw new Error(`ingest of client document ${document.documentId} ended ${outcome.status}`);
     }
+    // Saved even when empty (a sender without facts): the document then reads as found, with no figures.
+    // After the ingest, so that a failed ingest is retried with its figures; saved again on every resend,
+    // because an unchanged file may come with facts an older sender did not send.
+    const figures = document.facts
+      ? documentFigures({
+          documentId: document.documentId,
+          documentType: document.documentType,
+          facts: document.facts,
+          markdown: document.markdown,
+        })
+      : [];
+    await this.figures.save({ clientId: document.clientId, documentId: document.documentId, figures });
     this.logger.log(
-      `Client document indexed clientId=${document.clientId} documentId=${document.documentId} status=${outcome.status} chunks=${outcome.chunks}`,
+      `Client document indexed clientId=${document.clientId} documentId=${document.documentId} status=${outcome.status} chunks=${outcome.chunks} figures=${figures.length}`,
     );
     return { documentId: document.documentId, status: outcome.status, chunks: outcome.chunks };
   }
@@ -48,6 +64,7 @@ export class ClientDocumentsService {
     const chunks = await this.documents.delete(document.documentId, {
       store: this.stores.forClient(document.clientId),
     });
+    await this.figures.remove(document.clientId, document.documentId);
     const status = chunks > 0 ? 'deleted' : 'not_found';
     this.logger.log(
       `Client document removed clientId=${document.clientId} documentId=${document.documentId} status=${status} chunks=${chunks}`,

@@ -13,6 +13,7 @@ export type RagErrorCode =
   | 'invalid_client_id'
   | 'invalid_document_event'
   | 'batch_too_large'
+  | 'invalid_facts'
   | 'ingest_in_progress'
   | 'vector_store_unavailable'
   | 'vector_store_rejected'
@@ -43,6 +44,7 @@ export const RAG_ERROR_STATUS: Record<RagErrorCode, number> = {
   invalid_client_id: 400,
   invalid_document_event: 400,
   batch_too_large: 400,
+  invalid_facts: 400,
   ingest_in_progress: 409,
   vector_store_unavailable: 503,
   vector_store_rejected: 502,

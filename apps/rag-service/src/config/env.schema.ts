@@ -43,6 +43,16 @@ export const ragServiceEnvSchema = z
     AGENTIC_MAX_STEPS: wholeNumberVar(1, 10).default(4),
     /** The agentic ask's whole time budget: planning, retrievals and the answer. */
     AGENTIC_TIMEOUT_MS: millisecondsVar(180_000),
+    /** A criterion failed by no more than this share of its limit is a near miss (0-0.5). */
+    ELIGIBILITY_NEAR_MISS_SHARE: z.coerce.number().min(0).max(0.5).default(0.1),
+    /** IVA providers' usual conditions (guidelines, not law): unsecured debt in GBP, creditors, GBP a month. */
+    IVA_MIN_UNSECURED_DEBT: wholeNumberVar(0, 1_000_000).default(6000),
+    IVA_MIN_CREDITORS: wholeNumberVar(0, 100).default(2),
+    IVA_MIN_MONTHLY_CONTRIBUTION: wholeNumberVar(0, 100_000).default(100),
+    /** Longest eligibility explanation, in tokens. */
+    ELIGIBILITY_MAX_TOKENS: wholeNumberVar(16, 32_768).default(512),
+    /** How long the explanation may wait and run; past it the decision is returned without one. */
+    ELIGIBILITY_TIMEOUT_MS: millisecondsVar(60_000),
   })
   .refine((env) => env.CHUNK_OVERLAP < env.CHUNK_SIZE, {
     error: 'expected CHUNK_OVERLAP below CHUNK_SIZE',

@@ -25,6 +25,11 @@ export const documentProcessedSchema = z.object({
   /** The uploaded file's sha256: a resend of the same document changes nothing. */
   sha256: z.string().regex(/^[a-f0-9]{64}$/),
   processedAt: z.string(),
+  /**
+   * The facts doc-processor extracted, shaped per documentType (its extraction schemas). Optional so that
+   * an older sender still works; a receiver checks the shape itself before it uses any of them.
+   */
+  facts: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const documentDeletedSchema = z.object({
