@@ -20,3 +20,5 @@ export { DEFAULT_IVA_GUIDELINES } from './lib/iva.rules';
 export type { DebtOptionId, Fee, FeePart, IvaGuidelines, OptionResult } from './lib/option.types';
 /** Types of one criterion's answer. */
 export type { Criterion, CriterionKind, CriterionUnit, EligibilityStatus } from './lib/criterion';
+/** The largest amount of money the rules accept, in pounds. */
+export { MAX_AMOUNT } from './lib/money';

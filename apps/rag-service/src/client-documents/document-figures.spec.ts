@@ -233,11 +233,12 @@ describe(documentFigures.name, () => {
     });
 
     it('takes net pay as monthly when the period is unknown, or a calendar month of 28 days', () => {
+      // Said in factField, so that an adviser sees a weekly payslip without dates was read as a month's pay.
       expect(documentFigures(payslip(null))).toEqual([
-        expect.objectContaining({ amount: 1843.21, factField: 'netPay' }),
+        expect.objectContaining({ amount: 1843.21, factField: 'netPay (period not shown, taken as monthly)' }),
       ]);
       expect(documentFigures(payslip({ from: null, to: '2025-03-31' }))).toEqual([
-        expect.objectContaining({ factField: 'netPay' }),
+        expect.objectContaining({ factField: 'netPay (period not shown, taken as monthly)' }),
       ]);
       expect(documentFigures(payslip({ from: '2025-02-01', to: '2025-02-28' }))).toEqual([
         expect.objectContaining({ factField: 'netPay' }),
@@ -366,7 +367,7 @@ describe(documentFigures.name, () => {
       expect(payslip(-50, null)).toEqual([]);
       expect(payslip(0.004, null)).toEqual([]);
       expect(payslip(1500, { from: 'last month', to: 17 })).toEqual([
-        expect.objectContaining({ amount: 1500, factField: 'netPay' }),
+        expect.objectContaining({ amount: 1500, factField: 'netPay (period not shown, taken as monthly)' }),
       ]);
     });
 

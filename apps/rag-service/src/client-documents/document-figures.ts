@@ -253,7 +253,12 @@ function monthlyIncome(
   if (!pay) return [];
   const { times, over } = pay.perMonth;
   const amount = Math.round((Math.round(picked.amount * 100) * times) / over) / 100;
-  const factField = pay === MONTHLY ? picked.factField : `${picked.factField} (${pay.name} x ${times}/${over})`;
+  const unknownPeriod = !period?.from || !period.to;
+  const factField = unknownPeriod
+    ? `${picked.factField} (period not shown, taken as monthly)`
+    : pay === MONTHLY
+      ? picked.factField
+      : `${picked.factField} (${pay.name} x ${times}/${over})`;
   return [{ field: 'monthlyIncome', amount, factField, shownAmount: picked.amount }];
 }
 

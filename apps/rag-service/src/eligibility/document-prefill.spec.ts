@@ -65,4 +65,17 @@ describe(prefillFacts.name, () => {
     expect(facts.monthlyIncome).toBe(1210.6);
     expect(prefilled[0]).toMatchObject({ used: false, reason: "the adviser's debtsTotal covers every debt" });
   });
+
+  it('gives one debt per creditor across documents, the first document asked for', () => {
+    const later: DocumentFigure = { ...letter, amount: 2600, documentId: 'doc-letter-2' };
+
+    const { facts, prefilled } = prefillFacts({}, [letter, later]);
+
+    expect(facts.debts).toEqual([{ creditor: 'Lowell', amount: 2450.75, type: 'other', secured: false }]);
+    expect(prefilled[1]).toMatchObject({
+      documentId: 'doc-letter-2',
+      used: false,
+      reason: 'document doc-letter already gave the debt to Lowell',
+    });
+  });
 });

@@ -12,7 +12,9 @@ export interface PrefilledFigure extends DocumentFigure {
  * The adviser's facts completed with figures from the client's documents. The adviser's own figures win:
  * a debts total covers every debt; a listed debt covers the document's debt to the same creditor; an
  * income or surplus covers every document's income. Document incomes are added up (one document per
- * source of income: two payslips of the same job count twice, which `prefilled` shows).
+ * source of income: two payslips of the same job count twice, which `prefilled` shows). Documents give
+ * one debt per creditor, the first asked for: two statements of one card, or a letter and the claim for
+ * the same debt, count once.
  */
 export function prefillFacts(
   facts: ClientFacts,
@@ -21,6 +23,8 @@ export function prefillFacts(
   const prefilled: PrefilledFigure[] = [];
   const listed = new Set((facts.debts ?? []).map((debt) => creditorKey(debt.creditor)));
   const added: Debt[] = [];
+  /** Creditor key to the document that gave it: one debt per creditor (two statements of one card). */
+  const fromDocuments = new Map<string, string>();
   let income = 0;
   let incomeFigures = 0;
   for (const figure of figures) {
@@ -30,7 +34,11 @@ export function prefillFacts(
         prefilled.push({ ...figure, used: false, reason: "the adviser's debtsTotal covers every debt" });
       } else if (listed.has(creditorKey(creditor))) {
         prefilled.push({ ...figure, used: false, reason: `the adviser listed a debt to ${creditor}` });
+      } else if (fromDocuments.has(creditorKey(creditor))) {
+        const first = fromDocuments.get(creditorKey(creditor));
+        prefilled.push({ ...figure, used: false, reason: `document ${first} already gave the debt to ${creditor}` });
       } else {
+        fromDocuments.set(creditorKey(creditor), figure.documentId);
         added.push({ creditor, amount: figure.amount, type: figure.debtType ?? 'other', secured: false });
         prefilled.push({ ...figure, used: true, reason: 'added to the debts' });
       }

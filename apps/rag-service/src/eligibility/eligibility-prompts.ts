@@ -8,7 +8,7 @@ import type { FoundChunk } from '../vector-store/chunk-store';
 const EXPLANATION_SYSTEM =
   'You help UK debt advisers explain to a client which debt solutions they can use. The decision below ' +
   'was made by exact rules and is final: explain it, never change it. Use only amounts that appear in ' +
-  'the decision; do not compute new ones. Use the numbered extracts from the advice manuals to explain ' +
+  "the decision; do not compute new ones. A status marked as providers' usual conditions is not law: say so. Use the numbered extracts from the advice manuals to explain " +
   'what each option means and cite them like [1]. Be brief and plain: a short paragraph per option.';
 
 /** One search of the manuals per option: what it is and who can use it. */
@@ -16,12 +16,13 @@ export function explanationQueries(report: EligibilityReport): string[] {
   return report.options.map((option) => `${option.name}: who can apply, conditions and limits`);
 }
 
-export function explanationRequest(
-  facts: ClientFacts,
-  report: EligibilityReport,
-  chunks: FoundChunk[],
-  maxTokens: number,
-): GenerationRequest {
+export function explanationRequest(input: {
+  facts: ClientFacts;
+  report: EligibilityReport;
+  chunks: FoundChunk[];
+  maxTokens: number;
+}): GenerationRequest {
+  const { facts, report, chunks, maxTokens } = input;
   const extracts =
     chunks.length === 0
       ? '(no extracts found)'
@@ -54,7 +55,8 @@ function optionLines(option: OptionResult): string {
   const fee = option.fee ? [`  - fee: ${option.fee.amount} GBP`] : [];
   const risks = option.risks.map((risk) => `  - risk: ${risk}`);
   const metLine = met.length > 0 ? [`  - met: ${met.map((criterion) => criterion.label).join('; ')}`] : [];
-  return [`${option.name}: ${option.status}`, ...metLine, ...others, ...fee, ...risks].join('\n');
+  const basis = option.decidedBy === 'guidelines' ? " (providers' usual conditions, not law)" : '';
+  return [`${option.name}: ${option.status}${basis}`, ...metLine, ...others, ...fee, ...risks].join('\n');
 }
 
 function figuresOf(facts: ClientFacts): Record<string, unknown> {

@@ -127,16 +127,34 @@ describe('POST /eligibility', () => {
     expect(optionOf(answer.body, 'debt_relief_order').status).toBe('eligible');
   });
 
-  it('streams the decision first, then the explanation', async () => {
+  it('streams the decision first, then the explanation and its check', async () => {
+    await setFaults(llm.url, [
+      { kind: 'scripted-answer', text: 'A DRO fits [1]; the client could pay £123.45 a month.', count: 1 },
+    ]);
+
     const events = await postEvents(`${sut.baseUrl}/eligibility/stream`, DRO_CLIENT);
     const names = events.map((event) => event.event);
+    const tokens = events.filter((event) => event.event === 'token').map((event) => event.data.text);
 
     expect(names[0]).toBe('decision');
     expect(optionOf(events[0].data, 'debt_relief_order').status).toBe('eligible');
     expect(names.slice(1, -2).every((name) => name === 'token')).toBe(true);
-    expect(names.slice(1, -2).length).toBeGreaterThan(0);
+    expect(tokens.join('')).toContain('£123.45');
     expect(names.slice(-2)).toEqual(['explanation', 'done']);
-    expect(events[events.length - 2].data).toMatchObject({ status: 'written', inventedAmounts: [] });
+    expect(events[events.length - 2].data).toMatchObject({
+      status: 'written',
+      inventedAmounts: [{ text: '£123.45', amount: 123.45 }],
+    });
+  });
+
+  it("reads an IVA refused on providers' guidelines as decided by guidelines, not law", async () => {
+    const answer = await postJson(`${sut.baseUrl}/eligibility`, { ...DRO_CLIENT, explain: false });
+
+    expect(optionOf(answer.body, 'individual_voluntary_arrangement')).toMatchObject({
+      status: 'not_eligible',
+      decidedBy: 'guidelines',
+    });
+    expect(optionOf(answer.body, 'debt_relief_order')).toMatchObject({ decidedBy: 'law' });
   });
 
   it('answers unknown for every option outside England and Wales, with the reason', async () => {
@@ -174,6 +192,11 @@ describe('POST /eligibility', () => {
       /type must be one of/,
     ],
     ['documents without their client', { documentIds: ['doc-1'] }, /give that clientId/],
+    ['an amount in exponent form too small for pence', { debtsTotal: 1e-7 }, /at most 2 decimal places/],
+    ['an amount too large to be real', { assetsValue: 1e21 }, /assetsValue must be at most 10000000/],
+    ['an amount as a string', { monthlyIncome: '1400' }, /monthlyIncome must be a number/],
+    ['debts that are not objects', { debts: [1, 'x', null] }, /nested property debts must be either object or array/],
+    ['a date in another format', { asOf: '29/11/2026' }, /asOf must be a real date written YYYY-MM-DD/],
   ])('refuses %s with a 400 that says what to change', async (_, body, message) => {
     const answer = await postJson(`${sut.baseUrl}/eligibility`, body);
 
@@ -235,6 +258,47 @@ describe('POST /eligibility with documents', () => {
     );
   });
 
+  it('pre-fills monthly income from a payslip, scaled from its weekly period', async () => {
+    const markdown = '<!-- page 1 -->\n# Payslip\n\nNet pay £350.00 for the week.';
+    await sut.app.get(ClientDocumentsService).index({
+      documentId: 'doc-payslip',
+      clientId: 'cl-income',
+      title: 'payslip',
+      markdown,
+      documentType: 'income_evidence',
+      sha256: createHash('sha256').update(markdown).digest('hex'),
+      processedAt: '2026-11-20T10:00:00.000Z',
+      facts: {
+        benefit: null,
+        employer: 'Acme',
+        period: { from: '2026-11-16', to: '2026-11-22' },
+        amounts: [],
+        deductions: [],
+        totalPaid: null,
+        paymentDate: null,
+        grossPay: 420,
+        netPay: 350,
+      },
+    });
+    const { monthlyIncome: _income, ...withoutIncome } = DRO_CLIENT;
+
+    const answer = await postJson(`${sut.baseUrl}/eligibility`, {
+      ...withoutIncome,
+      clientId: 'cl-income',
+      documentIds: ['doc-payslip'],
+      explain: false,
+    });
+
+    // 350 a week is 350 x 52 / 12 = 1,516.67 a month; less 1,360 of expenses, a surplus of 156.67.
+    expect(answer.body.facts.monthlyIncome).toBe(1516.67);
+    expect(answer.body.prefilled).toEqual([
+      expect.objectContaining({ field: 'monthlyIncome', documentId: 'doc-payslip', page: 1, used: true }),
+    ]);
+    expect(optionOf(answer.body, 'debt_relief_order').criteria).toContainEqual(
+      expect.objectContaining({ id: expect.stringMatching(/surplus/), figure: 156.67, status: 'not_eligible' }),
+    );
+  });
+
   it("keeps the adviser's figure for the same creditor", async () => {
     await sut.app.get(ClientDocumentsService).index(letter('cl-adviser'));
 
@@ -264,15 +328,17 @@ describe('POST /eligibility with documents', () => {
   });
 });
 
-describe('POST /eligibility with the LLM down', () => {
-  let down: ServiceInProcess;
-  beforeAll(async () => {
+describe('POST /eligibility with the LLM or Chroma down', () => {
+  let down: ServiceInProcess | undefined;
+  afterEach(async () => {
+    await down?.close();
+    down = undefined;
+  });
+
+  it('still returns the decision without the LLM, with the explanation marked unavailable and why', async () => {
     const nobody = `http://127.0.0.1:${await freePort()}`;
     down = await startServiceInProcess(AppModule.forRoot(env(6, nobody)), `${redisUrl}/6`, configureService);
-  });
-  afterAll(() => down?.close());
 
-  it('still returns the decision, with the explanation marked unavailable and why', async () => {
     const answer = await postJson(`${down.baseUrl}/eligibility`, DRO_CLIENT);
 
     expect(answer.status).toBe(200);
@@ -282,5 +348,16 @@ describe('POST /eligibility with the LLM down', () => {
       reason: expect.any(String),
       code: expect.stringMatching(/unavailable/),
     });
+  });
+
+  it('still returns the decision without Chroma, with the explanation marked unavailable and why', async () => {
+    const environment = { ...env(6, llm.url), CHROMA_URL: `http://127.0.0.1:${await freePort()}` };
+    down = await startServiceInProcess(AppModule.forRoot(environment), `${redisUrl}/6`, configureService);
+
+    const answer = await postJson(`${down.baseUrl}/eligibility`, DRO_CLIENT);
+
+    expect(answer.status).toBe(200);
+    expect(optionOf(answer.body, 'debt_relief_order').status).toBe('eligible');
+    expect(answer.body.explanation).toMatchObject({ status: 'unavailable', code: 'vector_store_unavailable' });
   });
 });

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import {
   checkEligibility,
   factProblems,
+  InvalidFactsError,
   type ClientFacts,
   type EligibilityReport,
   type IvaGuidelines,
@@ -10,6 +11,8 @@ import {
 import { GenerationError, GenerationQueue, type GenerationResult } from '@rma/generation-queue';
 import { LlmClient, LlmError } from '@rma/llm-provider';
 import { ClientDocumentFigures } from '../client-documents/client-document-figures';
+import type { DocumentFigure } from '../client-documents/document-figures';
+import { ChunkStores } from '../vector-store/chunk-stores';
 import { RagError } from '../common/rag.errors';
 import type { RagServiceEnv } from '../config/env.schema';
 import { RetrievalService, type RetrievedChunk } from '../ask/retrieval.service';
@@ -51,6 +54,8 @@ export type Explanation =
 export interface EligibilityDecision {
   asOf: string;
   facts: ClientFacts;
+  /** Each document asked for and how many figures it showed (0 for one processed before figures were kept). */
+  documents: Array<{ documentId: string; figures: number }>;
   prefilled: PrefilledFigure[];
   report: EligibilityReport;
 }
@@ -84,6 +89,7 @@ export class EligibilityService {
   constructor(
     private readonly retrieval: RetrievalService,
     private readonly figures: ClientDocumentFigures,
+    private readonly stores: ChunkStores,
     private readonly llm: LlmClient,
     private readonly queue: GenerationQueue,
     config: ConfigService<RagServiceEnv, true>,
@@ -160,29 +166,53 @@ export class EligibilityService {
     if (givenProblems.length > 0) {
       throw new RagError('invalid_facts', givenProblems.map((problem) => problem.message).join(' '));
     }
-    const { facts, prefilled } = prefillFacts(given, await this.documentFigures(clientId, documentIds));
-    const report = checkEligibility(facts, {
-      asOf,
-      nearMissShare: this.settings.nearMissShare,
-      ivaGuidelines: this.settings.ivaGuidelines,
-    });
-    return { asOf, facts, prefilled, report };
+    const { documents, figures } = await this.documentFigures(clientId, documentIds);
+    const { facts, prefilled } = prefillFacts(given, figures);
+    try {
+      const report = checkEligibility(facts, {
+        asOf,
+        nearMissShare: this.settings.nearMissShare,
+        ivaGuidelines: this.settings.ivaGuidelines,
+      });
+      return { asOf, facts, documents, prefilled, report };
+    } catch (error) {
+      // The adviser's facts passed; a problem now came with a document's figures (or a bad setting).
+      if (!(error instanceof InvalidFactsError)) throw error;
+      throw new RagError(
+        'invalid_facts',
+        `with the documents' figures added: ${error.problems.map((problem) => problem.message).join(' ')}`,
+      );
+    }
   }
 
-  private async documentFigures(clientId: string | undefined, documentIds: string[] | undefined) {
-    if (!documentIds || documentIds.length === 0) return [];
+  private async documentFigures(
+    clientId: string | undefined,
+    documentIds: string[] | undefined,
+  ): Promise<{ documents: EligibilityDecision['documents']; figures: DocumentFigure[] }> {
+    if (!documentIds || documentIds.length === 0) return { documents: [], figures: [] };
     if (!clientId) {
       throw new RagError('invalid_facts', 'documentIds are the documents of a client: give that clientId too.');
     }
-    const { figures, missing } = await this.figures.find(clientId, [...new Set(documentIds)]);
-    if (missing.length > 0) {
+    const ids = [...new Set(documentIds)];
+    const { figures, missing } = await this.figures.find(clientId, ids);
+    // A document indexed before its figures were kept has chunks but no figures: found, showing none.
+    const store = this.stores.forClient(clientId);
+    const unknown: string[] = [];
+    for (const documentId of missing) {
+      if ((await store.find({ documentId }, { limit: 1 })).length === 0) unknown.push(documentId);
+    }
+    if (unknown.length > 0) {
       throw new RagError(
         'document_not_found',
-        `no processed document ${missing.join(', ')} for client ${clientId}: check the ids, or wait until ` +
+        `no processed document ${unknown.join(', ')} for client ${clientId}: check the ids, or wait until ` +
           'doc-processor shows the document done and handed off.',
       );
     }
-    return figures;
+    const documents = ids.map((documentId) => ({
+      documentId,
+      figures: figures.filter((figure) => figure.documentId === documentId).length,
+    }));
+    return { documents, figures };
   }
 
   private async explanationRequest(decision: EligibilityDecision, signal?: AbortSignal) {
@@ -192,7 +222,10 @@ export class EligibilityService {
     const perQuery = Math.max(1, Math.floor(this.settings.topK / queries.length));
     const found = await Promise.all(vectors.map((vector) => this.retrieval.search(vector, { topK: perQuery })));
     const chunks = bestDistinct(found.flat(), this.settings.topK);
-    return { request: explanationRequest(decision.facts, decision.report, chunks, this.settings.maxTokens), chunks };
+    return {
+      request: explanationRequest({ ...decision, chunks, maxTokens: this.settings.maxTokens }),
+      chunks,
+    };
   }
 
   private written(decision: EligibilityDecision, result: GenerationResult, chunks: RetrievedChunk[]): Explanation {
@@ -206,7 +239,10 @@ export class EligibilityService {
         chunkIndex: chunk.metadata.chunkIndex,
         score: Math.round(chunk.score * 10_000) / 10_000,
       })),
-      inventedAmounts: inventedAmounts(result.text, allowedAmounts(decision.facts, decision.report)),
+      inventedAmounts: inventedAmounts(
+        result.text,
+        allowedAmounts({ facts: decision.facts, report: decision.report, nearMissShare: this.settings.nearMissShare }),
+      ),
       usage: result.usage,
       backend: result.backend,
     };
@@ -229,9 +265,8 @@ function unavailable(error: unknown, signal: AbortSignal | undefined): Explanati
   if (signal?.aborted) throw error;
   if (error instanceof GenerationError) return { status: 'unavailable', reason: error.message, code: error.code };
   if (error instanceof LlmError) return { status: 'unavailable', reason: error.message, code: `llm_${error.kind}` };
-  if (error instanceof RagError && error.code.startsWith('vector_store_')) {
-    return { status: 'unavailable', reason: error.message, code: error.code };
-  }
+  // Chroma down, refusing, or holding embeddings of another model: no extracts, so no explanation.
+  if (error instanceof RagError) return { status: 'unavailable', reason: error.message, code: error.code };
   throw error;
 }
 

@@ -1,5 +1,12 @@
 import { CLIENT_QUESTIONS } from './client-questions';
-import { conditionCriterion, criteriaQuestions, type Criterion, overallStatus, unique } from './criterion';
+import {
+  conditionCriterion,
+  criteriaQuestions,
+  type Criterion,
+  type EligibilityStatus,
+  overallStatus,
+  unique,
+} from './criterion';
 import type { ClientFacts, Region } from './facts';
 import type { Fee, OptionIdentity, OptionResult } from './option.types';
 import type { Source } from './thresholds';
@@ -125,14 +132,24 @@ export function optionResult(
   identity: OptionIdentity,
   parts: { criteria: Criterion[]; risks?: string[]; riskQuestions?: string[]; fee?: Fee; notes?: string[] },
 ): OptionResult {
+  const status = overallStatus(parts.criteria);
   return {
     option: identity.option,
     name: identity.name,
-    status: overallStatus(parts.criteria),
+    status,
+    decidedBy: decidedBy(parts.criteria, status),
     criteria: parts.criteria,
     risks: parts.risks ?? [],
     questions: unique([...criteriaQuestions(parts.criteria), ...(parts.riskQuestions ?? [])]),
     ...(parts.fee ? { fee: parts.fee } : {}),
     notes: parts.notes ?? [],
   };
+}
+
+// Which kinds of criterion the status rests on: those with the option's own status (all of them when it
+// is eligible). An IVA refused on a providers' guideline alone must not read as refused by law.
+function decidedBy(criteria: readonly Criterion[], status: EligibilityStatus): OptionResult['decidedBy'] {
+  const kinds = new Set(criteria.filter((criterion) => criterion.status === status).map((criterion) => criterion.kind));
+  if (kinds.has('guideline')) return kinds.has('law') ? 'law_and_guidelines' : 'guidelines';
+  return 'law';
 }

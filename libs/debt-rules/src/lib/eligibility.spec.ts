@@ -214,3 +214,26 @@ describe(checkEligibility.name, () => {
     });
   });
 });
+
+describe('decidedBy', () => {
+  const base = { region: 'england' as const, debtsTotal: 9000, assetsValue: 0, vehicleValue: 0, ownsHome: false };
+
+  it("says an IVA refused only on providers' guidelines rests on guidelines, a DRO refused by a limit on law", () => {
+    const sut = checkEligibility({ ...base, debtsTotal: 90_000, monthlySurplus: 20 }, { asOf: '2026-11-29' });
+    const decided = Object.fromEntries(sut.options.map((option) => [option.option, [option.status, option.decidedBy]]));
+
+    expect(decided['individual_voluntary_arrangement']).toEqual(['not_eligible', 'guidelines']);
+    expect(decided['debt_relief_order']).toEqual(['not_eligible', 'law']);
+  });
+});
+
+describe('amounts too large to be real', () => {
+  it('are refused with the largest accepted', () => {
+    expect(() => checkEligibility({ debtsTotal: 10_000_000.01 }, { asOf: '2026-11-29' })).toThrow(
+      /debtsTotal must be at most 10000000 pounds/,
+    );
+    expect(factProblems({ monthlySurplus: -2e7 }, '2026-11-29')).toEqual([
+      { path: 'monthlySurplus', message: 'monthlySurplus must be within 10000000 pounds either way.' },
+    ]);
+  });
+});

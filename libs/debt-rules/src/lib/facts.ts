@@ -1,5 +1,5 @@
 import { isIsoDate } from './dates';
-import { formatGbp, hasAtMostTwoDecimals, sumPence, toPence } from './money';
+import { formatGbp, hasAtMostTwoDecimals, MAX_AMOUNT, sumPence, toPence } from './money';
 
 // What the adviser knows about the client. Everything is optional: a missing fact makes the criteria
 // that need it `unknown` and becomes a question to ask. Where "never" is an answer (no previous DRO),
@@ -105,6 +105,11 @@ export function factProblems(facts: ClientFacts, asOf: string): FactProblem[] {
       path: 'monthlySurplus',
       message: 'monthlySurplus must be a number of pounds (negative for a shortfall).',
     });
+  } else if (facts.monthlySurplus !== undefined && Math.abs(facts.monthlySurplus) > MAX_AMOUNT) {
+    problems.push({
+      path: 'monthlySurplus',
+      message: `monthlySurplus must be within ${MAX_AMOUNT} pounds either way.`,
+    });
   } else if (facts.monthlySurplus !== undefined && !hasAtMostTwoDecimals(facts.monthlySurplus)) {
     problems.push({
       path: 'monthlySurplus',
@@ -139,6 +144,7 @@ function amountProblems(path: string, value: number | undefined): FactProblem[] 
   if (value === undefined) return [];
   if (!isFiniteNumber(value)) return [{ path, message: `${path} must be a number of pounds.` }];
   if (value < 0) return [{ path, message: `${path} must not be negative (give 0 for none); got ${value}.` }];
+  if (value > MAX_AMOUNT) return [{ path, message: `${path} must be at most ${MAX_AMOUNT} pounds; got ${value}.` }];
   if (!hasAtMostTwoDecimals(value))
     return [{ path, message: `${path} must have at most 2 decimal places (pounds and pence).` }];
   return [];

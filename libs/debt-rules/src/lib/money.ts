@@ -1,6 +1,9 @@
 // Amounts arrive as pounds with up to two decimals. Sums and comparisons run on whole pence so that,
 // say, 0.1 + 0.2 of a pound never lands a client a penny either side of a limit.
 
+/** The largest amount of money accepted, in pounds: larger is a typing mistake, and pence stay exact. */
+export const MAX_AMOUNT = 10_000_000;
+
 /** Pounds (up to 2 decimals) to whole pence. */
 export function toPence(pounds: number): number {
   return Math.round(pounds * 100);

@@ -33,6 +33,8 @@ export interface OptionResult {
   option: DebtOptionId;
   name: string;
   status: EligibilityStatus;
+  /** What the status rests on: the law, providers' guidelines (never law), or both. */
+  decidedBy: 'law' | 'guidelines' | 'law_and_guidelines';
   criteria: Criterion[];
   /** Consequences to explain to the client (home at risk, income payments, a creditor's petition...). */
   risks: string[];

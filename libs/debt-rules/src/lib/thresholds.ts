@@ -97,8 +97,8 @@ const monetaryLimits2009: Source = {
   url: legislation('uksi/2009/465/made'),
 };
 const monetaryLimits2015: Source = {
-  title: 'The Insolvency Proceedings (Monetary Limits) (Amendment) Order 2015',
-  url: legislation('ukpga/1986/45/schedule/4ZA'),
+  title: 'The Insolvency Proceedings (Monetary Limits) (Amendment) Order 2015 (GOV.UK announcement)',
+  url: 'https://www.gov.uk/government/news/more-help-for-people-with-personal-problem-debt',
 };
 const monetaryLimits2021: Source = {
   title: 'The Insolvency Proceedings (Monetary Limits) (Amendment) Order 2021 (SI 2021/673)',

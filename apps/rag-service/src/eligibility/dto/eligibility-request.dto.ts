@@ -1,5 +1,5 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { DEBT_TYPES, type DebtType, REGIONS, type Region } from '@rma/debt-rules';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { REGIONS, type Region } from '@rma/debt-rules';
 import { IsClientId } from '@rma/service-core';
 import { Type } from 'class-transformer';
 import {
@@ -14,32 +14,14 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { DebtDto } from './debt.dto';
 
 // Types only: amounts (negative, more than 2 decimals), dates (impossible, after asOf) and totals that
 // disagree are checked by @rma/debt-rules' factProblems, which says what to change. A null is refused
 // wherever it does not mean "never": an optional field is left out, not sent empty.
 const present = (_: object, value: unknown) => value !== undefined;
-const MONEY = { allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 };
-
-export class DebtDto {
-  @ApiProperty({ example: 'Barclaycard' })
-  @IsString()
-  @IsNotEmpty({ message: 'debts.creditor must name the creditor' })
-  @MaxLength(200)
-  creditor!: string;
-
-  @ApiProperty({ description: 'GBP owed.', example: 4200 })
-  @IsNumber(MONEY)
-  amount!: number;
-
-  @ApiProperty({ enum: DEBT_TYPES, example: 'credit_card' })
-  @IsIn(DEBT_TYPES)
-  type!: DebtType;
-
-  @ApiProperty({ description: 'Secured on property (a mortgage always is).', example: false })
-  @IsBoolean()
-  secured!: boolean;
-}
+// No maxDecimalPlaces: class-validator throws on an exponent (1e-7), a 500; factProblems checks decimals.
+const MONEY = { allowNaN: false, allowInfinity: false };
 
 /** A client's facts, as `ClientFacts` of @rma/debt-rules, plus the date and the documents to read. */
 export class EligibilityRequestDto {
