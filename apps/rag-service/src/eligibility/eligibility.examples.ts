@@ -16,6 +16,7 @@ export const ELIGIBILITY_EXAMPLE = {
     inIva: false,
     connectedToEnglandOrWalesLast3Years: true,
   },
+  documents: [],
   prefilled: [],
   report: {
     asOf: '2026-11-29',
@@ -23,6 +24,7 @@ export const ELIGIBILITY_EXAMPLE = {
     options: [
       {
         option: 'debt_relief_order',
+        decidedBy: 'law',
         name: 'Debt Relief Order',
         status: 'near_miss',
         criteria: [
@@ -69,6 +71,7 @@ export const ELIGIBILITY_EXAMPLE = {
       },
       {
         option: 'bankruptcy',
+        decidedBy: 'law',
         name: 'Bankruptcy',
         status: 'eligible',
         criteria: [
