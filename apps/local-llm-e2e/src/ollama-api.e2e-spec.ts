@@ -191,9 +191,9 @@ describe("local-llm: Ollama's API through the official ollama client", () => {
   });
 
   it.each([
-    ['a negative temperature', { options: { temperature: -1 } }, 'temperature'],
     ['a format that is neither "json" nor a schema', { format: 'xml' }, 'format'],
-    ['a bad role', { messages: [{ role: 'robot', content: 'hi' }] }, 'role'],
+    ['top_logprobs above 20', { top_logprobs: 21 }, 'top_logprobs must be between 0 and 20'],
+    ['no model', { model: null }, 'model is required'],
   ])('answers 400 with a message for %s', async (_case, change, field) => {
     const body = {
       model: 'llama3.2',
@@ -206,6 +206,38 @@ describe("local-llm: Ollama's API through the official ollama client", () => {
 
     expect(error).toMatchObject({ name: 'ResponseError', status_code: 400 });
     expect((error as { error: string }).error).toContain(field);
+  });
+
+  it('takes what Ollama takes: nulls as zero values, any role, options it does not range-check', async () => {
+    // The last line of the body: the whole body, or the closing line of a stream.
+    const post = (path: string, body: unknown) =>
+      fetch(`${baseUrl}${path}`, { method: 'POST', body: JSON.stringify(body) }).then(async (response) => ({
+        status: response.status,
+        body: JSON.parse((await response.text()).trim().split('\n').pop() ?? '') as Record<string, unknown>,
+      }));
+
+    const load = await post('/api/chat', { model: 'llama3.2', messages: null, stream: false });
+    const odd = await post('/api/chat', {
+      model: 'llama3.2',
+      messages: [
+        { role: 'Robot', content: null },
+        { role: 'user', content: 'hi' },
+      ],
+      stream: null,
+      format: null,
+      options: { temperature: -1, top_p: 3, num_predict: 2.9, num_ctx: 1_000_000, seed: null },
+    });
+    const embedNothing = await post('/api/embed', { model: 'llama3.2', input: null });
+    const embedNumbers = await post('/api/embed', { model: 'llama3.2', input: [1, 2] });
+    const wrongType = await post('/api/chat', { model: 'llama3.2', messages: [], options: { temperature: 'hot' } });
+
+    expect(load).toMatchObject({ status: 200, body: { done: true, done_reason: 'load' } });
+    // stream: null is a nil pointer in Go: the default, a stream. Its last line holds the counts.
+    expect(odd).toMatchObject({ status: 200, body: { done: true, done_reason: 'length', eval_count: 2 } });
+    expect(embedNothing).toEqual({ status: 200, body: { model: 'llama3.2', embeddings: [] } });
+    expect(embedNumbers).toEqual({ status: 400, body: { error: 'invalid input type' } });
+    // Ollama fails an option of the wrong type from its scheduler, whose default branch answers 500.
+    expect(wrongType).toEqual({ status: 500, body: { error: 'option "temperature" must be of type float32' } });
   });
 
   it('stops generating when the client aborts a stream, and frees the slot', async () => {

@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     logger,
     faults,
     admin: config.admin,
+    ...(model ? { modelRoot: model.path } : {}),
   });
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.port, config.host, () => resolve(listening));

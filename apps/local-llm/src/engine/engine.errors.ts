@@ -10,3 +10,11 @@ export class EngineError extends Error {
     this.name = 'EngineError';
   }
 }
+
+/**
+ * vLLM's answer to a non-zero priority under the default fcfs scheduling policy: a ValueError raised
+ * when the engine takes the request (vllm/v1/engine processor), so a 400 BadRequestError.
+ */
+export function priorityNotEnabled(priority: number): EngineError {
+  return new EngineError('bad_request', `Got priority ${priority} but Priority scheduling is not enabled.`);
+}

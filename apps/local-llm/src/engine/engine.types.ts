@@ -35,6 +35,8 @@ export type FinishReason = 'stop' | 'length';
 export interface GenerationResult {
   text: string;
   finishReason: FinishReason;
+  /** The stop string that ended generation (vLLM's `stop_reason`); absent for the end token or a length stop. */
+  stopReason?: string;
   promptTokens: number;
   completionTokens: number;
   /** Time spent waiting for a free sequence, and from start to the first token. */

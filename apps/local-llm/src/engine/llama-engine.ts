@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import type * as NodeLlamaCpp from 'node-llama-cpp';
-import { EngineError } from './engine.errors';
+import { EngineError, priorityNotEnabled } from './engine.errors';
 import type {
   ChatMessage,
   EmbeddingResult,
@@ -12,6 +12,7 @@ import type {
   ModelInfo,
   OutputFormat,
 } from './engine.types';
+import { spliceIntegerRanges, withIntegerRangeSentinels } from './integer-range-grammar';
 import { SlotScheduler } from './slot-scheduler';
 import { StopStringMatcher } from './stop-strings';
 
@@ -103,6 +104,8 @@ export class LlamaEngine implements LlmEngine {
   }
 
   async generate(request: GenerationRequest): Promise<GenerationResult> {
+    // One FIFO queue of sequences: like vLLM under its default fcfs policy, any priority is refused.
+    if (request.priority) throw priorityNotEnabled(request.priority);
     const started = performance.now();
     const grammar = request.format ? await this.grammarFor(request.format) : undefined;
     const sequence = await this.scheduler.acquire(request.signal);
@@ -155,6 +158,7 @@ export class LlamaEngine implements LlmEngine {
       return {
         text: stops.text,
         finishReason: stopReason === 'maxTokens' && !stops.stopped ? 'length' : 'stop',
+        ...(stops.stopString === undefined ? {} : { stopReason: stops.stopString }),
         promptTokens: prompt,
         // node-llama-cpp may report one token past the limit that it then drops from the text.
         completionTokens: Math.min(generatedTokens, request.maxTokens ?? Number.POSITIVE_INFINITY),
@@ -263,19 +267,29 @@ export class LlamaEngine implements LlmEngine {
       grammar =
         format.kind === 'json'
           ? this.llama.getGrammarFor('json')
-          : // The schema comes from a client: its type is only known once llama.cpp's converter accepts it.
-            Promise.resolve(format.schema as never)
-              .then((schema) => this.llama.createGrammarForJsonSchema(schema))
-              .catch((error: unknown) => {
-                this.grammars.delete(key);
-                throw new EngineError(
-                  'bad_request',
-                  `unsupported JSON schema: ${error instanceof Error ? error.message : String(error)}`,
-                );
-              });
+          : this.createSchemaGrammar(format.schema).catch((error: unknown) => {
+              this.grammars.delete(key);
+              throw new EngineError(
+                'bad_request',
+                `unsupported JSON schema: ${error instanceof Error ? error.message : String(error)}`,
+              );
+            });
       this.grammars.set(key, grammar);
     }
     return grammar;
+  }
+
+  /** node-llama-cpp's grammar for the schema, with llama.cpp's integer bounds spliced in (see integer-range-grammar.ts). */
+  private async createSchemaGrammar(schema: Record<string, unknown>): Promise<NodeLlamaCpp.LlamaGrammar> {
+    const bounded = withIntegerRangeSentinels(schema);
+    // The schema comes from a client: its type is only known once the converter accepts it.
+    const plain = await this.llama.createGrammarForJsonSchema(bounded.schema as never);
+    if (bounded.ranges.size === 0) return plain;
+    return this.llama.createGrammar({
+      grammar: spliceIntegerRanges(plain.grammar, bounded.ranges),
+      stopGenerationTriggers: plain.stopGenerationTriggers,
+      trimWhitespaceSuffix: plain.trimWhitespaceSuffix,
+    });
   }
 }
 

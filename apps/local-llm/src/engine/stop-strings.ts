@@ -7,6 +7,7 @@ export class StopStringMatcher {
   private pending = '';
   private emitted = '';
   private matched = false;
+  private matchedStop: string | undefined;
 
   constructor(
     private readonly stops: readonly string[],
@@ -16,6 +17,11 @@ export class StopStringMatcher {
   /** True once a stop string has been seen: generation should end. */
   get stopped(): boolean {
     return this.matched;
+  }
+
+  /** The stop string that was seen first in the text, once one has been. */
+  get stopString(): string | undefined {
+    return this.matchedStop;
   }
 
   /** All text passed on so far. */
@@ -29,7 +35,10 @@ export class StopStringMatcher {
     let cut = -1;
     for (const stop of this.stops) {
       const index = this.pending.indexOf(stop);
-      if (index >= 0 && (cut < 0 || index < cut)) cut = index;
+      if (index >= 0 && (cut < 0 || index < cut)) {
+        cut = index;
+        this.matchedStop = stop;
+      }
     }
     if (cut >= 0) {
       this.matched = true;

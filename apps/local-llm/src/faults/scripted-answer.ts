@@ -60,6 +60,7 @@ export async function generateScriptedAnswer(
   return {
     text: stops.text,
     finishReason,
+    ...(stops.stopString === undefined ? {} : { stopReason: stops.stopString }),
     promptTokens: prefill.promptTokens,
     completionTokens,
     queueMs: prefill.queueMs,

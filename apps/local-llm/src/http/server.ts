@@ -21,6 +21,8 @@ export interface LocalLlmServerOptions {
   faults?: FaultInjector;
   /** Mounts `/admin/faults`; without it those paths are 404 like any unknown route. */
   admin?: boolean;
+  /** The model as the server was started with it (a file path); /v1/models calls it `root`. */
+  modelRoot?: string;
 }
 
 const isOpenAiPath = (path: string) => path.startsWith('/v1/');
@@ -73,7 +75,7 @@ export function createLocalLlmApp(options: LocalLlmServerOptions): express.Expre
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.use(openAiRoutes({ engine, models, metrics, faults }));
+  app.use(openAiRoutes({ engine, models, metrics, faults, modelRoot: options.modelRoot ?? models.primary }));
   app.use(ollamaRoutes({ engine, models, metrics, faults, loadedAt: new Date() }));
   if (options.admin) app.use(faultAdminRoutes(faults));
 

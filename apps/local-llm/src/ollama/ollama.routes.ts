@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import type {
+  ChatMessage,
   GenerationInput,
   GenerationRequest,
   GenerationResult,
@@ -14,7 +15,13 @@ import { ApiError, parseBody, toApiError } from '../http/api-error';
 import { abortOnDisconnect } from '../http/disconnect';
 import type { ServedModels } from '../http/served-models';
 import type { VllmMetrics } from '../metrics/vllm-metrics';
-import { OllamaOptions, chatRequestSchema, embedRequestSchema, generateRequestSchema } from './ollama.schemas';
+import {
+  OllamaOptions,
+  chatRequestSchema,
+  embedRequestSchema,
+  generateRequestSchema,
+  readOllamaOptions,
+} from './ollama.schemas';
 
 /** The Ollama release whose API this server follows. */
 export const OLLAMA_API_VERSION = '0.12.6';
@@ -32,9 +39,21 @@ export function ollamaErrorBody(error: ApiError) {
   return { error: error.message };
 }
 
-function checkModel(models: ServedModels, requested: string): void {
+/**
+ * The model checks of ollama server/routes.go, each handler's own: an empty name is "model is required"
+ * (400) for chat, "model '' not found" (404) for generate and embed.
+ */
+function checkModel(models: ServedModels, requested: string, kind: 'chat' | 'generate' | 'embed'): void {
+  if (!requested.trim() && kind === 'chat') throw ApiError.badRequest('model is required');
   if (!models.matchesOllama(requested)) {
     throw new ApiError(404, `model '${requested}' not found`);
+  }
+}
+
+/** ChatHandler and GenerateHandler refuse top_logprobs outside 0..20 before they look at the model. */
+function checkTopLogprobs(topLogprobs: number | null | undefined): void {
+  if (topLogprobs !== undefined && topLogprobs !== null && (topLogprobs < 0 || topLogprobs > 20)) {
+    throw ApiError.badRequest('top_logprobs must be between 0 and 20');
   }
 }
 
@@ -44,21 +63,21 @@ function outputFormat(format: unknown): OutputFormat | undefined {
   return undefined;
 }
 
-function sampling(options: OllamaOptions, contextLength: number): Partial<GenerationRequest> {
-  if (options?.num_ctx && options.num_ctx > contextLength) {
-    throw ApiError.badRequest(
-      `options.num_ctx ${options.num_ctx} is above this server's context size ${contextLength}`,
-    );
-  }
-  const numPredict = options?.num_predict ?? -1;
+/**
+ * Options as the llama.cpp runner takes them. Ollama range-checks none of them: a temperature at or
+ * below 0 samples greedily, top_k at or below 0 and top_p at or above 1 turn those samplers off, and a
+ * num_ctx above the model's trained context is cut down to it with a warning (ollama llm/server.go).
+ */
+function sampling(options: OllamaOptions): Partial<GenerationRequest> {
+  const numPredict = options.num_predict ?? -1;
   return {
     // -1 (the default) and -2 mean: until a stop or the context is full.
     maxTokens: numPredict > 0 ? numPredict : undefined,
-    temperature: options?.temperature ?? undefined,
-    topP: options?.top_p ?? undefined,
-    topK: options?.top_k || undefined,
-    seed: options?.seed ?? undefined,
-    stop: options?.stop?.length ? options.stop : undefined,
+    temperature: options.temperature === undefined ? undefined : Math.max(options.temperature, 0),
+    topP: options.top_p === undefined ? undefined : Math.min(Math.max(options.top_p, 0), 1),
+    topK: options.top_k !== undefined && options.top_k > 0 ? options.top_k : undefined,
+    seed: options.seed,
+    stop: options.stop?.length ? options.stop : undefined,
   };
 }
 
@@ -93,8 +112,9 @@ function chatInput(raw: unknown): OllamaInput<z.output<typeof chatRequestSchema>
     0,
   );
   if (body.messages.length === 0) return { body, images };
-  const messages = body.messages.map((message) => ({
-    role: message.role === 'tool' ? ('user' as const) : message.role,
+  const messages = body.messages.map((message): ChatMessage => ({
+    // The engines know three roles; Ollama's template renders any other (tool included) as its own turn.
+    role: message.role === 'system' || message.role === 'assistant' ? message.role : 'user',
     content: message.content,
     ...(message.images?.length ? { images: message.images } : {}),
   }));
@@ -117,6 +137,14 @@ function generateInput(raw: unknown): OllamaInput<z.output<typeof generateReques
       }
     : { kind: 'completion', prompt: body.prompt };
   return { body, input, images };
+}
+
+/** EmbedHandler's reading of `input`: a string (none if empty), an array of strings, or null. */
+function embedInput(input: unknown): string[] {
+  if (input === undefined || input === null) return [];
+  if (typeof input === 'string') return input ? [input] : [];
+  if (Array.isArray(input) && input.every((item) => typeof item === 'string')) return input as string[];
+  throw ApiError.badRequest('invalid input type');
 }
 
 /** Ollama's native API: version, tags, ps, chat, generate, embed. */
@@ -168,7 +196,10 @@ export function ollamaRoutes({ engine, models, metrics, faults, loadedAt }: Olla
 
   const generate = (kind: 'chat' | 'generate') => async (req: Request, res: Response) => {
     const { body, input, images } = kind === 'chat' ? chatInput(req.body) : generateInput(req.body);
-    checkModel(models, body.model);
+    checkTopLogprobs(body.top_logprobs);
+    checkModel(models, body.model, kind);
+    // scheduleRunner reads the options before the handler looks for an empty (load) request.
+    const options = readOllamaOptions(body.options);
     metrics.countImages('ollama', images);
     res.set(IMAGES_HEADER, String(images));
     const modelName = body.model;
@@ -181,7 +212,7 @@ export function ollamaRoutes({ engine, models, metrics, faults, loadedAt }: Olla
     const signal = abortOnDisconnect(res);
     const request: GenerationRequest = {
       input,
-      ...sampling(body.options, engine.model.contextLength),
+      ...sampling(options),
       format: outputFormat(body.format),
       signal,
       onTokens: (count) => metrics.countGenerated(count),
@@ -237,12 +268,20 @@ export function ollamaRoutes({ engine, models, metrics, faults, loadedAt }: Olla
 
   router.post('/api/embed', async (req, res) => {
     const body = parseBody(embedRequestSchema, req.body);
-    checkModel(models, body.model);
+    // parseAndValidateModelRef refuses an empty name before EmbedHandler reads the input.
+    if (!body.model.trim()) throw new ApiError(404, `model '${body.model}' not found`);
+    const texts = embedInput(body.input);
+    checkModel(models, body.model, 'embed');
+    // No text (input null, "" or []) loads the model and answers with no embeddings (EmbedHandler).
+    if (texts.length === 0) {
+      res.json({ model: body.model, embeddings: [] });
+      return;
+    }
     const signal = abortOnDisconnect(res);
     const plan = faults.plan('embeddings', signal);
     await plan.beforeGeneration();
     const started = performance.now();
-    const { vectors, promptTokens } = await engine.embed([body.input].flat(), signal);
+    const { vectors, promptTokens } = await engine.embed(texts, signal);
     metrics.recordEmbedding(promptTokens);
     await plan.respondJson(res, {
       model: body.model,

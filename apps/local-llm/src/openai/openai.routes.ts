@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { Request, Response } from 'express';
-import type { ChatMessage, GenerationRequest, GenerationResult, LlmEngine, OutputFormat } from '../engine/engine.types';
+import type { z } from 'zod';
+import type { ChatMessage, GenerationRequest, LlmEngine, OutputFormat } from '../engine/engine.types';
 import type { FaultInjector } from '../faults/fault-injector';
 import { IMAGES_HEADER, countOpenAiImages } from '../images/image-check';
-import { ApiError, parseBody, toApiError } from '../http/api-error';
+import { ApiError, toApiError } from '../http/api-error';
 import { abortOnDisconnect } from '../http/disconnect';
 import type { ServedModels } from '../http/served-models';
 import type { VllmMetrics } from '../metrics/vllm-metrics';
@@ -15,12 +15,33 @@ import {
   completionRequestSchema,
   embeddingRequestSchema,
 } from './openai.schemas';
+import {
+  AnswerHead,
+  chatChunks,
+  chatCompletionBody,
+  completionBody,
+  completionChunks,
+  modelList,
+  randomHex,
+  usageInfo,
+} from './openai.responses';
+import { checkChatModelRules, checkCompletionModelRules } from './vllm-request-rules';
+import {
+  checkOutputFitsContext,
+  checkSamplingParams,
+  checkStructuredOutputsField,
+  checkToolChoiceSupport,
+  mergedConstraints,
+} from './vllm-serving-rules';
+import { VllmRequestError, fieldValidationError } from './vllm-request.errors';
 
 export interface OpenAiRoutesDeps {
   engine: LlmEngine;
   models: ServedModels;
   metrics: VllmMetrics;
   faults: FaultInjector;
+  /** What `vllm serve` was given (its model path): /v1/models reports it as each entry's `root`. */
+  modelRoot: string;
 }
 
 const ERROR_TYPES: Record<number, string> = {
@@ -31,29 +52,73 @@ const ERROR_TYPES: Record<number, string> = {
   503: 'ServiceUnavailableError',
 };
 
-/** vLLM's error body: `{"error": {"message", "type", "param", "code"}}`. */
+/** vLLM's error body: `{"error": {"message", "type", "param", "code"}}` (ErrorResponse, ErrorInfo). */
 export function openAiErrorBody(error: ApiError) {
   return {
     error: {
       message: error.message,
-      type: ERROR_TYPES[error.status] ?? 'Error',
-      param: null,
+      type: error instanceof VllmRequestError ? error.errorType : (ERROR_TYPES[error.status] ?? 'Error'),
+      param: error instanceof VllmRequestError ? error.param : null,
       code: error.status,
     },
   };
 }
 
-function checkModel(models: ServedModels, requested: string): void {
-  if (!models.matchesOpenAi(requested)) {
+/** A request without `model` goes to the served model, as vLLM's _check_model lets it. */
+function checkModel(models: ServedModels, requested: string | null | undefined): void {
+  if (requested && !models.matchesOpenAi(requested)) {
     throw new ApiError(404, `The model \`${requested}\` does not exist.`);
   }
 }
 
+/**
+ * vLLM validates a body in this order: the request model's before-validators on the raw JSON, then the
+ * fields' types (both FastAPI's RequestValidationError: "Bad Request").
+ */
+function parseVllmBody<S extends z.ZodType>(
+  schema: S,
+  raw: unknown,
+  modelRules: (body: Record<string, unknown>) => void,
+) {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw fieldValidationError([
+      { loc: 'body', msg: 'Input should be a valid dictionary or object to extract fields from' },
+    ]);
+  }
+  const body = { ...(raw as Record<string, unknown>) };
+  modelRules(body);
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    throw fieldValidationError(
+      parsed.error.issues.map((issue) => ({ loc: ['body', ...issue.path].join('.'), msg: issue.message })),
+    );
+  }
+  checkStructuredOutputsField(body);
+  return parsed.data as z.output<S>;
+}
+
+/** The constraint to generate under, or a 400 for the kinds local-llm's engines cannot follow. */
 function outputFormat(body: ChatCompletionRequest | CompletionRequest): OutputFormat | undefined {
-  const format = body.response_format;
-  if (!format || format.type === 'text') return undefined;
-  if (format.type === 'json_object') return { kind: 'json' };
-  return { kind: 'json-schema', schema: format.json_schema.schema };
+  const constraints = mergedConstraints(body);
+  if (!constraints) return undefined;
+  if (constraints['json_object'] === true) return { kind: 'json' };
+  const json = constraints['json'];
+  if (json !== undefined && json !== null) {
+    const schema = typeof json === 'string' ? parseSchemaText(json) : json;
+    return { kind: 'json-schema', schema: schema as Record<string, unknown> };
+  }
+  const kind = ['regex', 'choice', 'grammar', 'structural_tag', 'json_object'].find(
+    (key) => constraints[key] !== undefined && constraints[key] !== null,
+  );
+  throw ApiError.badRequest(`structured_outputs.${kind} is not supported by local-llm; use json or json_object`);
+}
+
+function parseSchemaText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw ApiError.badRequest('structured_outputs.json is a string that is not a JSON schema');
+  }
 }
 
 function chatMessages(body: ChatCompletionRequest): ChatMessage[] {
@@ -74,125 +139,91 @@ function chatMessages(body: ChatCompletionRequest): ChatMessage[] {
   });
 }
 
-function usage(result: GenerationResult) {
-  return {
-    prompt_tokens: result.promptTokens,
-    completion_tokens: result.completionTokens,
-    total_tokens: result.promptTokens + result.completionTokens,
-  };
+/**
+ * The checks vLLM's serving code makes once the body parsed and the model matched, in its order:
+ * tools (render_chat_request), output length against the context (TokenizeParams), the structured-output
+ * constraint, then SamplingParams._verify_args; max_tokens as get_max_tokens resolves it.
+ */
+function checkServing(
+  kind: 'chat' | 'completion',
+  body: ChatCompletionRequest | CompletionRequest,
+  contextLength: number,
+) {
+  const chat = kind === 'chat' ? (body as ChatCompletionRequest) : undefined;
+  if (chat) checkToolChoiceSupport(chat);
+  const completionTokens = chat?.max_completion_tokens;
+  if (chat && completionTokens !== undefined && completionTokens !== null) {
+    checkOutputFitsContext({ maxTokens: completionTokens, parameter: 'max_completion_tokens' }, contextLength);
+  } else {
+    checkOutputFitsContext({ maxTokens: body.max_tokens, parameter: 'max_tokens' }, contextLength);
+  }
+  const format = outputFormat(body);
+  // get_max_tokens: `max_completion_tokens or max_tokens`; /v1/completions defaults max_tokens to 16.
+  const requested =
+    (chat ? completionTokens || body.max_tokens : 'max_tokens' in body ? body.max_tokens : 16) ?? undefined;
+  checkSamplingParams({ ...body, maxTokens: requested === undefined ? undefined : Math.min(requested, contextLength) });
+  if ((body.n ?? 1) > 1) {
+    throw ApiError.badRequest(`local-llm generates one choice per request; n=${body.n} is not supported`);
+  }
+  return { format, maxTokens: requested };
 }
 
 /** vLLM's OpenAI-compatible API: models, chat completions, completions, embeddings. */
-export function openAiRoutes({ engine, models, metrics, faults }: OpenAiRoutesDeps): Router {
+export function openAiRoutes({ engine, models, metrics, faults, modelRoot }: OpenAiRoutesDeps): Router {
   const router = Router();
 
   router.get('/v1/models', (_req, res) => {
-    const created = Math.floor(Date.now() / 1000);
-    res.json({
-      object: 'list',
-      data: models.names.map((id) => ({
-        id,
-        object: 'model',
-        created,
-        owned_by: 'vllm',
-        root: models.primary,
-        parent: null,
-        max_model_len: engine.model.contextLength,
-      })),
-    });
+    res.json(modelList({ names: models.names, root: modelRoot, maxModelLength: engine.model.contextLength }));
   });
 
   const generate = (kind: 'chat' | 'completion') => async (req: Request, res: Response) => {
     const body =
-      kind === 'chat' ? parseBody(chatCompletionRequestSchema, req.body) : parseBody(completionRequestSchema, req.body);
+      kind === 'chat'
+        ? parseVllmBody(chatCompletionRequestSchema, req.body, checkChatModelRules)
+        : parseVllmBody(completionRequestSchema, req.body, checkCompletionModelRules);
     checkModel(models, body.model);
+    const { format, maxTokens } = checkServing(kind, body, engine.model.contextLength);
     const images = kind === 'chat' ? countOpenAiImages((body as ChatCompletionRequest).messages) : 0;
     metrics.countImages('openai', images);
     res.set(IMAGES_HEADER, String(images));
-    const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID().replaceAll('-', '')}`;
-    const created = Math.floor(Date.now() / 1000);
+    const head: AnswerHead = {
+      id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomHex()}`,
+      created: Math.floor(Date.now() / 1000),
+      model: models.primary,
+    };
     const signal = abortOnDisconnect(res);
     const request: GenerationRequest = {
       input:
         kind === 'chat'
-          ? {
-              kind: 'chat',
-              messages: chatMessages(body as ChatCompletionRequest),
-            }
-          : {
-              kind: 'completion',
-              prompt: [(body as CompletionRequest).prompt].flat()[0],
-            },
-      maxTokens:
-        (kind === 'chat' ? (body as ChatCompletionRequest).max_completion_tokens : undefined) ??
-        body.max_tokens ??
-        // /v1/completions defaults max_tokens to 16, as vLLM and OpenAI do.
-        (kind === 'completion' ? 16 : undefined),
+          ? { kind: 'chat', messages: chatMessages(body as ChatCompletionRequest) }
+          : { kind: 'completion', prompt: [(body as CompletionRequest).prompt].flat()[0] },
+      maxTokens,
       temperature: body.temperature ?? undefined,
       topP: body.top_p ?? undefined,
       topK: body.top_k && body.top_k > 0 ? body.top_k : undefined,
-      seed: body.seed ?? undefined,
+      // vLLM treats seed -1 as no seed (SamplingParams.__post_init__).
+      seed: body.seed === -1 ? undefined : (body.seed ?? undefined),
       stop: body.stop === undefined || body.stop === null ? undefined : [body.stop].flat(),
-      format: outputFormat(body),
+      format,
       priority: body.priority ?? undefined,
       signal,
       onTokens: (count) => metrics.countGenerated(count),
     };
-    const object = kind === 'chat' ? 'chat.completion' : 'text_completion';
     const plan = faults.plan('chat', signal);
     await plan.beforeGeneration();
 
     if (!body.stream) {
       const result = await plan.generate(engine, request);
       metrics.recordGeneration(result);
-      const choice =
-        kind === 'chat'
-          ? {
-              index: 0,
-              message: { role: 'assistant', content: result.text },
-              logprobs: null,
-              finish_reason: result.finishReason,
-            }
-          : {
-              index: 0,
-              text: result.text,
-              logprobs: null,
-              finish_reason: result.finishReason,
-            };
-      await plan.respondJson(res, {
-        id,
-        object,
-        created,
-        model: models.primary,
-        choices: [choice],
-        usage: usage(result),
-      });
+      await plan.respondJson(res, kind === 'chat' ? chatCompletionBody(head, result) : completionBody(head, result));
       return;
     }
 
-    const includeUsage = body.stream_options?.include_usage === true;
-    const chunkObject = kind === 'chat' ? 'chat.completion.chunk' : 'text_completion';
-    const event = (choices: unknown[], extra: Record<string, unknown> = {}) => {
-      const chunk = {
-        id,
-        object: chunkObject,
-        created,
-        model: models.primary,
-        choices,
-        ...(includeUsage ? { usage: null } : {}),
-        ...extra,
-      };
-      return `data: ${JSON.stringify(chunk)}\n\n`;
-    };
-    const delta = (text: string, first: boolean) =>
-      kind === 'chat'
-        ? {
-            index: 0,
-            delta: first ? { role: 'assistant', content: text } : { content: text },
-            logprobs: null,
-            finish_reason: null,
-          }
-        : { index: 0, text, logprobs: null, finish_reason: null };
+    // StreamOptions.include_usage defaults to true once stream_options is sent; an explicit null is false.
+    const options = body.stream_options;
+    const includeUsage = !!options && ('include_usage' in options ? options.include_usage === true : true);
+    const chunks = kind === 'chat' ? chatChunks : completionChunks;
+    const event = (chunk: unknown) => `data: ${JSON.stringify(chunk)}\n\n`;
 
     // Text and the closing events go through the faults (stall, cut, malformed) that hit this request.
     const out = plan.stream(res, 'sse');
@@ -207,34 +238,20 @@ export function openAiRoutes({ engine, models, metrics, faults }: OpenAiRoutesDe
         Connection: 'keep-alive',
       });
       res.flushHeaders();
-      if (kind === 'chat') res.write(event([delta('', true)]));
+      if (kind === 'chat') res.write(event(chatChunks.first(head)));
     };
     try {
       const result = await plan.generate(engine, {
         ...request,
         onText: (text) => {
           start();
-          out.chunk(event([delta(text, false)]));
+          out.chunk(event(chunks.text(head, text)));
         },
       });
       start();
       metrics.recordGeneration(result);
-      const finish = event([
-        kind === 'chat'
-          ? {
-              index: 0,
-              delta: {},
-              logprobs: null,
-              finish_reason: result.finishReason,
-            }
-          : {
-              index: 0,
-              text: '',
-              logprobs: null,
-              finish_reason: result.finishReason,
-            },
-      ]);
-      out.end(`${finish}${includeUsage ? event([], { usage: usage(result) }) : ''}data: [DONE]\n\n`);
+      const usageEvent = includeUsage ? event(chunks.usage(head, result)) : '';
+      out.end(`${event(chunks.finish(head, result))}${usageEvent}data: [DONE]\n\n`);
     } catch (error) {
       if (!started) throw error;
       // After the 200 went out, vLLM reports a failure as one more event, then [DONE].
@@ -248,7 +265,7 @@ export function openAiRoutes({ engine, models, metrics, faults }: OpenAiRoutesDe
   router.post('/v1/completions', generate('completion'));
 
   router.post('/v1/embeddings', async (req, res) => {
-    const body = parseBody(embeddingRequestSchema, req.body);
+    const body = parseVllmBody(embeddingRequestSchema, req.body, () => undefined);
     checkModel(models, body.model);
     const texts = [body.input].flat();
     const signal = abortOnDisconnect(res);
@@ -257,7 +274,7 @@ export function openAiRoutes({ engine, models, metrics, faults }: OpenAiRoutesDe
     const { vectors, promptTokens } = await engine.embed(texts, signal);
     metrics.recordEmbedding(promptTokens);
     await plan.respondJson(res, {
-      id: `embd-${randomUUID().replaceAll('-', '')}`,
+      id: `embd-${randomHex()}`,
       object: 'list',
       created: Math.floor(Date.now() / 1000),
       model: models.primary,
@@ -268,11 +285,8 @@ export function openAiRoutes({ engine, models, metrics, faults }: OpenAiRoutesDe
         embedding:
           body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector,
       })),
-      usage: {
-        prompt_tokens: promptTokens,
-        total_tokens: promptTokens,
-        completion_tokens: 0,
-      },
+      // EmbeddingResponse.usage is a UsageInfo: all four fields, as for generation.
+      usage: usageInfo({ promptTokens, completionTokens: 0 }),
     });
   });
 

@@ -107,10 +107,18 @@ describe.each<BackendKind>(['vllm', 'ollama'])('LlmClient contract on %s', (prov
     expect(vector).toHaveLength(64);
   });
 
-  it('gives a typed bad-request error for a parameter the server rejects', async () => {
-    await expect(
-      sut.chat({ messages: [{ role: 'user', content: 'hi' }], temperature: -1, maxTokens: 2 }),
-    ).rejects.toBeInstanceOf(LlmBadRequestError);
+  it('gives a typed bad-request error for a request the server rejects', async () => {
+    // vLLM refuses a negative temperature; Ollama checks no sampling ranges (api/types.go), but refuses
+    // image data that is not base64, as Go's JSON decoding does.
+    const refused =
+      provider === 'vllm'
+        ? sut.chat({ messages: [{ role: 'user', content: 'hi' }], temperature: -1, maxTokens: 2 })
+        : sut.chat(
+            { messages: [{ role: 'user', content: 'hi', images: ['not base64!'] }], maxTokens: 2 },
+            { role: 'vision' },
+          );
+
+    await expect(refused).rejects.toBeInstanceOf(LlmBadRequestError);
   });
 });
 

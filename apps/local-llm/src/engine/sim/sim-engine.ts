@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { EngineError } from '../engine.errors';
+import { EngineError, priorityNotEnabled } from '../engine.errors';
 import type {
   ChatMessage,
   EmbeddingResult,
@@ -90,10 +90,7 @@ export class SimEngine implements LlmEngine {
   generate(request: GenerationRequest): Promise<GenerationResult> {
     if (request.signal.aborted) return Promise.reject(new EngineError('aborted', 'the request was cancelled'));
     if (this.options.policy === 'fcfs' && request.priority) {
-      // vLLM refuses a priority unless it runs with --scheduling-policy priority.
-      return Promise.reject(
-        new EngineError('bad_request', 'priority is only supported with --scheduling-policy priority'),
-      );
+      return Promise.reject(priorityNotEnabled(request.priority));
     }
     const promptTokens = this.promptTokens(request);
     let plan: { pieceAt: (index: number) => string; length: number };
@@ -223,6 +220,7 @@ export class SimEngine implements LlmEngine {
     entry.resolve({
       text: entry.stops.text,
       finishReason,
+      ...(entry.stops.stopString === undefined ? {} : { stopReason: entry.stops.stopString }),
       promptTokens: sequence.promptTokens,
       completionTokens: sequence.generated,
       queueMs: (sequence.admittedAtMs ?? finishedAt) - sequence.arrivedAtMs,

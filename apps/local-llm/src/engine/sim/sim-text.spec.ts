@@ -52,11 +52,50 @@ describe('sim text', () => {
         required: ['debts'],
       },
     ],
+    ['an integer below zero only', { type: 'integer', maximum: -5 }],
+    [
+      'a number between exclusive bounds with no integer inside',
+      { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+    ],
+    ['an integer multiple within bounds', { type: 'integer', minimum: 18, maximum: 120, multipleOf: 7 }],
+    ['a string made of allOf parts', { allOf: [{ type: 'string', minLength: 4 }, { maxLength: 6 }] }],
+    [
+      'an object made of allOf parts',
+      { allOf: [{ properties: { a: { type: 'integer', minimum: 3 } } }, { required: ['a'] }] },
+    ],
+    ['a pattern with classes, groups and counts', { type: 'string', pattern: '^[A-CEGHJ-PR-TW-Z]{2}\\d{6}[A-D]$' }],
+    [
+      'a pattern with alternation and escapes',
+      { type: 'string', pattern: '^(GB|IE)-\\d{2,4}(\\.\\d+)?$', maxLength: 12 },
+    ],
   ])('makes a value that validates against %s', (_case, schema) => {
-    const sut = valueForSchema(schema, random(1));
-
     const ajv = addFormats(new Ajv({ strict: false }));
 
-    expect(ajv.validate(schema, sut)).toBe(true);
+    for (let seed = 1; seed <= 20; seed += 1) {
+      const sut = valueForSchema(schema, random(seed));
+
+      expect([seed, ajv.validate(schema, sut), ajv.errors]).toEqual([seed, true, null]);
+    }
+  });
+
+  it('reads a draft-4 exclusive bound (a boolean beside minimum)', () => {
+    expect(valueForSchema({ type: 'integer', minimum: 18, exclusiveMinimum: true, maximum: 19 }, random(1))).toBe(19);
+  });
+
+  it('keeps an integer within its minimum and maximum across many draws', () => {
+    const schema = { type: 'integer', minimum: 18, maximum: 120 };
+
+    const drawn = Array.from({ length: 500 }, (_, seed) => valueForSchema(schema, random(seed)) as number);
+
+    expect(drawn.every((value) => Number.isInteger(value) && value >= 18 && value <= 120)).toBe(true);
+    // Both ends are reachable, not only the inside of the range.
+    expect(new Set(drawn).size).toBeGreaterThan(50);
+  });
+
+  it.each([
+    ['bounds that leave no integer', { type: 'integer', minimum: 5, maximum: 4 }],
+    ['a pattern beyond its support', { type: 'string', pattern: '^(a)\\1$' }],
+  ])('refuses %s rather than break the schema', (_case, schema) => {
+    expect(() => valueForSchema(schema, random(1))).toThrow();
   });
 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { seededRandom } from '../../common/seeded-random';
+import { textForPattern } from './pattern-text';
 
 // Deterministic text, tokens and vectors for the simulated engine. Token counting follows one rule
 // everywhere: a token is a run of letters and digits, or one other non-space character.
@@ -61,8 +62,9 @@ type Schema = Record<string, unknown>;
 
 /**
  * A JSON value that validates against `schema`: objects get every property (required ones at least),
- * strings respect length, enum, const and common formats, numbers their bounds. Covers the JSON Schema
- * a structured-output client sends (zod-to-json-schema output included), not every corner of the spec.
+ * strings respect length, enum, const, common formats and simple patterns, numbers their bounds and
+ * multipleOf. Covers the JSON Schema a structured-output client sends (zod-to-json-schema output
+ * included), not every corner of the spec; a schema it cannot satisfy is an error, never a wrong value.
  */
 export function valueForSchema(schema: Schema, next: () => number, root: Schema = schema, depth = 0): unknown {
   if (depth > 32) throw new Error('the JSON schema nests deeper than 32 levels');
@@ -78,21 +80,13 @@ export function valueForSchema(schema: Schema, next: () => number, root: Schema 
     }
   }
   if (Array.isArray(schema['allOf'])) {
-    const merged = (schema['allOf'] as Schema[]).reduce<Schema>(
-      (all, part) => ({
-        ...all,
-        ...part,
-        properties: { ...(all['properties'] as Schema), ...(part['properties'] as Schema) },
-        required: [...((all['required'] as string[]) ?? []), ...((part['required'] as string[]) ?? [])],
-      }),
-      {},
+    const { allOf, ...rest } = schema;
+    const parts = (allOf as Schema[]).map((part) =>
+      typeof part['$ref'] === 'string' ? resolveRef(root, part['$ref']) : part,
     );
-    return valueForSchema(merged, next, root, depth + 1);
+    return valueForSchema(mergeAllOf([rest, ...parts]), next, root, depth + 1);
   }
-  const type = Array.isArray(schema['type'])
-    ? ((schema['type'] as string[]).find((candidate) => candidate !== 'null') ?? 'null')
-    : ((schema['type'] as string | undefined) ?? (schema['properties'] ? 'object' : 'string'));
-  switch (type) {
+  switch (schemaType(schema)) {
     case 'object': {
       const properties = (schema['properties'] as Record<string, Schema>) ?? {};
       return Object.fromEntries(
@@ -107,15 +101,9 @@ export function valueForSchema(schema: Schema, next: () => number, root: Schema 
       return Array.from({ length }, () => valueForSchema(items, next, root, depth + 1));
     }
     case 'integer':
-    case 'number': {
-      const min =
-        Number(schema['minimum'] ?? schema['exclusiveMinimum'] ?? 0) +
-        (schema['exclusiveMinimum'] !== undefined ? 1 : 0);
-      const max =
-        Number(schema['maximum'] ?? schema['exclusiveMaximum'] ?? min + 1000) -
-        (schema['exclusiveMaximum'] !== undefined ? 1 : 0);
-      return min + Math.floor(next() * Math.max(max - min, 0));
-    }
+      return numberFor(schema, next, true);
+    case 'number':
+      return numberFor(schema, next, false);
     case 'boolean':
       return next() < 0.5;
     case 'null':
@@ -123,6 +111,80 @@ export function valueForSchema(schema: Schema, next: () => number, root: Schema 
     default:
       return stringFor(schema, next);
   }
+}
+
+/** The type a schema asks for: its own, the first non-null of a list, or the one its keywords imply. */
+function schemaType(schema: Schema): string {
+  const type = schema['type'];
+  if (Array.isArray(type)) return (type as string[]).find((candidate) => candidate !== 'null') ?? 'null';
+  if (typeof type === 'string') return type;
+  if (schema['properties']) return 'object';
+  if (schema['items']) return 'array';
+  if (['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf'].some((key) => key in schema)) {
+    return 'number';
+  }
+  return 'string';
+}
+
+const LOWER_BOUNDS = ['minimum', 'exclusiveMinimum', 'minLength', 'minItems'];
+const UPPER_BOUNDS = ['maximum', 'exclusiveMaximum', 'maxLength', 'maxItems'];
+
+/** allOf as one schema: properties and required are joined, and of two bounds the stricter is kept. */
+function mergeAllOf(parts: Schema[]): Schema {
+  const merged: Schema = {};
+  for (const part of parts) {
+    for (const [key, value] of Object.entries(part)) {
+      const current = merged[key];
+      if (key === 'properties') merged[key] = { ...(current as Schema), ...(value as Schema) };
+      else if (key === 'required') merged[key] = [...((current as string[]) ?? []), ...(value as string[])];
+      else if (LOWER_BOUNDS.includes(key) && typeof current === 'number')
+        merged[key] = Math.max(current, Number(value));
+      else if (UPPER_BOUNDS.includes(key) && typeof current === 'number')
+        merged[key] = Math.min(current, Number(value));
+      else merged[key] = value;
+    }
+  }
+  return merged;
+}
+
+/** Draft 4 spells exclusive bounds as booleans beside minimum/maximum; later drafts as numbers. */
+function bound(schema: Schema, side: 'min' | 'max'): { value: number; exclusive: boolean } | undefined {
+  const [inclusiveKey, exclusiveKey] =
+    side === 'min' ? ['minimum', 'exclusiveMinimum'] : ['maximum', 'exclusiveMaximum'];
+  const inclusive = typeof schema[inclusiveKey] === 'number' ? (schema[inclusiveKey] as number) : undefined;
+  const exclusive = schema[exclusiveKey];
+  if (typeof exclusive === 'number') {
+    const stricter = inclusive === undefined || (side === 'min' ? exclusive >= inclusive : exclusive <= inclusive);
+    return stricter ? { value: exclusive, exclusive: true } : { value: inclusive, exclusive: false };
+  }
+  if (inclusive === undefined) return undefined;
+  return { value: inclusive, exclusive: exclusive === true };
+}
+
+/** A number within the schema's bounds and multipleOf: a whole one whenever one fits. */
+function numberFor(schema: Schema, next: () => number, integer: boolean): number {
+  const low = bound(schema, 'min');
+  const high = bound(schema, 'max');
+  const multipleOf =
+    typeof schema['multipleOf'] === 'number' && schema['multipleOf'] > 0 ? schema['multipleOf'] : undefined;
+  const fits = (value: number) =>
+    (!low || (low.exclusive ? value > low.value : value >= low.value)) &&
+    (!high || (high.exclusive ? value < high.value : value <= high.value));
+  // Candidates are the multiples of `unit` from the lower bound to the upper one (1000 apart when open).
+  const unit = multipleOf ?? 1;
+  let first = Math.ceil((low?.value ?? (high ? high.value - 1000 : 0)) / unit);
+  let last = Math.floor((high?.value ?? (low ? low.value + 1000 : 1000)) / unit);
+  if (!fits(first * unit)) first += 1;
+  if (!fits(last * unit)) last -= 1;
+  for (let attempt = 0; attempt < 20 && first <= last; attempt += 1) {
+    const value = (first + Math.floor(next() * (last - first + 1))) * unit;
+    if (fits(value) && (!integer || Number.isInteger(value))) return value;
+  }
+  if (!integer && !multipleOf && low && high) {
+    const middle = (low.value + high.value) / 2;
+    if (fits(middle)) return middle;
+  }
+  throw new Error(`no ${integer ? 'integer' : 'number'} satisfies ${JSON.stringify(schema)}`);
 }
 
 function stringFor(schema: Schema, next: () => number): string {
@@ -136,8 +198,10 @@ function stringFor(schema: Schema, next: () => number): string {
     case 'uuid':
       return '00000000-0000-4000-8000-000000000000';
   }
-  const min = Number(schema['minLength'] ?? 1);
-  const max = Number(schema['maxLength'] ?? 40);
+  const min = Number(schema['minLength'] ?? (typeof schema['pattern'] === 'string' ? 0 : 1));
+  const max = Number(schema['maxLength'] ?? (typeof schema['pattern'] === 'string' ? Number.POSITIVE_INFINITY : 40));
+  if (typeof schema['pattern'] === 'string')
+    return textForPattern(schema['pattern'], next, { minLength: min, maxLength: max });
   let text = '';
   for (let i = 0; text.length < Math.min(min + 12, max); i += 1) text += wordAt(next, i);
   while (text.length < min) text += 'x';
