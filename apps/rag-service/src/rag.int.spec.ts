@@ -364,6 +364,19 @@ describe('ask', () => {
     expect(JSON.stringify(response.body.message)).toMatch(message);
   });
 
+  // class-validator's IsOptional lets a null through, and Chroma answered `filters: null` with a 502.
+  it.each(['/ask', '/ask/stream', '/ask/agentic', '/ask/batch'])(
+    'refuses filters: null on %s with a 400, before any work',
+    async (path) => {
+      const body = path === '/ask/batch' ? { questions: ['ok?'], filters: null } : { question: 'ok?', filters: null };
+
+      const response = await postJson(`${sut.baseUrl}${path}`, body);
+
+      expect(response.status).toBe(400);
+      expect(JSON.stringify(response.body.message)).toMatch(/filters must be an object/);
+    },
+  );
+
   it('reports Chroma, Redis and the LLM backends in readiness', async () => {
     const ready = await request('GET', `${sut.baseUrl}/health/ready`);
 

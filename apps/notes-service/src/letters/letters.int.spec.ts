@@ -100,6 +100,7 @@ describe('POST /letters', () => {
     [{ notes: NOTES }, /clientName must not be empty/],
     [{ ...LETTER, tone: 'formal' }, /property tone should not exist/],
     [{ ...LETTER, notes: 42 }, /notes must be a string/],
+    [{ ...LETTER, adviserName: null }, /adviserName must be a string/],
   ])('refuses bad input with a 400 that says what to change (%#)', async (body, message) => {
     const response = await postJson(`${sut.baseUrl}/letters`, body);
 

@@ -2,9 +2,10 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { eventually, metricValue, setFaults, StartedServer, startLocalLlm } from '@rma/testing';
 import { Job, Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { GenerationQueue, formatFor } from './generation-queue';
-import { GENERATION_QUEUE_NAME, QUEUE_PREFIX } from './generation-queue.constants';
+import { CANCELLED_KEY_PREFIX, GENERATION_QUEUE_NAME, QUEUE_PREFIX } from './generation-queue.constants';
 import { GenerationError, generationFailureResponse } from './generation.errors';
 import { ask, flushQueueRedis, makeQueue, queueRedisUrl } from './queue-test-kit';
 import { redisOptionsFromUrl } from '@rma/service-core';
@@ -97,6 +98,24 @@ describe(`${GenerationQueue.name} priorities`, () => {
     await Promise.all([blocker, bulk, ...interactive]);
 
     expect(order.indexOf('bulk')).toBe(1);
+  });
+  it('promotes an aged bulk job even when more than 200 interactive jobs wait ahead of it', async () => {
+    const sut = await started(makeQueue(llm.url, { concurrency: { mode: 'fixed', limit: 1 }, bulkAgingMs: 300 }));
+    const order: string[] = [];
+    // Holds the one slot for a few seconds (fast profile: about 2 ms a token), so nothing else starts.
+    const blocker = sut.generate(ask('first', 1500)).then(() => order.push('first'));
+    await eventually(async () => (await running()) === 1);
+    const bulk = sut.generate(ask('bulk', 1), { workClass: 'bulk' }).then(() => order.push('bulk'));
+    const early = Array.from({ length: 250 }, (_, i) =>
+      sut.generate(ask(`early ${i}`, 1)).then(() => order.push('early')),
+    );
+
+    // The bulk job leaves the bulk class while all 250 still wait behind the blocker.
+    await eventually(async () => (await sut.counts()).bulk === 0, 2_500);
+    const late = Array.from({ length: 20 }, (_, i) => sut.generate(ask(`late ${i}`, 1)).then(() => order.push('late')));
+    await Promise.all([blocker, bulk, ...early, ...late]);
+
+    expect(order.indexOf('bulk')).toBeLessThan(order.indexOf('late'));
   });
 });
 
@@ -282,6 +301,21 @@ describe(`${GenerationQueue.name} cancellation and streams`, () => {
 
     await expect(consumed).rejects.toMatchObject({ code: 'failed', details: { llmErrorKind: 'stream_interrupted' } });
     expect(tokens.length).toBeGreaterThan(0);
+  });
+
+  it("ends a stream with the job's own failure when the job fails before it writes to the stream", async () => {
+    // A cancellation marked before the job starts makes the worker fail it without a stream event, as a
+    // job dropped after stalling twice would be; the stream must not wait out its timeout.
+    const sut = await started(makeQueue(llm.url));
+    const redis = new Redis(queueRedisUrl());
+    await redis.set(`${CANCELLED_KEY_PREFIX}idem-marked`, '1', 'EX', 60);
+    redis.disconnect();
+
+    const consumed = (async () => {
+      for await (const _chunk of sut.stream(ask('never runs', 5), { idempotencyKey: 'marked', timeoutMs: 20_000 }));
+    })();
+
+    await expect(consumed).rejects.toMatchObject({ code: 'cancelled', message: 'cancelled before it started' });
   });
 });
 

@@ -231,6 +231,18 @@ export class GenerationQueue {
     const onAbort = () => local.abort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const timer = options.timeoutMs ? setTimeout(() => local.abort(), options.timeoutMs) : undefined;
+    // A job that fails without writing to its stream (dropped as stalled, refused before it started)
+    // ends the stream at once with its own failure, not after the whole timeout as a timeout.
+    let failedEarly: GenerationError | undefined;
+    const onFailed = ({ jobId: failedId, failedReason }: { jobId: string; failedReason: string }) => {
+      if (failedId !== jobId) return;
+      failedEarly = decodeFailure(failedReason, jobId);
+      local.abort();
+    };
+    this.events.on('failed', onFailed);
+    if ((await job.getState()) === 'failed') {
+      onFailed({ jobId, failedReason: (await Job.fromId(this.queue, jobId))?.failedReason ?? 'the job failed' });
+    }
     let attempt: number | undefined;
     let yielded = false;
     let finished = false;
@@ -256,12 +268,17 @@ export class GenerationQueue {
           throw decodeFailure(event.error, jobId);
         }
       }
+      if (failedEarly && !options.signal?.aborted) {
+        finished = true;
+        throw failedEarly;
+      }
       throw new GenerationError(
         options.signal?.aborted ? 'cancelled' : 'timeout',
         'the stream was cancelled before it ended',
         { jobId },
       );
     } finally {
+      this.events.off('failed', onFailed);
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
       if (!finished) await this.cancel(jobId);
@@ -614,12 +631,22 @@ export class GenerationQueue {
     throw new DelayedError();
   }
 
+  /**
+   * Promotes the oldest bulk jobs that waited past `agingMs`, however many interactive jobs wait ahead
+   * of them. BullMQ scores a prioritized job `priority * 2^32 + counter`, so the bulk jobs are one score
+   * range of its prioritized set, oldest first.
+   */
   private async promoteAgedBulk(agingMs: number): Promise<void> {
-    const oldest = await this.queue.getJobs(['prioritized'], 0, 199, true);
+    const key = `${QUEUE_PREFIX}:${GENERATION_QUEUE_NAME}:prioritized`;
+    const from = CLASS_PRIORITY.bulk * 0x100000000;
+    const ids = await this.redis.zrangebyscore(key, from, from + 0xffffffff, 'LIMIT', 0, 200);
     const cutoff = Date.now() - agingMs;
+    const oldest = (await Promise.all(ids.map((id) => Job.fromId(this.queue, id)))).filter(
+      (job): job is Job => job !== undefined,
+    );
     await Promise.all(
       oldest
-        .filter((job) => job.opts.priority === CLASS_PRIORITY.bulk && job.timestamp < cutoff)
+        .filter((job) => job.timestamp < cutoff)
         .map((job) => job.changePriority({ priority: CLASS_PRIORITY.interactive }).catch(() => undefined)),
     );
   }

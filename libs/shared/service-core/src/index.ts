@@ -45,3 +45,5 @@ export type { DocumentDeleted, DocumentIndexedReply, DocumentProcessed } from '.
 export { httpStatusName } from './lib/http/http-status-name';
 /** Validates a DTO's clientId field against the hand-off contract's rule. */
 export { IsClientId } from './lib/http/is-client-id.decorator';
+/** A DTO field that may be left out, but whose `null` is validated (and so refused) like any value. */
+export { IsOptionalNotNull } from './lib/http/is-optional-not-null.decorator';

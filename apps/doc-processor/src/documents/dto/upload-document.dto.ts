@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsClientId } from '@rma/service-core';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsClientId, IsOptionalNotNull } from '@rma/service-core';
+import { IsIn } from 'class-validator';
 import { DOCUMENT_TYPES } from '../../analysis/document-types';
 
 /** The text fields of a multipart upload beside its `file`. */
@@ -10,7 +10,7 @@ export class UploadDocumentDto {
       "The client the document belongs to: once read, it is indexed into that client's collection in rag-service.",
     example: 'client-4821',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsClientId()
   clientId?: string;
 
@@ -18,7 +18,7 @@ export class UploadDocumentDto {
     description: 'The type the uploader expects; the classifier decides, and says when it disagrees.',
     enum: DOCUMENT_TYPES,
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsIn(DOCUMENT_TYPES, { message: `hint must be one of: ${DOCUMENT_TYPES.join(', ')}` })
   hint?: string;
 }

@@ -1,5 +1,6 @@
+import { IsOptionalNotNull } from '@rma/service-core';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 
 /** Notes longer than NOTES_MAX_CHARS are refused by the service; this bound only stops absurd bodies. */
 export class CreateLetterDto {
@@ -21,13 +22,13 @@ export class CreateLetterDto {
   clientName!: string;
 
   @ApiPropertyOptional({ description: 'Signs the letter.', example: 'Sam Jones' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MaxLength(200)
   adviserName?: string;
 
   @ApiPropertyOptional({ description: 'Signs the letter, under the adviser.', example: 'Bristol Debt Advice' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MaxLength(200)
   organisation?: string;

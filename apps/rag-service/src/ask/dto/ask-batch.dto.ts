@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsClientId } from '@rma/service-core';
-import { ArrayNotEmpty, IsArray, IsInt, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsClientId, IsOptionalNotNull } from '@rma/service-core';
+import { ArrayNotEmpty, IsArray, IsInt, IsObject, IsString, Max, Min } from 'class-validator';
 
 export class AskBatchDto {
   @ApiProperty({
@@ -13,14 +13,14 @@ export class AskBatchDto {
   questions!: string[];
 
   @ApiPropertyOptional({ minimum: 1, maximum: 50 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(50)
   topK?: number;
 
   @ApiPropertyOptional({ description: 'Applied to every question.' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsObject()
   filters?: Record<string, string | number | boolean>;
 
@@ -29,7 +29,7 @@ export class AskBatchDto {
       "A client's id: also answer from that client's own documents (sent by doc-processor) beside the manuals.",
     example: 'cl-1042',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsClientId()
   clientId?: string;
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsClientId } from '@rma/service-core';
-import { IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsClientId, IsOptionalNotNull } from '@rma/service-core';
+import { IsInt, IsNotEmpty, IsObject, IsString, Max, Min } from 'class-validator';
 
 export class AskQuestionDto {
   @ApiProperty({
@@ -12,7 +12,7 @@ export class AskQuestionDto {
   question!: string;
 
   @ApiPropertyOptional({ description: 'How many chunks to retrieve (default ASK_TOP_K).', minimum: 1, maximum: 50 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(50)
@@ -22,7 +22,7 @@ export class AskQuestionDto {
     description: 'Only chunks whose document metadata has these values (all must match).',
     example: { jurisdiction: 'england-wales' },
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsObject()
   filters?: Record<string, string | number | boolean>;
 
@@ -31,7 +31,7 @@ export class AskQuestionDto {
       "A client's id: also answer from that client's own documents (sent by doc-processor) beside the manuals.",
     example: 'cl-1042',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsClientId()
   clientId?: string;
 }

@@ -1,5 +1,6 @@
+import { IsOptionalNotNull } from '@rma/service-core';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { IsIn, IsNotEmpty, IsObject, IsString, MaxLength, ValidateIf } from 'class-validator';
 
 /**
  * A document as JSON, or the fields that go with an uploaded file (multipart: `file` plus these as form
@@ -10,7 +11,7 @@ export class IngestDocumentDto {
     description: 'The text (plain or markdown). Required unless a file is uploaded.',
     example: '# Debt Relief Orders\n\nA client can apply when their qualifying debts are £50,000 or less.',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   text?: string;
 
@@ -18,7 +19,7 @@ export class IngestDocumentDto {
     description: "Shown with answers. Defaults to the text's first heading, then the file name.",
     example: 'Debt Relief Orders',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @IsNotEmpty()
   @MaxLength(300)
@@ -30,14 +31,14 @@ export class IngestDocumentDto {
       'source again with new text replaces its chunks.',
     example: 'manuals/debt-relief-orders.md',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @IsNotEmpty()
   @MaxLength(1000)
   source?: string;
 
   @ApiPropertyOptional({ enum: ['markdown', 'text'], description: 'How to read `text` (default markdown).' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsIn(['markdown', 'text'])
   format?: 'markdown' | 'text';
 
@@ -45,7 +46,7 @@ export class IngestDocumentDto {
     description: 'Flat string, number or boolean values, usable as `filters` when asking.',
     example: { jurisdiction: 'england-wales', topic: 'insolvency' },
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   // A form field can only be a string: the controller parses it as JSON.
   @ValidateIf((dto: IngestDocumentDto) => typeof dto.metadata !== 'string')
   @IsObject({ message: 'metadata must be an object of strings, numbers or booleans (a JSON string in a form)' })

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { REGIONS, type Region } from '@rma/debt-rules';
-import { IsClientId } from '@rma/service-core';
+import { IsClientId, IsOptionalNotNull } from '@rma/service-core';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -18,20 +18,19 @@ import { DebtDto } from './debt.dto';
 
 // Types only: amounts (negative, more than 2 decimals), dates (impossible, after asOf) and totals that
 // disagree are checked by @rma/debt-rules' factProblems, which says what to change. A null is refused
-// wherever it does not mean "never": an optional field is left out, not sent empty.
-const present = (_: object, value: unknown) => value !== undefined;
+// (IsOptionalNotNull) wherever it does not mean "never": an optional field is left out, not sent empty.
 // No maxDecimalPlaces: class-validator throws on an exponent (1e-7), a 500; factProblems checks decimals.
 const MONEY = { allowNaN: false, allowInfinity: false };
 
 /** A client's facts, as `ClientFacts` of @rma/debt-rules, plus the date and the documents to read. */
 export class EligibilityRequestDto {
   @ApiPropertyOptional({ description: 'Whose rules apply. Only England and Wales have rules so far.', enum: REGIONS })
-  @ValidateIf(present)
+  @IsOptionalNotNull()
   @IsIn(REGIONS)
   region?: Region;
 
   @ApiPropertyOptional({ type: [DebtDto], description: 'Every debt; or give `debtsTotal`.' })
-  @ValidateIf(present)
+  @IsOptionalNotNull()
   @IsArray()
   @ArrayMaxSize(500)
   @ValidateNested({ each: true })
@@ -39,42 +38,42 @@ export class EligibilityRequestDto {
   debts?: DebtDto[];
 
   @ApiPropertyOptional({ description: 'GBP, all debts, when there is no list (taken as unsecured).' })
-  @ValidateIf(present)
+  @IsOptionalNotNull()
   @IsNumber(MONEY)
   debtsTotal?: number;
 
   @ApiPropertyOptional({ description: 'GBP a month, after tax.' })
-  @ValidateIf(present)
+  @IsOptionalNotNull()
   @IsNumber(MONEY)
   monthlyIncome?: number;
 
   @ApiPropertyOptional({ description: 'GBP a month, normal household expenses.' })
-  @ValidateIf(present)
+  @IsOptionalNotNull()
   @IsNumber(MONEY)
   monthlyExpenses?: number;
 
   @ApiPropertyOptional({ description: 'GBP a month, income less expenses (negative for a shortfall).' })
-  @ValidateIf(present)
+  @IsOptionalNotNull()
   @IsNumber(MONEY)
   monthlySurplus?: number;
 
   @ApiPropertyOptional({ description: 'GBP, savings and belongings of value, not the home or the vehicle.' })
-  @ValidateIf(present)
+  @IsOptionalNotNull()
   @IsNumber(MONEY)
   assetsValue?: number;
 
   @ApiPropertyOptional({ description: 'GBP, the one vehicle the client owns; 0 for none.' })
-  @ValidateIf(present)
+  @IsOptionalNotNull()
   @IsNumber(MONEY)
   vehicleValue?: number;
 
   @ApiPropertyOptional()
-  @ValidateIf(present)
+  @IsOptionalNotNull()
   @IsBoolean()
   ownsHome?: boolean;
 
   @ApiPropertyOptional({ description: "GBP, the client's share of the home less the mortgage." })
-  @ValidateIf(present)
+  @IsOptionalNotNull()
   @IsNumber(MONEY)
   homeEquity?: number;
 
@@ -88,17 +87,17 @@ export class EligibilityRequestDto {
   lastDebtReliefOrderApprovedOn?: string | null;
 
   @ApiPropertyOptional()
-  @ValidateIf(present)
+  @IsOptionalNotNull()
   @IsBoolean()
   currentlyBankrupt?: boolean;
 
   @ApiPropertyOptional()
-  @ValidateIf(present)
+  @IsOptionalNotNull()
   @IsBoolean()
   bankruptcyPetitionPending?: boolean;
 
   @ApiPropertyOptional()
-  @ValidateIf(present)
+  @IsOptionalNotNull()
   @IsBoolean()
   inIva?: boolean;
 
@@ -111,24 +110,24 @@ export class EligibilityRequestDto {
   lastStandardBreathingSpaceEndedOn?: string | null;
 
   @ApiPropertyOptional({ description: 'Receiving mental health crisis treatment now.' })
-  @ValidateIf(present)
+  @IsOptionalNotNull()
   @IsBoolean()
   inMentalHealthCrisis?: boolean;
 
   @ApiPropertyOptional({
     description: 'Lived, owned property or had a business in England or Wales in the last 3 years.',
   })
-  @ValidateIf(present)
+  @IsOptionalNotNull()
   @IsBoolean()
   connectedToEnglandOrWalesLast3Years?: boolean;
 
   @ApiPropertyOptional({ description: 'YYYY-MM-DD whose rules apply; default today (UK time).', example: '2026-11-29' })
-  @ValidateIf(present)
+  @IsOptionalNotNull()
   @IsString()
   asOf?: string;
 
   @ApiPropertyOptional({ description: 'The client whose processed documents `documentIds` names.', example: 'cl-1042' })
-  @ValidateIf(present)
+  @IsOptionalNotNull()
   @IsClientId()
   clientId?: string;
 
@@ -138,7 +137,7 @@ export class EligibilityRequestDto {
       "the adviser's own figures win.",
     type: [String],
   })
-  @ValidateIf(present)
+  @IsOptionalNotNull()
   @IsArray()
   @ArrayMaxSize(50)
   @IsString({ each: true })
@@ -147,7 +146,7 @@ export class EligibilityRequestDto {
   documentIds?: string[];
 
   @ApiPropertyOptional({ description: 'Write an explanation from the manuals (default true).', default: true })
-  @ValidateIf(present)
+  @IsOptionalNotNull()
   @IsBoolean()
   explain?: boolean;
 }
