@@ -27,8 +27,11 @@ export class NotesExceptionFilter implements ExceptionFilter {
         .json({ statusCode: status, error: 'Bad Request', code: error.code, message: error.message });
       return;
     }
-    const { status, body } = generationFailureResponse(error);
+    const { status, body, headers } = generationFailureResponse(error);
     if (status === 500) this.logger.error(`Generation request was invalid jobId=${error.details.jobId ?? 'none'}`);
-    response.status(status).json(body);
+    response
+      .status(status)
+      .set(headers ?? {})
+      .json(body);
   }
 }

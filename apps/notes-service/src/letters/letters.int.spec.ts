@@ -134,7 +134,7 @@ describe('POST /letters with rewriting on', () => {
   });
 
   // The simulated engine answers the same prompt with the same text, so the service without rewriting
-  // shows each letter as first written. Its filler reads at a grade set by the prompt: for Mr Khan the
+  // shows each letter as first written. Its filler reads at a grade set by the prompt: for Ms Okafor the
   // rewrite reads easier than the first letter, for Ms Patel it does not.
   const firstAndKept = async (clientName: string) => {
     const first = (await postJson(`${sut.baseUrl}/letters`, { ...LETTER, clientName })).body;
@@ -144,7 +144,7 @@ describe('POST /letters with rewriting on', () => {
   };
 
   it('makes one rewrite call when the letter reads above the target grade, and keeps a rewrite that reads easier', async () => {
-    const { first, kept, calls } = await firstAndKept('Mr Khan');
+    const { first, kept, calls } = await firstAndKept('Ms Okafor');
 
     expect(kept.status).toBe(200);
     expect(calls).toBe(3);
@@ -152,7 +152,7 @@ describe('POST /letters with rewriting on', () => {
     expect(kept.body.readability).toMatchObject({ targetGrade: 1, rewritten: true });
     expect(kept.body.readability.fleschKincaidGrade).toBeLessThan(first.readability.fleschKincaidGrade);
     expect(kept.body.letter.text).not.toBe(first.letter.text);
-    expect(kept.body.letter.text).toMatch(/^Dear Mr Khan,\n/);
+    expect(kept.body.letter.text).toMatch(/^Dear Ms Okafor,\n/);
   });
 
   it('keeps the first letter when the rewrite reads no easier', async () => {

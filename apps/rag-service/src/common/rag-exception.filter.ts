@@ -43,8 +43,11 @@ export class RagExceptionFilter implements ExceptionFilter {
       });
       return;
     }
-    const { status, body } = generationFailureResponse(generationErrorOf(error));
-    response.status(status).json(body);
+    const { status, body, headers } = generationFailureResponse(generationErrorOf(error));
+    response
+      .status(status)
+      .set(headers ?? {})
+      .json(body);
   }
 }
 

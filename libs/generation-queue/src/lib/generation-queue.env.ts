@@ -21,6 +21,8 @@ export const generationEnvShape = {
   GENERATION_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   GENERATION_BULK_AGING_MS: z.coerce.number().int().min(0).default(60_000),
   GENERATION_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** Longest wait for Redis to take or cancel a job; past it the request is a 503 with Retry-After. */
+  GENERATION_REDIS_WAIT_MS: z.coerce.number().int().positive().default(2_000),
   /** Bull Board at /queues: auto = on unless NODE_ENV is production. */
   GENERATION_DASHBOARD: z.enum(['auto', 'true', 'false'], { error: 'expected auto, true or false' }).default('auto'),
 };
@@ -53,5 +55,6 @@ export function generationQueueOptionsFromConfig(
     attempts: env.GENERATION_ATTEMPTS,
     bulkAgingMs: env.GENERATION_BULK_AGING_MS || undefined,
     shutdownTimeoutMs: env.GENERATION_SHUTDOWN_TIMEOUT_MS,
+    redisWaitMs: env.GENERATION_REDIS_WAIT_MS,
   };
 }

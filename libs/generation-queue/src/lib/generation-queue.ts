@@ -57,6 +57,11 @@ export interface GenerationQueueOptions {
   /** Share of the limit kept free of bulk jobs, so that interactive work starts at once (at least 1 slot). */
   interactiveReserve?: number;
   shutdownTimeoutMs?: number;
+  /**
+   * Longest wait for Redis to take (or cancel) a job: a Redis restart passes unnoticed, a Redis down or
+   * frozen longer is a `queue_unavailable` error (503) instead of a request that hangs. Default 2 s.
+   */
+  redisWaitMs?: number;
   registry?: Registry;
 }
 
@@ -281,7 +286,8 @@ export class GenerationQueue {
       this.events.off('failed', onFailed);
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
-      if (!finished) await this.cancel(jobId);
+      // A cancel Redis cannot take now is written when it answers again (see withinRedisWait).
+      if (!finished) await this.cancel(jobId).catch(() => undefined);
       reader.disconnect();
     }
   }
@@ -292,12 +298,15 @@ export class GenerationQueue {
     options: Omit<GenerateOptions, 'idempotencyKey'> = {},
   ): Promise<BatchItem[]> {
     const workClass = options.workClass ?? 'bulk';
-    const jobs = await this.queue.addBulk(
-      requests.map((request) => ({
-        name: GENERATE_JOB_NAME,
-        data: this.payload(request, workClass, false),
-        opts: { priority: CLASS_PRIORITY[workClass] },
-      })),
+    const batch = requests.map((request) => ({
+      name: GENERATE_JOB_NAME,
+      data: this.payload(request, workClass, false),
+      opts: { priority: CLASS_PRIORITY[workClass], jobId: randomUUID() },
+    }));
+    const jobs = await this.withinRedisWait(
+      'take the jobs',
+      batch.map((job) => job.opts.jobId),
+      () => this.queue.addBulk(batch),
     );
     return Promise.all(
       jobs.map((job) =>
@@ -314,13 +323,17 @@ export class GenerationQueue {
 
   /** Removes a waiting job, or aborts a running one on whichever process runs it. */
   async cancel(jobId: string): Promise<void> {
-    await this.redis.set(`${CANCELLED_KEY_PREFIX}${jobId}`, '1', 'EX', 3600);
-    const job = await Job.fromId(this.queue, jobId);
-    const state = await job?.getState();
-    if (job && (state === 'waiting' || state === 'prioritized' || state === 'delayed')) {
-      await job.remove().catch(() => undefined); // it may have started meanwhile: the broadcast covers that
-    }
-    await this.redis.publish(CANCEL_CHANNEL, jobId);
+    // Bounded, so that a caller's `finally` never hangs on a frozen Redis; the mark is written when
+    // Redis answers again, before the job can start.
+    await this.withinRedisWait('cancel the job', [jobId], async () => {
+      await this.redis.set(`${CANCELLED_KEY_PREFIX}${jobId}`, '1', 'EX', 3600);
+      const job = await Job.fromId(this.queue, jobId);
+      const state = await job?.getState();
+      if (job && (state === 'waiting' || state === 'prioritized' || state === 'delayed')) {
+        await job.remove().catch(() => undefined); // it may have started meanwhile: the broadcast covers that
+      }
+      await this.redis.publish(CANCEL_CHANNEL, jobId);
+    });
   }
 
   /** Stops taking jobs, lets running ones finish up to the deadline, then closes connections. */
@@ -389,13 +402,54 @@ export class GenerationQueue {
 
   private async enqueue(request: GenerationRequest, options: GenerateOptions, stream: boolean): Promise<Job> {
     const workClass = options.workClass ?? 'interactive';
-    return this.queue.add(GENERATE_JOB_NAME, this.payload(request, workClass, stream), {
-      priority: CLASS_PRIORITY[workClass],
-      // BullMQ ignores a second add with the same id: one generation per key.
-      ...(options.idempotencyKey ? { jobId: `idem-${options.idempotencyKey.replace(/:/g, '_')}` } : {}),
-      // A streamed job must not restart after its tokens went out: the provider already retried before them.
-      ...(stream ? { attempts: 1 } : {}),
+    const payload = this.payload(request, workClass, stream);
+    // BullMQ ignores a second add with the same id: one generation per key. Our own id otherwise, so that
+    // an add Redis takes only after the caller was refused can be cancelled before it starts.
+    const jobId = options.idempotencyKey ? `idem-${options.idempotencyKey.replace(/:/g, '_')}` : randomUUID();
+    return this.withinRedisWait('take the job', [jobId], () =>
+      this.queue.add(GENERATE_JOB_NAME, payload, {
+        priority: CLASS_PRIORITY[workClass],
+        jobId,
+        // A streamed job must not restart after its tokens went out: the provider already retried before them.
+        ...(stream ? { attempts: 1 } : {}),
+      }),
+    );
+  }
+
+  /**
+   * Runs a Redis operation for at most `redisWaitMs`. Past it the caller gets `queue_unavailable` and the
+   * jobs it was adding are marked cancelled (written when Redis answers again, before any can start), so
+   * a refused request never runs later behind the caller's back.
+   */
+  private async withinRedisWait<T>(what: string, jobIds: string[], operation: () => Promise<T>): Promise<T> {
+    const waitMs = this.options.redisWaitMs ?? 2_000;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new GenerationError(
+              'queue_unavailable',
+              `Redis did not ${what} within ${waitMs} ms (GENERATION_REDIS_WAIT_MS): nothing was started; retry shortly`,
+            ),
+          ),
+        waitMs,
+      );
     });
+    const running = operation();
+    try {
+      return await Promise.race([running, expired]);
+    } catch (error) {
+      if (error instanceof GenerationError && error.code === 'queue_unavailable') {
+        running.catch(() => undefined);
+        for (const jobId of jobIds) {
+          void this.redis.set(`${CANCELLED_KEY_PREFIX}${jobId}`, '1', 'EX', 3600).catch(() => undefined);
+        }
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async waitFor(job: Job, options: GenerateOptions): Promise<GenerationResult> {
@@ -418,7 +472,7 @@ export class GenerationQueue {
           : /timed out|Job wait .* timed out/i.test(String((error as Error)?.message))
             ? new GenerationError('timeout', `no result within ${ttl} ms`, { jobId })
             : decodeFailure((error as Error)?.message, jobId);
-      if (failure.code === 'cancelled' || failure.code === 'timeout') await this.cancel(jobId);
+      if (failure.code === 'cancelled' || failure.code === 'timeout') await this.cancel(jobId).catch(() => undefined);
       throw failure;
     } finally {
       // A long-lived signal (a whole agentic ask's budget) must not collect one listener per generation.

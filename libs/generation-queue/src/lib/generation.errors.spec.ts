@@ -27,4 +27,14 @@ describe(generationFailureResponse.name, () => {
 
     expect(generationFailureResponse(sut).body.retryable).toBe(false);
   });
+
+  it('answers a job Redis did not take as a retryable 503 with Retry-After, naming no backend', () => {
+    const sut = new GenerationError('queue_unavailable', 'Redis did not take the job within 2000 ms');
+
+    expect(generationFailureResponse(sut)).toEqual({
+      status: 503,
+      body: { statusCode: 503, error: 'QueueUnavailable', message: sut.message, retryable: true },
+      headers: { 'Retry-After': '2' },
+    });
+  });
 });

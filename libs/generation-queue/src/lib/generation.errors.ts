@@ -1,5 +1,5 @@
 /** Why a generation did not produce a result. */
-export type GenerationErrorCode = 'cancelled' | 'failed' | 'timeout' | 'interrupted' | 'invalid';
+export type GenerationErrorCode = 'cancelled' | 'failed' | 'timeout' | 'interrupted' | 'invalid' | 'queue_unavailable';
 
 /**
  * A generation that failed visibly: `llmErrorKind` and `retryable` carry the LLM error's own verdict
@@ -29,14 +29,24 @@ export interface GenerationFailureResponse {
     retryable: boolean;
     jobId?: string;
   };
+  /** HTTP headers to send with it: `Retry-After` when the queue itself (Redis) could not take the job. */
+  headers?: Record<string, string>;
 }
 
 /**
- * 504 when the model took too long, 503 when no backend could serve (down, overloaded), 502 when a backend
+ * 503 with Retry-After when Redis did not take the job in time (nothing was started); 504 when the model
+ * took too long, 503 when no backend could serve (down, overloaded), 502 when a backend
  * answered badly (invalid output, a broken stream), 413 when the input does not fit the model's context,
  * 500 only for a request this system built wrong.
  */
 export function generationFailureResponse(error: GenerationError): GenerationFailureResponse {
+  if (error.code === 'queue_unavailable') {
+    return {
+      status: 503,
+      body: { statusCode: 503, error: 'QueueUnavailable', message: error.message, retryable: true },
+      headers: { 'Retry-After': '2' },
+    };
+  }
   const kind = error.details.llmErrorKind;
   const status =
     error.code === 'timeout' || kind === 'timeout'
