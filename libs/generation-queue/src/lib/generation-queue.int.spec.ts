@@ -230,6 +230,14 @@ describe(`${GenerationQueue.name} reliability`, () => {
     });
     const job = await Job.fromId(queue, (badRequest as GenerationError).details.jobId as string);
     expect(job?.attemptsMade).toBe(1);
+    // The failed job keeps its error and ids for a day, not the adviser's text.
+    expect(job?.failedReason).toMatch(/bad_request/);
+    expect(job?.data).toEqual({
+      redacted: true,
+      workClass: 'interactive',
+      stream: false,
+      enqueuedAt: expect.any(Number),
+    });
     await queue.close();
   });
 

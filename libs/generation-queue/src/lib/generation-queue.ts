@@ -146,6 +146,8 @@ export class GenerationQueue {
   private lastEngineRunning?: number;
   private engineCeiling?: number;
   private closed = false;
+  /** When each connection last logged an error: one line per outage and connection every 10 s. */
+  private readonly lastErrorLog = new Map<string, number>();
 
   constructor(private readonly options: GenerationQueueOptions) {
     const connection = { ...redisOptionsFromUrl(options.redisUrl), maxRetriesPerRequest: null };
@@ -163,6 +165,10 @@ export class GenerationQueue {
       },
     });
     this.events = new QueueEvents(GENERATION_QUEUE_NAME, { connection, prefix: QUEUE_PREFIX });
+    // Without a listener BullMQ prints every reconnect failure as a stack trace: one line per outage
+    // and per connection every 10 s is enough to see it (readiness and 503s tell the rest).
+    this.queue.on('error', (error) => this.logConnectionError('queue', error));
+    this.events.on('error', (error) => this.logConnectionError('events', error));
     // Every waiting caller listens on these: thousands of listeners in a bulk run are by design.
     this.queue.setMaxListeners(0);
     this.events.setMaxListeners(0);
@@ -186,7 +192,7 @@ export class GenerationQueue {
         // freed slot goes to the next (interactive first) job without waiting out BullMQ's 5 s default.
         drainDelay: 0.1,
       });
-      this.worker.on('error', (error) => this.logger.error(`Worker error: ${error.message}`));
+      this.worker.on('error', (error) => this.logConnectionError('worker', error));
     }
   }
 
@@ -507,6 +513,7 @@ export class GenerationQueue {
     if (job.attemptsMade > 0) this.metrics.retries.inc(labels);
     this.metrics.waitSeconds.observe(labels, (started - (job.timestamp ?? data.enqueuedAt)) / 1000);
     if (await this.redis.exists(`${CANCELLED_KEY_PREFIX}${jobId}`)) {
+      await this.redact(job, data);
       throw new UnrecoverableError(
         encodeFailure(new GenerationError('cancelled', 'cancelled before it started', { jobId })),
       );
@@ -589,6 +596,7 @@ export class GenerationQueue {
         await this.reportOverload();
       if (final) {
         await writer?.write({ type: 'error', error: encodeFailure(failure) });
+        await this.redact(job, data);
         this.metrics.jobs.inc({ ...labels, outcome: failure.code === 'cancelled' ? 'cancelled' : 'failed' });
         throw new UnrecoverableError(encodeFailure(failure));
       }
@@ -596,6 +604,20 @@ export class GenerationQueue {
     } finally {
       this.running.delete(jobId);
     }
+  }
+
+  private logConnectionError(connection: string, error: Error): void {
+    const now = Date.now();
+    if (now - (this.lastErrorLog.get(connection) ?? 0) < 10_000) return;
+    this.lastErrorLog.set(connection, now);
+    this.logger.error(`Generation queue Redis error connection=${connection} error="${error.message}"`);
+  }
+
+  /** A failed job is kept a day for its error and ids; its messages (advisers' case notes) go at once. */
+  private async redact(job: Job, data: GenerationJob): Promise<void> {
+    await job
+      .updateData({ redacted: true, workClass: data.workClass, stream: data.stream, enqueuedAt: data.enqueuedAt })
+      .catch(() => undefined);
   }
 
   private async reportOverload(): Promise<void> {
