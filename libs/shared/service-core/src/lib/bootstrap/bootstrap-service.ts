@@ -1,4 +1,4 @@
-import { ConsoleLogger, DynamicModule, INestApplication, Logger, Type, ValidationPipe } from '@nestjs/common';
+import { DynamicModule, INestApplication, Logger, Type, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { JsonDepthPipe } from '../http/json-depth.pipe';
 import { ConfigValidationError } from '../config/env.schema';
 import { redisOptionsFromUrl } from '../messaging/redis-transport';
+import { RepeatLimitedConsoleLogger } from './repeat-limited.logger';
 import { SERVICE_CORE_OPTIONS, ServiceCoreOptions } from '../service-core.options';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
@@ -17,7 +18,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as cons
 export async function configureService(app: INestApplication): Promise<ServiceCoreOptions> {
   const core = app.get<ServiceCoreOptions>(SERVICE_CORE_OPTIONS);
   app.useLogger(
-    new ConsoleLogger({
+    new RepeatLimitedConsoleLogger({
       json: core.logFormat === 'json',
       colors: core.logFormat === 'text',
       logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(core.logLevel) + 1),
