@@ -172,12 +172,12 @@ export class GenerationQueue {
     // Every waiting caller listens on these: thousands of listeners in a bulk run are by design.
     this.queue.setMaxListeners(0);
     this.events.setMaxListeners(0);
-    this.redis = new Redis(connection);
+    this.redis = new Redis(connection).on('error', (error) => this.logConnectionError('commands', error));
     this.limit = options.concurrency.mode === 'fixed' ? options.concurrency.limit : options.concurrency.initial;
     this.metrics = new QueueMetrics(options.registry, () => this.counts());
     if (options.workers?.enabled !== false) {
       if (!options.llm) throw new Error('GenerationQueue: workers need an LlmClient (options.llm)');
-      this.subscriber = new Redis(connection);
+      this.subscriber = new Redis(connection).on('error', (error) => this.logConnectionError('cancels', error));
       void this.subscriber.subscribe(CANCEL_CHANNEL);
       this.subscriber.on('message', (_channel, jobId: string) => this.running.get(jobId)?.abort());
       this.worker = new Worker(GENERATION_QUEUE_NAME, (job, token) => this.run(job, token), {
@@ -237,7 +237,8 @@ export class GenerationQueue {
     if (options.signal?.aborted) throw new GenerationError('cancelled', 'the caller cancelled the generation');
     const job = await this.enqueue(request, options, true);
     const jobId = job.id as string;
-    const reader = this.redis.duplicate();
+    // Its failures reach the reads that use it; the listener only keeps ioredis from printing them too.
+    const reader = this.redis.duplicate().on('error', () => undefined);
     const local = new AbortController();
     const onAbort = () => local.abort();
     options.signal?.addEventListener('abort', onAbort, { once: true });

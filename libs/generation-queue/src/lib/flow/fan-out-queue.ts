@@ -70,6 +70,11 @@ export class FanOutQueue<WholeData, PartData, PartResult, WholeResult> {
     this.flows = new FlowProducer({ connection, prefix: QUEUE_PREFIX });
     this.wholes = new Queue(options.name, { connection, prefix: QUEUE_PREFIX });
     this.parts = new Queue(this.partQueueName, { connection, prefix: QUEUE_PREFIX });
+    // Without listeners BullMQ prints each reconnect failure with its stack; the service logger limits repeats.
+    const logError = (error: Error) => this.logger.error(`Redis error queue=${options.name}: ${error.message}`);
+    this.flows.on('error', logError);
+    this.wholes.on('error', logError);
+    this.parts.on('error', logError);
     if (!options.workers.enabled) return;
     const lockDuration = options.lockDurationMs ?? 60_000;
     const partWorker = new Worker(
