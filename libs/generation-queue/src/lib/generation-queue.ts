@@ -90,6 +90,15 @@ if redis.call('ZCARD', KEYS[1]) < cap then
 end
 return 0`;
 
+/** The items of `source`; a read that fails because `signal` aborted (its connection closed) just ends it. */
+async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  try {
+    for await (const item of source) yield item;
+  } catch (error) {
+    if (!signal.aborted) throw error;
+  }
+}
+
 /** The job payload's `format` for a zod schema. */
 export function formatFor(schema: z.ZodType, name = 'output'): NonNullable<GenerationRequest['format']> {
   const { $schema: _ignored, ...jsonSchema } = z.toJSONSchema(schema) as Record<string, unknown>;
@@ -146,8 +155,6 @@ export class GenerationQueue {
   private lastEngineRunning?: number;
   private engineCeiling?: number;
   private closed = false;
-  /** When each connection last logged an error: one line per outage and connection every 10 s. */
-  private readonly lastErrorLog = new Map<string, number>();
 
   constructor(private readonly options: GenerationQueueOptions) {
     const connection = { ...redisOptionsFromUrl(options.redisUrl), maxRetriesPerRequest: null };
@@ -204,10 +211,15 @@ export class GenerationQueue {
     await this.applyLimit(existing ?? this.limit);
     if (this.options.concurrency.mode === 'adaptive' || this.options.bulkAgingMs) {
       const tick = this.options.controllerTickMs ?? 500;
-      this.controllerTimer = setInterval(
-        () => void this.controlTick().catch((error) => this.logger.error(`Controller tick failed: ${error.message}`)),
-        tick,
-      );
+      // One tick at a time: ticks stuck on a frozen Redis must not pile up and all run when it thaws.
+      let ticking = false;
+      this.controllerTimer = setInterval(() => {
+        if (ticking) return;
+        ticking = true;
+        void this.controlTick()
+          .catch((error) => this.logger.error(`Controller tick failed: ${error.message}`))
+          .finally(() => (ticking = false));
+      }, tick);
     }
   }
 
@@ -235,16 +247,11 @@ export class GenerationQueue {
   async *stream(request: GenerationRequest, options: GenerateOptions = {}): AsyncGenerator<StreamChunk> {
     // A caller gone before the job exists (an SSE client that left during retrieval) starts nothing.
     if (options.signal?.aborted) throw new GenerationError('cancelled', 'the caller cancelled the generation');
-    const job = await this.enqueue(request, options, true);
-    const jobId = job.id as string;
-    // Its failures reach the reads that use it; the listener only keeps ioredis from printing them too.
-    const reader = this.redis.duplicate().on('error', () => undefined);
+    // The id first, so that the failure listener is in place before the job can fail: a job that fails
+    // without writing to its stream (dropped as stalled, refused before it started) ends the stream at
+    // once with its own failure, not after the whole timeout as a timeout.
+    const jobId = this.jobIdFor(options);
     const local = new AbortController();
-    const onAbort = () => local.abort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = options.timeoutMs ? setTimeout(() => local.abort(), options.timeoutMs) : undefined;
-    // A job that fails without writing to its stream (dropped as stalled, refused before it started)
-    // ends the stream at once with its own failure, not after the whole timeout as a timeout.
     let failedEarly: GenerationError | undefined;
     const onFailed = ({ jobId: failedId, failedReason }: { jobId: string; failedReason: string }) => {
       if (failedId !== jobId) return;
@@ -252,14 +259,24 @@ export class GenerationQueue {
       local.abort();
     };
     this.events.on('failed', onFailed);
-    if ((await job.getState()) === 'failed') {
-      onFailed({ jobId, failedReason: (await Job.fromId(this.queue, jobId))?.failedReason ?? 'the job failed' });
+    try {
+      await this.enqueue(request, { ...options, jobId }, true);
+    } catch (error) {
+      this.events.off('failed', onFailed);
+      throw error;
     }
+    // Its failures reach the reads that use it; the listener only keeps ioredis from printing them too.
+    const reader = this.redis.duplicate().on('error', () => undefined);
+    const onAbort = () => local.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = options.timeoutMs ? setTimeout(() => local.abort(), options.timeoutMs) : undefined;
+    // A read blocked on a frozen Redis ends when the connection does: the deadline holds.
+    local.signal.addEventListener('abort', () => reader.disconnect(), { once: true });
     let attempt: number | undefined;
     let yielded = false;
     let finished = false;
     try {
-      for await (const event of readTokenStream(reader, jobId, local.signal)) {
+      for await (const event of untilAborted(readTokenStream(reader, jobId, local.signal), local.signal)) {
         if (attempt !== undefined && event.attempt !== attempt && yielded) {
           throw new GenerationError(
             'interrupted',
@@ -407,13 +424,17 @@ export class GenerationQueue {
     return { request: parsed.data, workClass, stream, enqueuedAt: Date.now() };
   }
 
-  private async enqueue(request: GenerationRequest, options: GenerateOptions, stream: boolean): Promise<Job> {
+  private async enqueue(
+    request: GenerationRequest,
+    options: GenerateOptions & { jobId?: string },
+    stream: boolean,
+  ): Promise<Job> {
     const workClass = options.workClass ?? 'interactive';
     const payload = this.payload(request, workClass, stream);
-    // BullMQ ignores a second add with the same id: one generation per key. Our own id otherwise, so that
-    // an add Redis takes only after the caller was refused can be cancelled before it starts.
-    const jobId = options.idempotencyKey ? `idem-${options.idempotencyKey.replace(/:/g, '_')}` : randomUUID();
-    return this.withinRedisWait('take the job', [jobId], () =>
+    const jobId = options.jobId ?? this.jobIdFor(options);
+    // A job with an idempotency key is shared with other callers of that key: it is never marked
+    // cancelled for one caller's refusal.
+    return this.withinRedisWait('take the job', options.idempotencyKey ? [] : [jobId], () =>
       this.queue.add(GENERATE_JOB_NAME, payload, {
         priority: CLASS_PRIORITY[workClass],
         jobId,
@@ -421,6 +442,14 @@ export class GenerationQueue {
         ...(stream ? { attempts: 1 } : {}),
       }),
     );
+  }
+
+  /**
+   * BullMQ ignores a second add with the same id: one generation per idempotency key. Our own id
+   * otherwise, so that an add Redis takes only after the caller was refused can be cancelled.
+   */
+  private jobIdFor(options: GenerateOptions): string {
+    return options.idempotencyKey ? `idem-${options.idempotencyKey.replace(/:/g, '_')}` : randomUUID();
   }
 
   /**
@@ -433,11 +462,16 @@ export class GenerationQueue {
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(
+        // One turn of the event loop first: a reply that arrived while the loop was busy (GC, a loaded
+        // machine) is read before the wait is called over.
         () =>
-          reject(
-            new GenerationError(
-              'queue_unavailable',
-              `Redis did not ${what} within ${waitMs} ms (GENERATION_REDIS_WAIT_MS): nothing was started; retry shortly`,
+          setImmediate(() =>
+            reject(
+              new GenerationError(
+                'queue_unavailable',
+                `Redis did not ${what} within ${waitMs} ms (GENERATION_REDIS_WAIT_MS): nothing was started; retry shortly`,
+                { retryable: true, ...(jobIds.length === 1 ? { jobId: jobIds[0] } : {}) },
+              ),
             ),
           ),
         waitMs,
@@ -449,13 +483,26 @@ export class GenerationQueue {
     } catch (error) {
       if (error instanceof GenerationError && error.code === 'queue_unavailable') {
         running.catch(() => undefined);
-        for (const jobId of jobIds) {
-          void this.redis.set(`${CANCELLED_KEY_PREFIX}${jobId}`, '1', 'EX', 3600).catch(() => undefined);
-        }
+        void this.markCancelled(jobIds);
       }
       throw error;
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Marks jobs cancelled on the queue's own connection, so that Redis runs the mark after an add it has
+   * not answered yet on that connection, before any worker can take the job.
+   */
+  private async markCancelled(jobIds: string[]): Promise<void> {
+    if (jobIds.length === 0) return;
+    try {
+      // BullMQ types its raw client narrowly; with the built-in Redis backend it is the ioredis client.
+      const client = (await this.queue.getBackend().client) as unknown as Redis;
+      await Promise.all(jobIds.map((jobId) => client.set(`${CANCELLED_KEY_PREFIX}${jobId}`, '1', 'EX', 3600)));
+    } catch (error) {
+      this.logger.warn(`Refused jobs not marked cancelled jobs=${jobIds.length} error="${(error as Error).message}"`);
     }
   }
 
@@ -607,10 +654,8 @@ export class GenerationQueue {
     }
   }
 
+  /** The service's logger prints a repeating line once per 10 s (service-core's RepeatLimitedConsoleLogger). */
   private logConnectionError(connection: string, error: Error): void {
-    const now = Date.now();
-    if (now - (this.lastErrorLog.get(connection) ?? 0) < 10_000) return;
-    this.lastErrorLog.set(connection, now);
     this.logger.error(`Generation queue Redis error connection=${connection} error="${error.message}"`);
   }
 
@@ -714,7 +759,7 @@ export class GenerationQueue {
    * range of its prioritized set, oldest first.
    */
   private async promoteAgedBulk(agingMs: number): Promise<void> {
-    const key = `${QUEUE_PREFIX}:${GENERATION_QUEUE_NAME}:prioritized`;
+    const key = this.queue.keys['prioritized'];
     const from = CLASS_PRIORITY.bulk * 0x100000000;
     const ids = await this.redis.zrangebyscore(key, from, from + 0xffffffff, 'LIMIT', 0, 200);
     const cutoff = Date.now() - agingMs;

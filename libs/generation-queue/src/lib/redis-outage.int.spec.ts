@@ -1,9 +1,13 @@
-import { freePort, StartedServer, startLocalLlm } from '@rma/testing';
+import { eventually, freePort, StartedServer, startLocalLlm } from '@rma/testing';
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { redisOptionsFromUrl } from '@rma/service-core';
+import { Job, Queue } from 'bullmq';
 import { GenerationQueue } from './generation-queue';
+import { GENERATION_QUEUE_NAME, QUEUE_PREFIX } from './generation-queue.constants';
+import { GenerationError } from './generation.errors';
 import { ask, llmFor } from './queue-test-kit';
 
 // A Redis of this file's own (a real redis-server), frozen with SIGSTOP, thawed, killed and started
@@ -15,6 +19,8 @@ let port: number;
 let dir: string;
 let redis: ChildProcess | undefined;
 let sut: GenerationQueue;
+
+const redisUrl = () => `redis://127.0.0.1:${port}`;
 
 async function startRedis(): Promise<void> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''], {
@@ -70,7 +76,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rma-outage-'));
   await startRedis();
   sut = new GenerationQueue({
-    redisUrl: `redis://127.0.0.1:${port}`,
+    redisUrl: redisUrl(),
     llm: llmFor(llm.url),
     concurrency: { mode: 'fixed', limit: 4 },
     redisWaitMs: REDIS_WAIT_MS,
@@ -98,9 +104,18 @@ describe(`${GenerationQueue.name} with Redis frozen or down`, () => {
     redis?.kill('SIGCONT');
 
     expect(frozen).toMatchObject({ code: 'queue_unavailable', message: expect.stringMatching(/within 500 ms/) });
-    await expect(settledWithin(sut.generate(ask('after', 3)), 20_000)).resolves.toMatchObject({
-      text: expect.any(String),
+    const after = await eventuallyServed(() => sut.generate(ask('after', 3)), [], 20_000);
+    expect(after).toMatchObject({ text: expect.any(String) });
+    // The add Redis took only once it thawed was marked cancelled first: it never reached the LLM.
+    const jobId = (frozen as GenerationError).details.jobId as string;
+    const inspector = new Queue(GENERATION_QUEUE_NAME, {
+      connection: redisOptionsFromUrl(redisUrl()),
+      prefix: QUEUE_PREFIX,
     });
+    const refused = await Job.fromId(inspector, jobId);
+    await eventually(async () => (await refused?.getState()) === 'failed', 10_000);
+    expect((await Job.fromId(inspector, jobId))?.failedReason).toMatch(/cancelled before it started/);
+    await inspector.close();
   });
 
   it('refuses while Redis is down, and recovers without a restart when it comes back', async () => {
