@@ -90,6 +90,23 @@ if redis.call('ZCARD', KEYS[1]) < cap then
 end
 return 0`;
 
+/** Whether `operation` settled (resolved or failed) within `ms`; it is left running otherwise. */
+async function settledWithin(operation: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([
+      operation.then(
+        () => true,
+        () => true,
+      ),
+      expired,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The items of `source`; a read that fails because `signal` aborted (its connection closed) just ends it. */
 async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
   try {
@@ -365,21 +382,32 @@ export class GenerationQueue {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.controllerTimer);
+    // Every step that needs Redis is bounded: with Redis down BullMQ's close never returns, and a
+    // service would sit out its whole shutdown deadline and exit 1.
+    const waitMs = this.options.redisWaitMs ?? 2_000;
+    if (this.redis.status !== 'ready') {
+      // Redis is gone: running jobs cannot report a result and no lock can be released. One bounded try
+      // at closing, then the connections are dropped; other workers recover the jobs once Redis is back.
+      this.logger.warn(`Closing with Redis unreachable; running jobs are left to other workers waitMs=${waitMs}`);
+      await settledWithin(Promise.all([this.worker?.close(true), this.queue.close(), this.events.close()]), waitMs);
+      this.subscriber?.disconnect();
+      this.redis.disconnect();
+      return;
+    }
     if (this.worker) {
       const deadline = this.options.shutdownTimeoutMs ?? 10_000;
-      const drained = await Promise.race([
-        this.worker.close().then(() => true),
-        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), deadline).unref()),
-      ]);
-      if (!drained) {
+      if (!(await settledWithin(this.worker.close(), deadline))) {
         this.logger.warn(
           `Shutdown deadline passed with jobs running; they will be recovered by another worker deadlineMs=${deadline}`,
         );
-        await this.worker.close(true);
+        if (!(await settledWithin(this.worker.close(true), waitMs)))
+          await settledWithin(this.worker.disconnect(), waitMs);
       }
     }
-    await this.releaseControllerLock();
-    await Promise.all([this.queue.close(), this.events.close()]);
+    await settledWithin(this.releaseControllerLock(), waitMs);
+    if (!(await settledWithin(Promise.all([this.queue.close(), this.events.close()]), waitMs))) {
+      await settledWithin(Promise.all([this.queue.disconnect(), this.events.disconnect()]), waitMs);
+    }
     this.subscriber?.disconnect();
     this.redis.disconnect();
   }
