@@ -14,6 +14,8 @@ export { IN_FORCE_FROM, RULE_SOURCES, THRESHOLDS, thresholdOn } from './lib/thre
 export type { DatedValue, Source, Threshold, ThresholdName, ThresholdUnit } from './lib/thresholds';
 /** Debt types a DRO does not cover (besides secured debts). */
 export { DRO_EXCLUDED_DEBT_TYPES } from './lib/figures';
+/** One creditor however the name is typed: the key the rules count creditors by. */
+export { creditorKey } from './lib/figures';
 /** The IVA providers' usual conditions used when the caller gives none. */
 export { DEFAULT_IVA_GUIDELINES } from './lib/iva.rules';
 /** Types of one option's answer. */

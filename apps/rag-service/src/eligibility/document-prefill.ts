@@ -1,4 +1,4 @@
-import type { ClientFacts, Debt } from '@rma/debt-rules';
+import { creditorKey, type ClientFacts, type Debt } from '@rma/debt-rules';
 import type { DocumentFigure } from '../client-documents/document-figures';
 
 /** A figure read from a client's document, and whether the check used it. */
@@ -59,8 +59,4 @@ export function prefillFacts(
     },
     prefilled,
   };
-}
-
-function creditorKey(creditor: string): string {
-  return creditor.trim().toLowerCase().replace(/\s+/g, ' ');
 }

@@ -1,4 +1,4 @@
-import { THRESHOLDS, type ClientFacts, type EligibilityReport } from '@rma/debt-rules';
+import { creditorKey, THRESHOLDS, type ClientFacts, type EligibilityReport } from '@rma/debt-rules';
 
 /** An amount of money the explanation states that is neither among the facts nor the rules' figures. */
 export interface InventedAmount {
@@ -79,7 +79,7 @@ export function allowedAmounts(input: {
   // risk) and the near-miss allowance of each limit.
   const byCreditor = new Map<string, number>();
   for (const debt of facts.debts ?? []) {
-    const key = debt.creditor.trim().toLowerCase();
+    const key = creditorKey(debt.creditor);
     byCreditor.set(key, (byCreditor.get(key) ?? 0) + debt.amount);
   }
   pounds.push(...byCreditor.values());

@@ -237,3 +237,17 @@ describe('amounts too large to be real', () => {
     ]);
   });
 });
+
+describe('creditors', () => {
+  it('counts one creditor however its name is spaced or cased', () => {
+    const debts = [
+      { creditor: 'Lowell  Portfolio', amount: 3000, type: 'other' as const, secured: false },
+      { creditor: ' lowell portfolio', amount: 4000, type: 'other' as const, secured: false },
+    ];
+
+    const sut = checkEligibility({ region: 'england', debts }, { asOf: '2026-11-29' });
+    const iva = sut.options.find((option) => option.option === 'individual_voluntary_arrangement');
+
+    expect(iva?.criteria.find((criterion) => criterion.id.endsWith('.creditors'))?.figure).toBe(1);
+  });
+});

@@ -29,6 +29,11 @@ export interface DebtFigures {
   unsecuredByCreditor?: ReadonlyMap<string, { creditor: string; pence: number }>;
 }
 
+/** One creditor however the name is typed: case and spacing ignored ("Lowell ", "lowell"). */
+export function creditorKey(creditor: string): string {
+  return creditor.trim().toLowerCase().replace(/\s+/g, ' ');
+}
+
 /** The debt figures from a list of debts or, failing that, from `debtsTotal`. */
 export function debtFigures(facts: ClientFacts): DebtFigures {
   if (facts.debts) {
@@ -36,7 +41,7 @@ export function debtFigures(facts: ClientFacts): DebtFigures {
     const qualifying = unsecured.filter((debt) => !DRO_EXCLUDED_DEBT_TYPES.includes(debt.type));
     const byCreditor = new Map<string, { creditor: string; pence: number }>();
     for (const debt of unsecured) {
-      const key = debt.creditor.trim().toLowerCase();
+      const key = creditorKey(debt.creditor);
       const entry = byCreditor.get(key) ?? { creditor: debt.creditor.trim(), pence: 0 };
       entry.pence += toPence(debt.amount);
       byCreditor.set(key, entry);
