@@ -47,3 +47,8 @@ export { httpStatusName } from './lib/http/http-status-name';
 export { IsClientId } from './lib/http/is-client-id.decorator';
 /** A DTO field that may be left out, but whose `null` is validated (and so refused) like any value. */
 export { IsOptionalNotNull } from './lib/http/is-optional-not-null.decorator';
+/** Coordination across processes on Redis: a lease with a fencing token, records changed field by field. */
+export { LeaseLostError, RedisLease } from './lib/coordination/redis-lease';
+export type { RedisLeaseOptions } from './lib/coordination/redis-lease';
+export { RedisRecords } from './lib/coordination/redis-records';
+export type { RecordFields, RedisRecordsOptions } from './lib/coordination/redis-records';
