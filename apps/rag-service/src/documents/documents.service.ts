@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { LlmClient } from '@rma/llm-provider';
+import type { RedisLease } from '@rma/service-core';
 import { createHash } from 'node:crypto';
 import { RagError } from '../common/rag.errors';
 import type { RagServiceEnv } from '../config/env.schema';
@@ -52,9 +53,10 @@ export interface DocumentSummary {
   metadata: Record<string, string | number | boolean>;
 }
 
-/** One version of a document, split, on its way into a store. */
+/** One version of a document, split, on its way into a store under its document's lock. */
 interface DocumentVersion {
   store: ChunkStore;
+  lock: RedisLease;
   pieces: ManualChunk[];
   base: DocumentFields;
   metadata: Record<string, string | number | boolean>;
@@ -117,7 +119,7 @@ export class DocumentsService {
       const same = current.find((chunk) => chunk.metadata.contentHash === contentHash);
       if (same) {
         // Versions left by an ingest that replaced this one half way (its process died) go now.
-        await this.removeOtherVersions(store, documentId, contentHash);
+        await this.removeOtherVersions({ store, lock, base: { documentId, contentHash } });
         return { status: 'unchanged', documentId, title, chunks: same.metadata.chunkCount };
       }
       // The same text under another name is a duplicate; new text for an existing source is not.
@@ -145,15 +147,16 @@ export class DocumentsService {
         textHash,
         chunkCount: pieces.length,
         ingestedAt: new Date().toISOString(),
+        ingestFence: lock.token,
       };
       const status = current.length > 0 ? 'replaced' : 'created';
       if (pieces.length > this.jobMinChunks && !options.inline) {
         const job = await this.jobs.create({ documentId, title, chunksTotal: pieces.length });
         released = true; // the job releases the lock when it ends
-        void this.runJob(job, { store, pieces, base, metadata }).finally(() => lock.release());
+        void this.runJob(job, { store, lock, pieces, base, metadata }).finally(() => lock.release());
         return { status: 'queued', documentId, title, chunks: pieces.length, jobId: job.id };
       }
-      await this.storeChunks({ store, pieces, base, metadata });
+      await this.storeChunks({ store, lock, pieces, base, metadata });
       this.logger.log(
         `Document ingested collection=${store.name} documentId=${documentId} status=${status} chunks=${pieces.length} chars=${text.length}`,
       );
@@ -258,9 +261,15 @@ export class DocumentsService {
       await this.jobs.update(job.id, { status: 'completed', chunksDone: pieces.length });
       this.logger.log(`Document ingested documentId=${base.documentId} jobId=${job.id} chunks=${pieces.length}`);
     } catch (error) {
-      const message = (error as Error).message;
+      const message = version.lock.lost.aborted
+        ? 'this ingest lost its lock on the document (its process paused past the lock time) and stopped; a newer ingest took over'
+        : (error as Error).message;
+      // Only this ingest's chunks: a newer ingest of the same content (after this one lost its lock) has a
+      // larger fence.
       await store
-        .remove({ $and: [{ documentId: base.documentId }, { contentHash: base.contentHash }] })
+        .remove({
+          $and: [{ documentId: base.documentId }, { contentHash: base.contentHash }, { ingestFence: version.lock.token }],
+        })
         .catch(() => undefined);
       await this.jobs.update(job.id, { status: 'failed', error: message }).catch(() => undefined);
       this.logger.warn(`Document ingest failed documentId=${base.documentId} jobId=${job.id} error="${message}"`);
@@ -271,14 +280,19 @@ export class DocumentsService {
 
   /**
    * Embeds and stores the new version's chunks, chunk 0 last (it marks the version complete), then drops
-   * every other version: readers never see the document missing.
+   * every older version: readers never see the document missing. Stops at the next write once the lock
+   * is lost.
    */
   private async storeChunks(version: DocumentVersion, progress?: (done: number) => Promise<void>): Promise<void> {
-    const { store, pieces, base, metadata } = version;
+    const { store, lock, pieces, base, metadata } = version;
     const order = [...pieces.keys()].slice(1).concat(0);
     for (let start = 0; start < order.length; start += STORE_BATCH) {
       const indexes = order.slice(start, start + STORE_BATCH);
-      const { vectors } = await this.llm.embed(indexes.map((index) => pieces[index].text));
+      const { vectors } = await this.llm.embed(
+        indexes.map((index) => pieces[index].text),
+        { signal: lock.lost },
+      );
+      await lock.assertHeld();
       const chunks: StoredChunk[] = indexes.map((index, offset) => ({
         id: `${base.documentId}:${base.contentHash.slice(0, 12)}:${index}`,
         text: pieces[index].text,
@@ -288,11 +302,25 @@ export class DocumentsService {
       await store.upsert(chunks);
       await progress?.(start + indexes.length);
     }
-    await this.removeOtherVersions(store, base.documentId, base.contentHash);
+    await this.removeOtherVersions(version);
   }
 
-  private async removeOtherVersions(store: ChunkStore, documentId: string, contentHash: string): Promise<void> {
-    await store.remove({ $and: [{ documentId }, { contentHash: { $ne: contentHash } }] });
+  /**
+   * Drops the document's other versions written under an older lock (or before locks were fenced): never
+   * one a newer ingest wrote, even if this ingest lost its lock without noticing.
+   */
+  private async removeOtherVersions(version: {
+    store: ChunkStore;
+    lock: RedisLease;
+    base: Pick<DocumentFields, 'documentId' | 'contentHash'>;
+  }): Promise<void> {
+    const { store, lock, base } = version;
+    const older = (await store.find({ documentId: base.documentId }))
+      .filter((chunk) => chunk.metadata.contentHash !== base.contentHash)
+      .filter((chunk) => (chunk.metadata.ingestFence ?? 0) < lock.token)
+      .map((chunk) => chunk.id);
+    await lock.assertHeld();
+    await store.removeIds(older);
   }
 }
 

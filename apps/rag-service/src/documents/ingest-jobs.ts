@@ -1,9 +1,12 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import { SERVICE_REDIS } from '@rma/service-core';
+import { RedisRecords, SERVICE_REDIS } from '@rma/service-core';
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 
-/** Persisted key prefix of ingest job records: renaming it needs a migration (old records vanish). */
+/**
+ * Persisted key prefix of ingest job records (hashes): renaming it needs a migration (old records vanish).
+ * An earlier release's records (JSON strings, kept a day) read as not found.
+ */
 export const INGEST_JOB_KEY_PREFIX = 'rag:ingest-job:';
 const RETENTION_SECONDS = 86_400;
 /** A running job whose record has not moved for this long lost its process: it is reported failed. */
@@ -21,15 +24,21 @@ export interface IngestJob {
   updatedAt: string;
 }
 
+const ACTIVE: ReadonlyArray<IngestJob['status']> = ['queued', 'running'];
+
 /**
  * Large ingests run in the background with their progress in Redis, readable from any replica. A job
- * never stays "running" silently: one whose process died reads as failed, with what to do.
+ * never stays "running" silently: one whose process died reads as failed, with what to do. Records change
+ * field by field, and only from an active status: a late heartbeat or progress step cannot undo an end.
  */
 @Injectable()
 export class IngestJobs implements OnModuleDestroy {
   private readonly mine = new Set<string>();
+  private readonly records: RedisRecords;
 
-  constructor(@Inject(SERVICE_REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(SERVICE_REDIS) redis: Redis) {
+    this.records = new RedisRecords(redis, { prefix: INGEST_JOB_KEY_PREFIX, ttlSeconds: RETENTION_SECONDS });
+  }
 
   async create(fields: Pick<IngestJob, 'documentId' | 'title' | 'chunksTotal'>): Promise<IngestJob> {
     const now = new Date().toISOString();
@@ -41,23 +50,16 @@ export class IngestJobs implements OnModuleDestroy {
       updatedAt: now,
       ...fields,
     };
-    await this.save(job);
+    await this.records.create(job.id, { ...job });
     this.mine.add(job.id);
     return job;
   }
 
-  /**
-   * Merges `change` into the stored record (not a caller's copy, which may be stale); a job already failed
-   * (by a shutdown) stays failed.
-   */
-  async update(id: string, change: Partial<IngestJob>): Promise<void> {
-    const raw = await this.redis.get(`${INGEST_JOB_KEY_PREFIX}${id}`);
-    if (!raw) return;
-    const stored = JSON.parse(raw) as IngestJob;
-    if (stored.status === 'failed') return;
-    const next = { ...stored, ...change, updatedAt: new Date().toISOString() };
-    await this.save(next);
-    if (next.status === 'completed' || next.status === 'failed') this.mine.delete(id);
+  /** Applies `change` while the job is queued or running; a job that ended (or failed by a shutdown) stays so. */
+  async update(id: string, change: Partial<Pick<IngestJob, 'status' | 'chunksDone' | 'error'>>): Promise<void> {
+    const fields = Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined));
+    await this.records.update(id, { ...fields, updatedAt: new Date().toISOString() }, { onlyFrom: ACTIVE });
+    if (change.status === 'completed' || change.status === 'failed') this.mine.delete(id);
   }
 
   /** Shows the job is alive without changing it. */
@@ -66,11 +68,24 @@ export class IngestJobs implements OnModuleDestroy {
   }
 
   async get(id: string): Promise<IngestJob | undefined> {
-    const raw = await this.redis.get(`${INGEST_JOB_KEY_PREFIX}${id}`);
-    if (!raw) return undefined;
-    const job = JSON.parse(raw) as IngestJob;
+    const fields = await this.records.get(id).catch((error: Error) => {
+      if (error.message.startsWith('WRONGTYPE')) return undefined; // an earlier release's record
+      throw error;
+    });
+    if (!fields) return undefined;
+    const job: IngestJob = {
+      id: fields['id'],
+      status: fields['status'] as IngestJob['status'],
+      documentId: fields['documentId'],
+      title: fields['title'],
+      chunksTotal: Number(fields['chunksTotal']),
+      chunksDone: Number(fields['chunksDone']),
+      ...(fields['error'] !== undefined && { error: fields['error'] }),
+      createdAt: fields['createdAt'],
+      updatedAt: fields['updatedAt'],
+    };
     const stale = Date.now() - Date.parse(job.updatedAt) > STALE_AFTER_MS;
-    if ((job.status === 'running' || job.status === 'queued') && stale) {
+    if (ACTIVE.includes(job.status) && stale) {
       return { ...job, status: 'failed', error: 'the process running this ingest stopped; send the document again' };
     }
     return job;
@@ -79,19 +94,9 @@ export class IngestJobs implements OnModuleDestroy {
   /** On shutdown, jobs this process was running fail visibly rather than look alive until they go stale. */
   async onModuleDestroy(): Promise<void> {
     await Promise.all(
-      [...this.mine].map(async (id) => {
-        const job = await this.get(id);
-        if (job && (job.status === 'running' || job.status === 'queued')) {
-          await this.update(id, {
-            status: 'failed',
-            error: 'the service stopped during this ingest; send the document again',
-          });
-        }
-      }),
+      [...this.mine].map((id) =>
+        this.update(id, { status: 'failed', error: 'the service stopped during this ingest; send the document again' }),
+      ),
     ).catch(() => undefined);
-  }
-
-  private async save(job: IngestJob): Promise<void> {
-    await this.redis.set(`${INGEST_JOB_KEY_PREFIX}${job.id}`, JSON.stringify(job), 'EX', RETENTION_SECONDS);
   }
 }

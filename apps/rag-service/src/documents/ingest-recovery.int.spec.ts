@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppModule } from '../app.module';
+import { INGEST_LOCK_KEY_PREFIX } from './document-locks';
 import { INGEST_JOB_KEY_PREFIX } from './ingest-jobs';
 import { MANUALS_STATE_KEY_PREFIX, ManualsLoader } from './manuals.loader';
 
@@ -179,8 +180,7 @@ describe('background ingest job recovery', () => {
     // (the 120 s is a constant, STALE_AFTER_MS, not configurable).
     const store = redisOf(13);
     const key = `${INGEST_JOB_KEY_PREFIX}${queued.body.jobId}`;
-    const record = JSON.parse((await store.get(key)) as string);
-    await store.set(key, JSON.stringify({ ...record, updatedAt: new Date(Date.now() - 121_000).toISOString() }));
+    await store.hset(key, 'updatedAt', new Date(Date.now() - 121_000).toISOString());
     const stale = await request('GET', jobUrl);
 
     expect(justKilled.body.status).toBe('running');
@@ -228,4 +228,34 @@ describe(ManualsLoader.name, () => {
     expect(stored).toBe(list.body.items.reduce((sum: number, item: { chunks: number }) => sum + item.chunks, 0));
     expect(await redisOf(12).get(`${MANUALS_STATE_KEY_PREFIX}${environment.CHROMA_COLLECTION}`)).toBe('done');
   }, 120_000);
+
+  it('stops an ingest that lost its document lock, and leaves the version a newer ingest wrote whole', async () => {
+    const environment = env(12, newCollection());
+    const app = await start(environment);
+    await setFaults(llm.url, [EMBEDDING_DELAY]);
+    const stale = await postJson(`${app.baseUrl}/documents`, LARGE);
+    expect(stale).toMatchObject({ status: 202, body: { status: 'queued', jobId: expect.any(String) } });
+    const jobUrl = `${app.baseUrl}/documents/jobs/${stale.body.jobId}`;
+    await eventually(async () => (await request('GET', jobUrl)).body.chunksDone > 0, 20_000);
+
+    // Deleting the lock stands in for it lapsing while its holder was paused (its 60 s TTL is a constant).
+    await redisOf(12).del(`${INGEST_LOCK_KEY_PREFIX}${stale.body.documentId}`);
+    await setFaults(llm.url, []);
+    const newerText = '# Income and expenditure\n\nThe newer version: one short paragraph.';
+    const newer = await postJson(`${app.baseUrl}/documents`, { ...LARGE, text: newerText });
+    expect(newer).toMatchObject({ status: 201, body: { documentId: stale.body.documentId, chunks: 1 } });
+    await eventually(async () => ['failed', 'completed'].includes((await request('GET', jobUrl)).body.status), 30_000);
+
+    expect((await request('GET', jobUrl)).body).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/lost its lock on the document/),
+    });
+    const document = await request('GET', `${app.baseUrl}/documents/${stale.body.documentId}`);
+    expect(document.body).toMatchObject({ chunks: 1, chunkTexts: [{ text: expect.stringContaining('newer version') }] });
+    const url = new URL(chromaUrl);
+    const chroma = new ChromaClient({ host: url.hostname, port: Number(url.port) });
+    const collection = await chroma.getCollection({ name: environment.CHROMA_COLLECTION });
+    const left = await collection.get({ where: { documentId: stale.body.documentId } });
+    expect(left.ids).toHaveLength(1);
+  }, 60_000);
 });

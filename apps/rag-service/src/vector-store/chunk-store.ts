@@ -16,6 +16,7 @@ export const RESERVED_METADATA_KEYS = [
   'chunkCount',
   'headings',
   'ingestedAt',
+  'ingestFence',
 ] as const;
 
 /** What every chunk of one version of a document shares. */
@@ -29,6 +30,12 @@ export interface DocumentFields {
   textHash: string;
   chunkCount: number;
   ingestedAt: string;
+  /**
+   * The fencing token of the ingest lock that wrote this version: an ingest removes only versions with a
+   * smaller one, so an ingest that lost its lock cannot delete a newer version. Absent on chunks stored
+   * before fencing (they count as older than any).
+   */
+  ingestFence?: number;
 }
 
 /** A stored chunk's metadata: the document's fields, its place, and the document's own metadata. */
@@ -142,6 +149,11 @@ export class ChunkStore {
 
   async remove(where: Where): Promise<void> {
     await this.call('delete chunks', {}, (collection) => collection.delete({ where }));
+  }
+
+  async removeIds(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.call('delete chunks', {}, (collection) => collection.delete({ ids }));
   }
 
   async count(): Promise<number> {
