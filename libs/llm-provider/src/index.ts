@@ -1,7 +1,10 @@
 // The only code that talks to LLM servers (vLLM, Ollama).
 
 /** The typed facade: chat, stream, structured output, embeddings, vision, health. */
-export { LlmClient, toLangChainMessages } from './lib/llm-client';
+export { LlmClient } from './lib/llm-client';
+/** Our messages as LangChain's, for chains that call ResilientChatModel. */
+export { toLangChainMessages } from './lib/langchain/langchain-messages';
+/** The facade's requests, results and stream events. */
 export type {
   BackendHealth,
   CallOptions,
@@ -14,7 +17,9 @@ export type {
   StreamEvent,
   StructuredResult,
   Usage,
-} from './lib/llm-client';
+} from './lib/llm-client.types';
+/** Structured output's one JSON-schema cleaning and one zod-issue wording, for code that queues requests. */
+export { cleanJsonSchema, describeZodIssues, jsonSchemaOf } from './lib/structured-output';
 /** An engine's load from vLLM's metrics, for concurrency control. */
 export { parseVllmMetrics } from './lib/engine-load';
 export type { EngineLoad } from './lib/engine-load';
@@ -40,4 +45,4 @@ export { ResilientChatModel } from './lib/langchain/resilient-chat-model';
 export { ResilientEmbeddings } from './lib/langchain/resilient-embeddings';
 /** The Nest module; `new LlmClient(options)` is the plain factory for tools. */
 export { LlmProviderModule } from './lib/nest/llm-provider.module';
-export type { LlmProviderModuleAsyncOptions } from './lib/nest/llm-provider.module';
+export type { LlmProviderModuleAsyncOptions } from './lib/nest/llm-provider.module-definition';

@@ -1,6 +1,7 @@
 import { setFaults, sharedServerUrl, StartedServer, startLocalLlm } from '@rma/testing';
 import { Registry } from 'prom-client';
-import { LlmClient, StreamEvent } from './llm-client';
+import { LlmClient } from './llm-client';
+import type { StreamEvent } from './llm-client.types';
 import {
   LlmBadRequestError,
   LlmRateLimitError,

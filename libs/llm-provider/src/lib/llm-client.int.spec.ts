@@ -2,7 +2,8 @@ import { eventually, metricValue, sharedServerUrl, StartedServer, startLocalLlm 
 import { z } from 'zod';
 import { ResilientChatModel } from './langchain/resilient-chat-model';
 import { ResilientEmbeddings } from './langchain/resilient-embeddings';
-import { LlmClient, StreamEvent } from './llm-client';
+import { LlmClient } from './llm-client';
+import type { StreamEvent } from './llm-client.types';
 import { LlmAbortedError, LlmBadRequestError } from './llm.errors';
 import type { BackendKind } from './llm.options';
 import { testOptions } from './testing-options';

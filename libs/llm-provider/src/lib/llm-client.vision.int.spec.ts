@@ -1,6 +1,7 @@
 import { metricValue, StartedServer, startLocalLlm } from '@rma/testing';
 import { z } from 'zod';
-import { LlmClient, StreamEvent } from './llm-client';
+import { LlmClient } from './llm-client';
+import type { StreamEvent } from './llm-client.types';
 import { BackendKind, LlmProviderOptions, llmEnvShape, llmOptionsFromConfig } from './llm.options';
 import { testOptions } from './testing-options';
 

@@ -1,0 +1,131 @@
+import { Registry } from 'prom-client';
+import type { BackendChains, ChainLink } from '../backends/backend-registry';
+import type { LlmBackend } from '../backends/llm-backend';
+import { LlmBadRequestError, LlmTimeoutError, LlmUnavailableError } from '../llm.errors';
+import { LlmMetrics } from '../llm-metrics';
+import type { BackendKind } from '../llm.options';
+import { testOptions } from '../testing-options';
+import { callPolicyFrom } from './call-policy';
+import { Attempt, CallRunner } from './call-runner';
+import { CircuitBreaker } from './circuit-breaker';
+
+// The runner's policy on backends that are only a kind, a URL and a breaker: what each attempt does is
+// the test's `call`, so no server is involved (the int specs run the same paths against local-llm).
+const options = testOptions({
+  provider: 'vllm',
+  fallback: 'ollama',
+  vllmUrl: 'http://gpu:8000',
+  ollamaUrl: 'http://cpu:11434',
+  retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
+  breaker: { failureThreshold: 2 },
+  timeouts: { totalMs: 200 },
+});
+
+function backend(kind: BackendKind, url: string): LlmBackend {
+  return {
+    kind,
+    url,
+    breaker: new CircuitBreaker(options.breaker),
+    ref: (model?: string) => ({ kind, url, model }),
+  } as LlmBackend;
+}
+
+function runner() {
+  const chain: ChainLink[] = [
+    { backend: backend('vllm', 'http://gpu:8000'), model: 'big' },
+    { backend: backend('ollama', 'http://cpu:11434'), model: 'small' },
+  ];
+  const chains: BackendChains = { chain: () => chain };
+  const registry = new Registry();
+  const sut = new CallRunner(callPolicyFrom(options), chains, new LlmMetrics(registry));
+  const count = async (name: string) =>
+    ((await registry.getSingleMetric(name)?.get())?.values ?? []).reduce((sum, value) => sum + value.value, 0);
+  return { sut, chain, count };
+}
+
+const unavailable = (attempt: Attempt) =>
+  new LlmUnavailableError('503', { backend: attempt.backend.ref(), status: 503 });
+
+describe(CallRunner.name, () => {
+  it('retries a retryable failure on the same backend and returns what the retry gave', async () => {
+    const { sut, count } = runner();
+    const seen: string[] = [];
+
+    const result = await sut.run({ role: 'chat', kind: 'chat' }, async (attempt) => {
+      seen.push(attempt.model);
+      if (seen.length === 1) throw unavailable(attempt);
+      return 'answer';
+    });
+
+    expect(result).toEqual({
+      value: 'answer',
+      servedBy: { kind: 'vllm', url: 'http://gpu:8000', model: 'big', fallback: false },
+    });
+    expect(seen).toEqual(['big', 'big']);
+    expect(await count('llm_retries_total')).toBe(1);
+  });
+
+  it('falls back once the attempts on the primary are spent', async () => {
+    const { sut, count } = runner();
+
+    const result = await sut.run({ role: 'chat', kind: 'chat' }, async (attempt) => {
+      if (attempt.backend.kind === 'vllm') throw unavailable(attempt);
+      return attempt.model;
+    });
+
+    expect(result.servedBy).toMatchObject({ kind: 'ollama', fallback: true });
+    expect(await count('llm_fallbacks_total')).toBe(1);
+    expect(await count('llm_errors_total')).toBe(2);
+  });
+
+  it('passes a bad request straight to the caller: no retry, no fallback, the breaker counts a success', async () => {
+    const { sut, chain } = runner();
+    let calls = 0;
+
+    const failure = sut.run({ role: 'chat', kind: 'chat' }, async (attempt) => {
+      calls += 1;
+      throw new LlmBadRequestError('temperature out of range', { backend: attempt.backend.ref(), status: 400 });
+    });
+
+    await expect(failure).rejects.toBeInstanceOf(LlmBadRequestError);
+    expect(calls).toBe(1);
+    expect(chain[0].backend.breaker.state).toBe('closed');
+  });
+
+  it('skips a backend whose breaker is open, without calling it', async () => {
+    const { sut, chain } = runner();
+    chain[0].backend.breaker.recordFailure();
+    chain[0].backend.breaker.recordFailure();
+    const called: string[] = [];
+
+    const result = await sut.run({ role: 'chat', kind: 'chat' }, async (attempt) => {
+      called.push(attempt.backend.kind);
+      return 'ok';
+    });
+
+    expect(called).toEqual(['ollama']);
+    expect(result.servedBy.fallback).toBe(true);
+  });
+
+  it('ends at the total time without another attempt or the fallback', async () => {
+    const { sut } = runner();
+    const called: string[] = [];
+
+    const failure = sut.run({ role: 'chat', kind: 'chat' }, (attempt) => {
+      called.push(attempt.backend.kind);
+      return new Promise((_, reject) => attempt.signal.addEventListener('abort', () => reject(attempt.signal.reason)));
+    });
+
+    await expect(failure).rejects.toMatchObject({ phase: 'total', timeoutMs: 200 });
+    await expect(failure).rejects.toBeInstanceOf(LlmTimeoutError);
+    expect(called).toEqual(['vllm']);
+  });
+
+  it('reads a frozen policy', () => {
+    const policy = callPolicyFrom(options);
+
+    expect(Object.isFrozen(policy.attempts)).toBe(true);
+    expect(Object.isFrozen(policy.timeouts.chat)).toBe(true);
+    expect(() => ((policy.attempts as { maxAttempts: number }).maxAttempts = 9)).toThrow(TypeError);
+  });
+});

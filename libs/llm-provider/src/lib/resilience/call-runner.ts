@@ -1,0 +1,170 @@
+import type { BackendChains } from '../backends/backend-registry';
+import type { LlmBackend } from '../backends/llm-backend';
+import type { ServedBy } from '../llm-client.types';
+import { BackendRef, LlmAbortedError, LlmError, LlmTimeoutError, LlmUnavailableError } from '../llm.errors';
+import type { LlmMetrics } from '../llm-metrics';
+import type { LlmRole, RoleTimeouts } from '../llm.options';
+import { normalizeError } from '../normalize-error';
+import { AttemptTimers, TotalTimer } from './attempt-timers';
+import { retryDelayMs, sleep } from './backoff';
+import type { CallPolicy } from './call-policy';
+
+/** One attempt on one backend, as the runner hands it to the call. */
+export interface Attempt {
+  backend: LlmBackend;
+  model: string;
+  /** Aborts on the caller's cancellation, the call's total time and the attempt's own timers. */
+  signal: AbortSignal;
+  timeouts: RoleTimeouts;
+  /** Call when a chunk arrives: stops the first-token timer and restarts the idle one. */
+  onChunk: () => void;
+  timers: AttemptTimers;
+}
+
+/** Which call is run: its role, its label in the metrics, and the caller's signal. */
+export interface RunRequest {
+  role: LlmRole;
+  /** The metrics' `kind` label: chat, stream or embed. */
+  kind: string;
+  signal?: AbortSignal;
+  /** A total timer the caller already holds (a stream's covers its tokens too); else the run makes one. */
+  total?: TotalTimer;
+}
+
+/** What the call runner needs of the metrics. */
+type RunnerMetrics = Pick<LlmMetrics, 'requests' | 'errors' | 'retries' | 'fallbacks' | 'duration'>;
+
+/**
+ * Runs one call on a role's backends in order, as the policy says: attempts with backoff on retryable
+ * failures (Retry-After honoured), the breaker consulted before each, then the fallback when the failure
+ * says another backend may serve. Bad requests, auth and context errors never fall back.
+ */
+export class CallRunner {
+  constructor(
+    private readonly policy: CallPolicy,
+    private readonly backends: BackendChains,
+    private readonly metrics: RunnerMetrics,
+  ) {}
+
+  /** The whole call's timer for a role; the caller disposes it. */
+  totalTimer(role: LlmRole, signal: AbortSignal | undefined): TotalTimer {
+    return new TotalTimer(this.policy.timeouts[role].totalMs, signal);
+  }
+
+  async run<T>(request: RunRequest, call: (attempt: Attempt) => Promise<T>): Promise<{ value: T; servedBy: ServedBy }> {
+    const { role, kind, signal } = request;
+    const timeouts = this.policy.timeouts[role];
+    const total = request.total ?? this.totalTimer(role, signal);
+    const started = performance.now();
+    const chain = this.backends.chain(role);
+    let lastError: LlmError | undefined;
+    try {
+      for (const [index, { backend, model }] of chain.entries()) {
+        const fallback = index > 0;
+        if (fallback && lastError) {
+          this.metrics.fallbacks.inc({
+            role,
+            from: chain[index - 1].backend.kind,
+            to: backend.kind,
+            reason: lastError.kind,
+          });
+        }
+        for (let attemptNumber = 1; attemptNumber <= this.policy.attempts.maxAttempts; attemptNumber += 1) {
+          if (!backend.breaker.tryAcquire()) {
+            lastError = new LlmUnavailableError(`the circuit breaker for ${backend.kind} at ${backend.url} is open`, {
+              backend: backend.ref(model),
+            });
+            break;
+          }
+          const timers = new AttemptTimers(timeouts, backend.ref(model));
+          const attemptSignal = AbortSignal.any([total.signal, timers.controller.signal]);
+          try {
+            const value = await call({
+              backend,
+              model,
+              signal: attemptSignal,
+              timeouts,
+              onChunk: () => timers.chunk(),
+              timers,
+            });
+            if (!timers.streaming || kind !== 'stream') timers.stop();
+            backend.breaker.recordSuccess();
+            this.metrics.requests.inc({ backend: backend.kind, role, kind, outcome: 'ok' });
+            if (kind !== 'stream')
+              this.metrics.duration.observe(
+                { backend: backend.kind, role, kind },
+                (performance.now() - started) / 1000,
+              );
+            return { value, servedBy: { ...backend.ref(model), fallback } };
+          } catch (raw) {
+            timers.stop();
+            const error = this.classify(raw, { backend: backend.ref(model), timeouts, signal, total, timers });
+            this.metrics.errors.inc({ backend: backend.kind, role, kind, error: error.kind });
+            if (error instanceof LlmAbortedError || (error instanceof LlmTimeoutError && error.phase === 'total')) {
+              backend.breaker.release();
+              throw error;
+            }
+            // A 4xx proves the server is up: only server-side failures count against the breaker.
+            if (error.fallbackable) backend.breaker.recordFailure();
+            else backend.breaker.recordSuccess();
+            lastError = error;
+            if (!error.fallbackable) throw error;
+            if (!error.retryable || attemptNumber === this.policy.attempts.maxAttempts) break;
+            this.metrics.retries.inc({ backend: backend.kind, role });
+            const retryAfter = 'retryAfterMs' in error ? (error.retryAfterMs as number | undefined) : undefined;
+            await sleep(retryDelayMs(attemptNumber, this.policy.attempts, retryAfter), total.signal).catch(() => {
+              throw this.classify(total.signal.reason, { backend: backend.ref(model), timeouts, signal, total });
+            });
+          }
+        }
+      }
+      const failure = lastError ?? new LlmUnavailableError(`no backend configured for ${role}`);
+      this.metrics.requests.inc({ backend: failure.backend?.kind ?? 'none', role, kind, outcome: 'error' });
+      throw failure;
+    } finally {
+      if (!request.total) total.dispose();
+    }
+  }
+
+  /**
+   * A stream that failed after its first token reached the caller: the failure, classified and counted
+   * against the backend that served it. The caller wraps it (no retry, no fallback: the tokens went out).
+   */
+  streamFailure(
+    raw: unknown,
+    context: { role: LlmRole; servedBy: ServedBy; signal?: AbortSignal; total: TotalTimer; timers?: AttemptTimers },
+  ): LlmError {
+    const { role, servedBy } = context;
+    const error = this.classify(raw, {
+      backend: servedBy,
+      timeouts: this.policy.timeouts[role],
+      signal: context.signal,
+      total: context.total,
+      timers: context.timers,
+    });
+    if (error instanceof LlmAbortedError) return error;
+    this.backends
+      .chain(role)
+      .find((link) => link.backend.kind === servedBy.kind)
+      ?.backend.breaker.recordFailure();
+    this.metrics.errors.inc({ backend: servedBy.kind, role, kind: 'stream', error: error.kind });
+    return error;
+  }
+
+  private classify(
+    raw: unknown,
+    context: {
+      backend: BackendRef;
+      timeouts: RoleTimeouts;
+      signal: AbortSignal | undefined;
+      total: TotalTimer;
+      timers?: AttemptTimers;
+    },
+  ): LlmError {
+    if (context.timers?.expired) return context.timers.expired;
+    if (context.signal?.aborted)
+      return new LlmAbortedError('the caller cancelled the call', { backend: context.backend, cause: raw });
+    if (context.total.expired) return context.total.expired;
+    return normalizeError(raw, context.backend, context.timeouts.connectMs);
+  }
+}
