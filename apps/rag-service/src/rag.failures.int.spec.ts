@@ -64,7 +64,7 @@ const start = (environment: Record<string, string>) =>
 const chromaAt = (url: string) => new ChromaClient({ host: new URL(url).hostname, port: Number(new URL(url).port) });
 
 /** A Chroma server of this file's own, started as tools/servers does, so that a test can stop it. */
-async function startOwnChroma(): Promise<{ url: string; stop: () => Promise<void> }> {
+async function startOwnChroma(): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   let root = dirname(require.resolve('chromadb'));
   while (!existsSync(join(root, 'package.json'))) root = dirname(root);
   const { bin } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -87,7 +87,9 @@ async function startOwnChroma(): Promise<{ url: string; stop: () => Promise<void
   );
   return {
     url,
+    pid: child.pid as number,
     stop: async () => {
+      // SIGKILL ends a frozen (SIGSTOPped) server too.
       if (child.exitCode === null) child.kill('SIGKILL');
       await exited;
       rmSync(dir, { recursive: true, force: true });
@@ -187,6 +189,74 @@ describe('when Chroma fails', () => {
       await chroma.stop();
     }
   });
+});
+
+describe('request deadlines', () => {
+  const timed = async (call: () => Promise<{ status: number; body: Record<string, unknown> }>) => {
+    const started = performance.now();
+    const response = await call();
+    return { ...response, ms: performance.now() - started };
+  };
+
+  it('ends /ask by ASK_TIMEOUT_MS counted from its arrival, the embedding included, with a 504', async () => {
+    const service = await start(env(15, faulty.url, { ASK_TIMEOUT_MS: '1500' }));
+    try {
+      await postJson(`${service.baseUrl}/documents`, DRO);
+      await setFaults(faulty.url, [
+        { kind: 'delay-first-token', target: 'embeddings', delayMs: 1_000 },
+        { kind: 'delay-first-token', delayMs: 10_000 },
+      ]);
+
+      const response = await timed(() =>
+        postJson(`${service.baseUrl}/ask`, { question: 'What is the DRO debt limit?' }),
+      );
+
+      expect(response).toMatchObject({
+        status: 504,
+        body: { statusCode: 504, message: expect.stringContaining('ASK_TIMEOUT_MS (1500 ms)'), retryable: true },
+      });
+      expect(response.ms).toBeLessThan(1_600);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('answers 503 by CHROMA_TIMEOUT_MS when Chroma is frozen, and 504 by the deadline when that is sooner', async () => {
+    const chroma = await startOwnChroma();
+    let service: ServiceInProcess | undefined;
+    try {
+      service = await start({ ...env(15, faulty.url, { CHROMA_TIMEOUT_MS: '800' }), CHROMA_URL: chroma.url });
+      await postJson(`${service.baseUrl}/documents`, DRO);
+      process.kill(chroma.pid, 'SIGSTOP');
+
+      const unavailable = await timed(() =>
+        postJson(`${service!.baseUrl}/ask`, { question: 'What is the DRO debt limit?' }),
+      );
+
+      expect(unavailable).toMatchObject({
+        status: 503,
+        body: {
+          code: 'vector_store_unavailable',
+          message: expect.stringContaining('CHROMA_TIMEOUT_MS'),
+          retryable: true,
+        },
+      });
+      expect(unavailable.ms).toBeLessThan(900);
+      await service.close();
+
+      service = await start({
+        ...env(15, faulty.url, { CHROMA_TIMEOUT_MS: '5000', ASK_TIMEOUT_MS: '600' }),
+        CHROMA_URL: chroma.url,
+      });
+      const late = await timed(() => postJson(`${service!.baseUrl}/ask`, { question: 'What is the DRO debt limit?' }));
+
+      expect(late).toMatchObject({ status: 504, body: { message: expect.stringContaining('ASK_TIMEOUT_MS') } });
+      expect(late.ms).toBeLessThan(700);
+    } finally {
+      await service?.close();
+      await chroma.stop();
+    }
+  }, 60_000);
 });
 
 describe('closing the connection', () => {

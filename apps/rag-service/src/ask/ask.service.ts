@@ -4,6 +4,8 @@ import { GenerationError, GenerationQueue, GenerationResult, generationFailureRe
 import type { GenerationFailureResponse } from '@rma/generation-queue';
 import { LlmClient } from '@rma/llm-provider';
 import { randomUUID } from 'node:crypto';
+import { RequestDeadline } from '@rma/service-core';
+import { mapWithConcurrency } from '../common/map-with-concurrency';
 import { RagError } from '../common/rag.errors';
 import type { RagServiceEnv } from '../config/env.schema';
 import { answerRequest, planRequest, planSchema, synthesisRequest, synthesisSchema } from './ask-prompts';
@@ -73,6 +75,7 @@ export class AskService {
     maxBatch: number;
     maxTokens: number;
     timeoutMs: number;
+    batchConcurrency: number;
     agenticSteps: number;
     agenticTimeoutMs: number;
   };
@@ -88,18 +91,29 @@ export class AskService {
       maxBatch: config.get('ASK_BATCH_MAX_QUESTIONS'),
       maxTokens: config.get('ASK_MAX_TOKENS'),
       timeoutMs: config.get('ASK_TIMEOUT_MS'),
+      batchConcurrency: config.get('ASK_BATCH_CONCURRENCY'),
       agenticSteps: config.get('AGENTIC_MAX_STEPS'),
       agenticTimeoutMs: config.get('AGENTIC_TIMEOUT_MS'),
     };
   }
 
-  async ask(input: AskInput, signal?: AbortSignal): Promise<AskResult> {
+  /** One answer within ASK_TIMEOUT_MS of the call, every step included; `cancel` is the client going away. */
+  async ask(input: AskInput, cancel?: AbortSignal): Promise<AskResult> {
+    const deadline = this.deadline('ASK_TIMEOUT_MS', this.settings.timeoutMs, cancel);
+    return deadline.run((signal) => this.answer(input, { deadline, signal }));
+  }
+
+  private async answer(
+    input: AskInput,
+    within: { deadline: RequestDeadline; signal: AbortSignal },
+  ): Promise<AskResult> {
+    const { deadline, signal } = within;
     const started = performance.now();
     const { chunks, embedMs, retrieveMs } = await this.retrieve(input, signal);
     const generated = performance.now();
     const result = await this.queue.generate(answerRequest(input.question, chunks, this.settings.maxTokens), {
       workClass: 'interactive',
-      timeoutMs: this.settings.timeoutMs,
+      timeoutMs: deadline.remainingMs(),
       signal,
     });
     const answer = this.resultOf(result, chunks, {
@@ -114,15 +128,24 @@ export class AskService {
     return answer;
   }
 
-  /** Tokens as they are generated, then the sources, then usage and timings; the signal cancels the generation. */
-  async *stream(input: AskInput, signal?: AbortSignal): AsyncGenerator<AskStreamEvent> {
+  /**
+   * Tokens as they are generated, then the sources, then usage and timings, all within ASK_TIMEOUT_MS;
+   * `cancel` (the client going away) cancels the generation.
+   */
+  async *stream(input: AskInput, cancel?: AbortSignal): AsyncGenerator<AskStreamEvent> {
+    const deadline = this.deadline('ASK_TIMEOUT_MS', this.settings.timeoutMs, cancel);
+    yield* deadline.runStream(this.answerStream(input, deadline));
+  }
+
+  private async *answerStream(input: AskInput, deadline: RequestDeadline): AsyncGenerator<AskStreamEvent> {
+    const { signal } = deadline;
     const started = performance.now();
     const { chunks, embedMs, retrieveMs } = await this.retrieve(input, signal);
     const generated = performance.now();
     const request = answerRequest(input.question, chunks, this.settings.maxTokens);
     for await (const chunk of this.queue.stream(request, {
       workClass: 'interactive',
-      timeoutMs: this.settings.timeoutMs,
+      timeoutMs: deadline.remainingMs(),
       signal,
     })) {
       if (chunk.type === 'token') {
@@ -173,7 +196,9 @@ export class AskService {
       );
       const embedMs = (performance.now() - embedStarted) / valid.length;
       const retrieveStarted = performance.now();
-      const found = await Promise.all(vectors.map((vector) => this.retrieval.search(vector, input)));
+      const found = await mapWithConcurrency(vectors, this.settings.batchConcurrency, (vector) =>
+        this.retrieval.search(vector, input, { signal }),
+      );
       const retrieveMs = (performance.now() - retrieveStarted) / valid.length;
       const generated = performance.now();
       const answers = await this.queue.generateMany(
@@ -206,74 +231,79 @@ export class AskService {
    * Plans sub-queries (structured output), retrieves for each, and writes one answer with a confidence
    * from the deduplicated sources. At most AGENTIC_MAX_STEPS retrievals, within AGENTIC_TIMEOUT_MS.
    */
-  async askAgentic(input: AskInput, signal?: AbortSignal): Promise<AgenticResult> {
-    const started = performance.now();
+  async askAgentic(input: AskInput, cancel?: AbortSignal): Promise<AgenticResult> {
     this.checkQuestion(input.question);
     this.retrieval.checkScope(input);
-    const budget = AbortSignal.timeout(this.settings.agenticTimeoutMs);
-    const bounded = signal ? AbortSignal.any([signal, budget]) : budget;
-    const remaining = () => Math.max(1, this.settings.agenticTimeoutMs - (performance.now() - started));
-    const options = () => ({ workClass: 'interactive' as const, signal: bounded, timeoutMs: remaining() });
-    try {
-      const plan = await this.queue.generateStructured(
-        planRequest(input.question, this.settings.agenticSteps),
-        planSchema(this.settings.agenticSteps),
-        { ...options(), name: 'search_plan' },
-      );
-      const planMs = performance.now() - started;
-      const queries = [...new Set(plan.value.subQueries.map((query) => query.trim()))].slice(
-        0,
-        this.settings.agenticSteps,
-      );
-      const { vectors } = await this.llm.embed(queries, { signal: bounded });
-      const found = await Promise.all(vectors.map((vector) => this.retrieval.search(vector, input)));
-      const retrieveMs = performance.now() - started - planMs;
-      const chunks = dedupe(found.flat());
-      const synthesis = await this.queue.generateStructured(
-        synthesisRequest(input.question, plan.value.reasoning, chunks),
-        synthesisSchema,
-        { ...options(), name: 'answer' },
-      );
-      const answerMs = performance.now() - started - planMs - retrieveMs;
-      const steps: AgenticStep[] = [
-        { kind: 'plan', detail: plan.value.reasoning },
-        ...queries.map((query, index): AgenticStep => ({
-          kind: 'retrieve',
-          detail: `found ${found[index].length} chunks, best score ${round(found[index][0]?.score ?? 0)}`,
-          query,
-          found: found[index].length,
-        })),
-        { kind: 'answer', detail: `answered from ${chunks.length} distinct chunks` },
-      ];
-      this.logger.log(
-        `Agentic question answered steps=${steps.length} sources=${chunks.length} totalMs=${Math.round(performance.now() - started)}`,
-      );
-      return {
-        answer: synthesis.value.answer,
-        confidence: synthesis.value.confidence,
-        steps,
-        sources: chunks.map(sourceOf),
-        usage: {
-          promptTokens: plan.usage.promptTokens + synthesis.usage.promptTokens,
-          completionTokens: plan.usage.completionTokens + synthesis.usage.completionTokens,
-        },
-        backend: synthesis.backend,
-        timings: {
-          planMs: round(planMs),
-          retrieveMs: round(retrieveMs),
-          answerMs: round(answerMs),
-          totalMs: round(performance.now() - started),
-        },
-      };
-    } catch (error) {
-      if (budget.aborted && !signal?.aborted) {
-        throw new GenerationError(
-          'timeout',
-          `the agentic answer took longer than AGENTIC_TIMEOUT_MS (${this.settings.agenticTimeoutMs} ms)`,
-        );
-      }
-      throw error;
-    }
+    const deadline = this.deadline('AGENTIC_TIMEOUT_MS', this.settings.agenticTimeoutMs, cancel);
+    return deadline.run((signal) => this.answerAgentic(input, { deadline, signal }));
+  }
+
+  private async answerAgentic(
+    input: AskInput,
+    within: { deadline: RequestDeadline; signal: AbortSignal },
+  ): Promise<AgenticResult> {
+    const { deadline, signal: bounded } = within;
+    const started = performance.now();
+    const options = () => ({ workClass: 'interactive' as const, signal: bounded, timeoutMs: deadline.remainingMs() });
+    const plan = await this.queue.generateStructured(
+      planRequest(input.question, this.settings.agenticSteps),
+      planSchema(this.settings.agenticSteps),
+      { ...options(), name: 'search_plan' },
+    );
+    const planMs = performance.now() - started;
+    const queries = [...new Set(plan.value.subQueries.map((query) => query.trim()))].slice(
+      0,
+      this.settings.agenticSteps,
+    );
+    const { vectors } = await this.llm.embed(queries, { signal: bounded });
+    const found = await Promise.all(vectors.map((vector) => this.retrieval.search(vector, input, { signal: bounded })));
+    const retrieveMs = performance.now() - started - planMs;
+    const chunks = dedupe(found.flat());
+    const synthesis = await this.queue.generateStructured(
+      synthesisRequest(input.question, plan.value.reasoning, chunks),
+      synthesisSchema,
+      { ...options(), name: 'answer' },
+    );
+    const answerMs = performance.now() - started - planMs - retrieveMs;
+    const steps: AgenticStep[] = [
+      { kind: 'plan', detail: plan.value.reasoning },
+      ...queries.map((query, index): AgenticStep => ({
+        kind: 'retrieve',
+        detail: `found ${found[index].length} chunks, best score ${round(found[index][0]?.score ?? 0)}`,
+        query,
+        found: found[index].length,
+      })),
+      { kind: 'answer', detail: `answered from ${chunks.length} distinct chunks` },
+    ];
+    this.logger.log(
+      `Agentic question answered steps=${steps.length} sources=${chunks.length} totalMs=${Math.round(performance.now() - started)}`,
+    );
+    return {
+      answer: synthesis.value.answer,
+      confidence: synthesis.value.confidence,
+      steps,
+      sources: chunks.map(sourceOf),
+      usage: {
+        promptTokens: plan.usage.promptTokens + synthesis.usage.promptTokens,
+        completionTokens: plan.usage.completionTokens + synthesis.usage.completionTokens,
+      },
+      backend: synthesis.backend,
+      timings: {
+        planMs: round(planMs),
+        retrieveMs: round(retrieveMs),
+        answerMs: round(answerMs),
+        totalMs: round(performance.now() - started),
+      },
+    };
+  }
+
+  /** A request's deadline; past it the request fails as a generation timeout (504) naming the setting. */
+  private deadline(setting: string, ms: number, cancel?: AbortSignal): RequestDeadline {
+    return new RequestDeadline({
+      ms,
+      cancel,
+      exceeded: () => new GenerationError('timeout', `the answer took longer than ${setting} (${ms} ms)`),
+    });
   }
 
   private async retrieve(
@@ -285,7 +315,7 @@ export class AskService {
     const started = performance.now();
     const { vectors } = await this.llm.embed([input.question], { signal });
     const embedded = performance.now();
-    const chunks = await this.retrieval.search(vectors[0], input);
+    const chunks = await this.retrieval.search(vectors[0], input, { signal });
     return { chunks, embedMs: embedded - started, retrieveMs: performance.now() - embedded };
   }
 

@@ -38,11 +38,15 @@ export class RetrievalService {
    * The nearest chunks of the manuals and, for a client, of that client's documents (none yet: just the
    * manuals), merged by score. Scores compare across the two: one embedding model, cosine in both.
    */
-  async search(vector: number[], scope: RetrievalScope): Promise<RetrievedChunk[]> {
+  async search(
+    vector: number[],
+    scope: RetrievalScope,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<RetrievedChunk[]> {
     const topK = scope.topK ?? this.topK;
     const [manuals, client] = await Promise.all([
-      this.stores.manuals.query(vector, topK, scope.filters),
-      scope.clientId ? this.stores.forClient(scope.clientId).query(vector, topK, scope.filters) : [],
+      this.stores.manuals.query(vector, topK, scope.filters, options),
+      scope.clientId ? this.stores.forClient(scope.clientId).query(vector, topK, scope.filters, options) : [],
     ]);
     return [
       ...manuals.map((chunk): RetrievedChunk => ({ ...chunk, collection: 'manuals' })),

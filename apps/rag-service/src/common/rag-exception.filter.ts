@@ -34,6 +34,7 @@ export class RagExceptionFilter implements ExceptionFilter {
     if (response.headersSent || response.destroyed) return;
     if (error instanceof RagError) {
       const status = RAG_ERROR_STATUS[error.code];
+      if (error.code === 'vector_store_unavailable') response.set('Retry-After', '2');
       response.status(status).json({
         statusCode: status,
         error: httpStatusName(status),

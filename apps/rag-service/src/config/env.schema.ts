@@ -37,8 +37,12 @@ export const ragServiceEnvSchema = z
     ASK_BATCH_MAX_QUESTIONS: wholeNumberVar(1, 10_000).default(50),
     /** Longest answer, in tokens. */
     ASK_MAX_TOKENS: wholeNumberVar(16, 32_768).default(512),
-    /** How long one generation may wait and run before a 504. */
+    /** The deadline of one /ask or /ask/stream request, from its arrival: retrieval, queue wait and answer (then 504). */
     ASK_TIMEOUT_MS: millisecondsVar(120_000),
+    /** How long one Chroma call may take before it counts as Chroma unavailable (503). */
+    CHROMA_TIMEOUT_MS: millisecondsVar(5_000),
+    /** Questions of one /ask/batch embedded and searched at a time. */
+    ASK_BATCH_CONCURRENCY: wholeNumberVar(1, 256).default(8),
     /** Most sub-queries the agentic ask plans (and retrievals it runs). */
     AGENTIC_MAX_STEPS: wholeNumberVar(1, 10).default(4),
     /** The agentic ask's whole time budget: planning, retrievals and the answer. */

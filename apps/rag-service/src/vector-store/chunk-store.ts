@@ -63,6 +63,8 @@ export interface FoundChunk {
 export interface ChunkStoreOptions {
   /** The Chroma server's URL, for messages. */
   url: string;
+  /** How long one call may take: past it Chroma counts as unavailable (its client takes no signal). */
+  timeoutMs: number;
   name: string;
   /** Stored as the collection's metadata when it is created. */
   purpose: string;
@@ -108,8 +110,9 @@ export class ChunkStore {
     embedding: number[],
     topK: number,
     filters: Record<string, string | number | boolean> = {},
+    options: { signal?: AbortSignal } = {},
   ): Promise<FoundChunk[]> {
-    const result = await this.call('query', {}, (collection) =>
+    const result = await this.call('query', { signal: options.signal }, (collection) =>
       collection.query({
         queryEmbeddings: [embedding],
         nResults: topK,
@@ -196,14 +199,27 @@ export class ChunkStore {
    */
   private async call<T>(
     what: string,
-    mode: { create?: boolean },
+    mode: { create?: boolean; signal?: AbortSignal },
     action: (collection: Collection) => Promise<T>,
   ): Promise<T | undefined> {
-    const { url, name } = this.options;
+    const { url, name, timeoutMs } = this.options;
     try {
-      const collection = await this.collection(mode.create ?? false);
-      return collection ? await action(collection) : undefined;
+      return await bounded(
+        async () => {
+          const collection = await this.collection(mode.create ?? false);
+          return collection ? await action(collection) : undefined;
+        },
+        { timeoutMs, signal: mode.signal },
+      );
     } catch (error) {
+      if (mode.signal?.aborted && error === mode.signal.reason) throw error;
+      if (error instanceof ChromaTimeoutError) {
+        this.logger.error(`Chroma call timed out what="${what}" url=${url} collection=${name} timeoutMs=${timeoutMs}`);
+        throw new RagError(
+          'vector_store_unavailable',
+          `the vector store at ${url} did not ${what} within CHROMA_TIMEOUT_MS (${timeoutMs} ms); try again shortly`,
+        );
+      }
       const kind = (error as Error).name ?? '';
       const message = (error as Error).message ?? String(error);
       if (/expecting embedding with dimension|dimension of \d+, got \d+/i.test(message)) {
@@ -227,6 +243,30 @@ export class ChunkStore {
       }
       throw new RagError('vector_store_rejected', `the vector store at ${url} refused to ${what}: ${message}`);
     }
+  }
+}
+
+class ChromaTimeoutError extends Error {}
+
+/**
+ * The call's result, or a ChromaTimeoutError after `timeoutMs`, or the signal's reason once it aborts,
+ * whichever comes first. Chroma's client takes no signal: an abandoned call finishes unobserved.
+ */
+async function bounded<T>(call: () => Promise<T>, options: { timeoutMs: number; signal?: AbortSignal }): Promise<T> {
+  const { timeoutMs, signal } = options;
+  signal?.throwIfAborted();
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ChromaTimeoutError()), timeoutMs);
+    onAbort = () => reject(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([call(), stop]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
 }
 

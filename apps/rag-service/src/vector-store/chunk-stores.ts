@@ -20,6 +20,7 @@ export class ChunkStores implements OnModuleInit {
   private readonly chroma: ChromaClient;
   private readonly url: string;
   private readonly clientPrefix: string;
+  private readonly timeoutMs: number;
   private readonly clients = new Map<string, ChunkStore>();
 
   constructor(
@@ -34,8 +35,10 @@ export class ChunkStores implements OnModuleInit {
       port: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80,
       ssl: url.protocol === 'https:',
     });
+    this.timeoutMs = config.get('CHROMA_TIMEOUT_MS');
     this.manuals = new ChunkStore(this.chroma, {
       url: this.url,
+      timeoutMs: this.timeoutMs,
       name: config.get('CHROMA_COLLECTION'),
       purpose: 'advice manuals, chunked by rag-service',
       createOnRead: true,
@@ -69,6 +72,7 @@ export class ChunkStores implements OnModuleInit {
     } else {
       store = new ChunkStore(this.chroma, {
         url: this.url,
+        timeoutMs: this.timeoutMs,
         name: clientCollectionName(this.clientPrefix, clientId),
         purpose: "a client's documents from doc-processor, chunked by rag-service",
         createOnRead: false,

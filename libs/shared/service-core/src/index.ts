@@ -52,3 +52,6 @@ export { LeaseLostError, RedisLease } from './lib/coordination/redis-lease';
 export type { RedisLeaseOptions } from './lib/coordination/redis-lease';
 export { RedisRecords } from './lib/coordination/redis-records';
 export type { RecordFields, RedisRecordsOptions } from './lib/coordination/redis-records';
+/** One time budget per request, passed to every step as a signal and the time left. */
+export { DeadlineExceededError, RequestDeadline } from './lib/http/request-deadline';
+export type { RequestDeadlineOptions } from './lib/http/request-deadline';
