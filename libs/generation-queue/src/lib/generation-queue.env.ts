@@ -1,7 +1,7 @@
 import type { LlmClient } from '@rma/llm-provider';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
-import type { GenerationQueueOptions } from './generation-queue';
+import type { GenerationQueueOptions } from './generation-queue.types';
 
 /**
  * The GENERATION_* environment variables, for an app's config folder to merge into its schema (the

@@ -1,7 +1,11 @@
 import { LlmClient } from '@rma/llm-provider';
 import { testOptions } from '@rma/llm-provider/testing';
+import { redisOptionsFromUrl } from '@rma/service-core';
+import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { GenerationQueue, GenerationQueueOptions } from './generation-queue';
+import { GENERATION_QUEUE_NAME, QUEUE_PREFIX } from './generation-queue.constants';
+import type { GenerationJob } from './generation.schemas';
 
 /** Redis database 7 of the shared test server: this suite flushes it between tests, nobody else uses it. */
 export const queueRedisUrl = () => `${process.env['RMA_TEST_REDIS_URL'] as string}/7`;
@@ -33,4 +37,36 @@ export function makeQueue(llmUrl: string, overrides: Partial<GenerationQueueOpti
 export const ask = (text: string, maxTokens = 20) => ({
   messages: [{ role: 'user' as const, content: text }],
   maxTokens,
+});
+
+/** The connections the queue's pieces take, on the test database, for a spec of one piece; `close` ends them. */
+export async function queueConnections(): Promise<{
+  queue: Queue;
+  events: QueueEvents;
+  redis: Redis;
+  close: () => Promise<void>;
+}> {
+  const connection = { ...redisOptionsFromUrl(queueRedisUrl()), maxRetriesPerRequest: null };
+  const queue = new Queue(GENERATION_QUEUE_NAME, { connection, prefix: QUEUE_PREFIX });
+  const events = new QueueEvents(GENERATION_QUEUE_NAME, { connection, prefix: QUEUE_PREFIX });
+  const redis = new Redis(connection);
+  await events.waitUntilReady();
+  return {
+    queue,
+    events,
+    redis,
+    close: async () => {
+      await Promise.all([queue.close(), events.close()]);
+      redis.disconnect();
+    },
+  };
+}
+
+/** A job payload as the producer writes it. */
+export const jobPayload = (text: string, overrides: Partial<GenerationJob> = {}): GenerationJob => ({
+  request: ask(text),
+  workClass: 'interactive',
+  stream: false,
+  enqueuedAt: Date.now(),
+  ...overrides,
 });

@@ -1,21 +1,9 @@
-import {
-  DynamicModule,
-  Inject,
-  Injectable,
-  Module,
-  OnApplicationBootstrap,
-  OnApplicationShutdown,
-} from '@nestjs/common';
-import type { ModuleMetadata } from '@nestjs/common';
-import { GenerationQueue, GenerationQueueOptions } from '../generation-queue';
+import { Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { GenerationQueue } from '../generation-queue';
+import type { GenerationQueueOptions } from '../generation-queue.types';
+import { GENERATION_QUEUE_OPTIONS, GenerationQueueConfigurableModule } from './generation-queue.module-definition';
 
-const GENERATION_QUEUE_OPTIONS = Symbol('GENERATION_QUEUE_OPTIONS');
-
-export interface GenerationQueueModuleAsyncOptions {
-  imports?: ModuleMetadata['imports'];
-  inject?: unknown[];
-  useFactory: (...args: never[]) => GenerationQueueOptions | Promise<GenerationQueueOptions>;
-}
+export type { GenerationQueueModuleAsyncOptions } from './generation-queue.module-definition';
 
 /** Starts the queue (limit, controller) with the app and drains it on shutdown. */
 @Injectable()
@@ -32,27 +20,15 @@ class GenerationQueueLifecycle implements OnApplicationBootstrap, OnApplicationS
 }
 
 /** `GenerationQueue` for a Nest app: producer, and workers unless the options turn them off. */
-@Module({})
-export class GenerationQueueModule {
-  static forRootAsync(options: GenerationQueueModuleAsyncOptions): DynamicModule {
-    return {
-      module: GenerationQueueModule,
-      global: true,
-      imports: options.imports ?? [],
-      providers: [
-        {
-          provide: GENERATION_QUEUE_OPTIONS,
-          inject: (options.inject ?? []) as never[],
-          useFactory: options.useFactory,
-        },
-        {
-          provide: GenerationQueue,
-          inject: [GENERATION_QUEUE_OPTIONS],
-          useFactory: (resolved: GenerationQueueOptions) => new GenerationQueue(resolved),
-        },
-        GenerationQueueLifecycle,
-      ],
-      exports: [GenerationQueue],
-    };
-  }
-}
+@Module({
+  providers: [
+    {
+      provide: GenerationQueue,
+      inject: [GENERATION_QUEUE_OPTIONS],
+      useFactory: (options: GenerationQueueOptions) => new GenerationQueue(options),
+    },
+    GenerationQueueLifecycle,
+  ],
+  exports: [GenerationQueue],
+})
+export class GenerationQueueModule extends GenerationQueueConfigurableModule {}

@@ -1,0 +1,56 @@
+import type { LlmClient } from '@rma/llm-provider';
+import type { Registry } from 'prom-client';
+import type { ConcurrencyMode } from './concurrency-controller';
+import type { WorkClass } from './generation-queue.constants';
+import type { GenerationError } from './generation.errors';
+import type { GenerationResult } from './generation.schemas';
+
+export interface GenerationQueueOptions {
+  redisUrl: string;
+  /** The LLM the workers call; needed when this process hosts workers or the adaptive controller. */
+  llm?: LlmClient;
+  concurrency: ConcurrencyMode;
+  /** Host workers in this process (the default: `nx serve <app>` works alone). */
+  workers?: { enabled: boolean; localConcurrency?: number };
+  /** Attempts of a job on retryable LLM failures, with exponential backoff from `backoffMs`. */
+  attempts?: number;
+  backoffMs?: number;
+  /** A bulk job waiting longer than this is promoted to interactive priority: bulk never starves. */
+  bulkAgingMs?: number;
+  /** How long a worker may hold a job without renewing its lock before others recover it. */
+  lockDurationMs?: number;
+  /** How often workers look for jobs whose worker died (lock expired). */
+  stalledIntervalMs?: number;
+  /** Finished jobs kept for lookups and idempotency. */
+  retention?: { completedAgeSeconds: number; completedCount: number; failedAgeSeconds: number };
+  controllerTickMs?: number;
+  /** Share of the limit kept free of bulk jobs, so that interactive work starts at once (at least 1 slot). */
+  interactiveReserve?: number;
+  shutdownTimeoutMs?: number;
+  /**
+   * Longest wait for Redis to take (or cancel) a job: a Redis restart passes unnoticed, a Redis down or
+   * frozen longer is a `queue_unavailable` error (503) instead of a request that hangs. Default 2 s.
+   */
+  redisWaitMs?: number;
+  registry?: Registry;
+}
+
+export interface GenerateOptions {
+  workClass?: WorkClass;
+  /** Give up waiting (and cancel the job) after this long. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** The same key twice runs one generation; the second caller gets the first one's result. */
+  idempotencyKey?: string;
+}
+
+export type StreamChunk = { type: 'token'; text: string } | { type: 'end'; result: GenerationResult };
+
+export type BatchItem = { ok: true; result: GenerationResult } | { ok: false; error: GenerationError };
+
+/** Waiting jobs by class and active jobs, across all processes. */
+export interface QueueCounts {
+  interactive: number;
+  bulk: number;
+  active: number;
+}

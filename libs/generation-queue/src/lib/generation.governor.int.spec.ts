@@ -1,0 +1,72 @@
+import { eventually } from '@rma/testing';
+import { Job } from 'bullmq';
+import { Registry } from 'prom-client';
+import { BULK_CAP_KEY, CLASS_PRIORITY, GENERATE_JOB_NAME } from './generation-queue.constants';
+import { GenerationGovernor, GenerationGovernorOptions } from './generation.governor';
+import { flushQueueRedis, jobPayload, queueConnections } from './queue-test-kit';
+import { QueueMetrics } from './queue-metrics';
+
+// The governor alone on a real Redis: no workers, so jobs stay where it puts them.
+let connections: Awaited<ReturnType<typeof queueConnections>>;
+const governors: GenerationGovernor[] = [];
+
+async function started(options: GenerationGovernorOptions): Promise<GenerationGovernor> {
+  const { queue, redis } = connections;
+  const sut = new GenerationGovernor(options, {
+    queue,
+    redis,
+    metrics: new QueueMetrics(new Registry()),
+    counts: async () => ({ interactive: 0, bulk: 0, active: 0 }),
+  });
+  governors.push(sut);
+  await sut.start();
+  return sut;
+}
+
+beforeEach(async () => {
+  await flushQueueRedis();
+  connections = await queueConnections();
+});
+afterEach(async () => {
+  for (const governor of governors.splice(0)) {
+    governor.stop();
+    await governor.releaseLeadership();
+  }
+  await connections.close();
+});
+
+describe(GenerationGovernor.name, () => {
+  it('sets the global limit in Redis, and a bulk cap under it that keeps slots free for interactive work', async () => {
+    await started({ concurrency: { mode: 'fixed', limit: 10 }, interactiveReserve: 0.2 });
+
+    expect(await connections.queue.getGlobalConcurrency()).toBe(10);
+    expect(await connections.redis.get(BULK_CAP_KEY)).toBe('8');
+  });
+
+  it('adopts an adaptive limit already in Redis rather than its initial value', async () => {
+    await connections.queue.setGlobalConcurrency(37);
+
+    const sut = await started({ concurrency: { mode: 'adaptive', initial: 8, min: 1, max: 64 } });
+
+    expect(sut.currentLimit).toBe(37);
+  });
+
+  it('promotes the oldest bulk job once it has waited past the aging time, behind 250 interactive jobs', async () => {
+    const { queue } = connections;
+    await queue.addBulk(
+      Array.from({ length: 250 }, (_, i) => ({
+        name: GENERATE_JOB_NAME,
+        data: jobPayload(`interactive ${i}`),
+        opts: { priority: CLASS_PRIORITY.interactive },
+      })),
+    );
+    const bulk = await queue.add(GENERATE_JOB_NAME, jobPayload('bulk', { workClass: 'bulk' }), {
+      priority: CLASS_PRIORITY.bulk,
+    });
+
+    await started({ concurrency: { mode: 'fixed', limit: 1 }, bulkAgingMs: 200, controllerTickMs: 50 });
+
+    await eventually(async () => (await Job.fromId(queue, bulk.id as string))?.priority === CLASS_PRIORITY.interactive);
+    expect(await queue.getCountsPerPriority([CLASS_PRIORITY.bulk])).toEqual({ [CLASS_PRIORITY.bulk]: 0 });
+  });
+});

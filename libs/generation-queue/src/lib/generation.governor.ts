@@ -1,0 +1,239 @@
+import { Logger } from '@nestjs/common';
+import type { LlmClient } from '@rma/llm-provider';
+import { DelayedError, Job, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { ConcurrencyMode, TARGET_ENGINE_WAITING, decideLimit } from './concurrency-controller';
+import {
+  BULK_ACTIVE_KEY,
+  BULK_CAP_KEY,
+  CLASS_PRIORITY,
+  CONTROLLER_LOCK_KEY,
+  CONTROLLER_SIGNALS_KEY,
+} from './generation-queue.constants';
+import type { QueueCounts } from './generation-queue.types';
+import type { QueueMetrics } from './queue-metrics';
+
+const BULK_LEASE_MS = 30_000;
+/** Takes a bulk slot when fewer than the cap are leased; expired leases (a dead worker's) are dropped first. */
+const TAKE_BULK_SLOT = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+local cap = tonumber(redis.call('GET', KEYS[2]) or ARGV[4])
+if redis.call('ZCARD', KEYS[1]) < cap then
+  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
+  return 1
+end
+return 0`;
+
+/** A bulk job's share of the limit while it runs; released when it ends. */
+export interface BulkSlot {
+  release(): Promise<void>;
+}
+
+/** What a worker needs from the governor: the bulk cap, and the load it saw (for the adaptive limit). */
+export interface WorkerGovernor {
+  /** A slot for a bulk job, or the job goes back to wait for one (throws BullMQ's DelayedError). */
+  takeBulkSlot(job: Job, token: string | undefined): Promise<BulkSlot>;
+  /** A 429 or 503 from the engine: the limit shrinks at the next tick. */
+  reportOverload(): Promise<void>;
+  /** A time to first token, for the limit without engine gauges (Ollama). */
+  reportTtft(ms: number): Promise<void>;
+}
+
+export interface GenerationGovernorOptions {
+  concurrency: ConcurrencyMode;
+  bulkAgingMs?: number;
+  controllerTickMs?: number;
+  interactiveReserve?: number;
+}
+
+export interface GenerationGovernorDeps {
+  queue: Queue;
+  /** A command connection (not blocking, not subscribed). */
+  redis: Redis;
+  llm?: LlmClient;
+  metrics: QueueMetrics;
+  counts: () => Promise<QueueCounts>;
+}
+
+/**
+ * The global limit and who gets it: one leader process (a lock in Redis) ages bulk work and, in adaptive
+ * mode, sets the limit from the engine's load; every process's workers take bulk slots under the cap.
+ */
+export class GenerationGovernor implements WorkerGovernor {
+  private readonly logger = new Logger(GenerationGovernor.name);
+  private readonly instanceId = randomUUID();
+  private timer?: NodeJS.Timeout;
+  private limit: number;
+  private bestTtftMs?: number;
+  private lastEngineRunning?: number;
+  private engineCeiling?: number;
+  private stopped = false;
+
+  constructor(
+    private readonly options: GenerationGovernorOptions,
+    private readonly deps: GenerationGovernorDeps,
+  ) {
+    this.limit = options.concurrency.mode === 'fixed' ? options.concurrency.limit : options.concurrency.initial;
+  }
+
+  /** The global limit this process last set or saw. */
+  get currentLimit(): number {
+    return this.limit;
+  }
+
+  /** Sets the global limit (fixed mode) or adopts the one in Redis (adaptive), then starts the ticks. */
+  async start(): Promise<void> {
+    // An adaptive limit already in Redis is the leader's latest: a process that restarts (a rolling
+    // deploy) adopts it rather than resetting every process's work to the initial value.
+    const existing = this.options.concurrency.mode === 'adaptive' ? await this.deps.queue.getGlobalConcurrency() : null;
+    await this.applyLimit(existing ?? this.limit);
+    if (this.options.concurrency.mode === 'adaptive' || this.options.bulkAgingMs) {
+      const tick = this.options.controllerTickMs ?? 500;
+      // One tick at a time: ticks stuck on a frozen Redis must not pile up and all run when it thaws.
+      let ticking = false;
+      this.timer = setInterval(() => {
+        if (ticking) return;
+        ticking = true;
+        void this.tick()
+          .catch((error) => this.logger.error(`Controller tick failed: ${error.message}`))
+          .finally(() => (ticking = false));
+      }, tick);
+    }
+  }
+
+  /** Stops the ticks; the caller then releases the leader lock (bounded, Redis may be gone). */
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+  }
+
+  async releaseLeadership(): Promise<void> {
+    const { redis } = this.deps;
+    if ((await redis.get(CONTROLLER_LOCK_KEY).catch(() => null)) === this.instanceId)
+      await redis.del(CONTROLLER_LOCK_KEY);
+  }
+
+  /**
+   * A bulk job may start only while bulk holds fewer than its cap; otherwise it goes back for a moment
+   * (BullMQ's own global limit still counts it while it is active, so the limit is never exceeded).
+   */
+  async takeBulkSlot(job: Job, token: string | undefined): Promise<BulkSlot> {
+    const { redis } = this.deps;
+    const jobId = job.id as string;
+    const now = Date.now();
+    const taken = await redis.eval(
+      TAKE_BULK_SLOT,
+      2,
+      BULK_ACTIVE_KEY,
+      BULK_CAP_KEY,
+      now,
+      now + BULK_LEASE_MS,
+      jobId,
+      Math.max(1, this.limit - 1),
+    );
+    if (taken !== 1) {
+      await job.moveToDelayed(now + 50, token);
+      throw new DelayedError();
+    }
+    const renewal = setInterval(
+      () => void redis.zadd(BULK_ACTIVE_KEY, 'XX', Date.now() + BULK_LEASE_MS, jobId).catch(() => undefined),
+      BULK_LEASE_MS / 3,
+    );
+    return {
+      release: async () => {
+        clearInterval(renewal);
+        await redis.zrem(BULK_ACTIVE_KEY, jobId).catch(() => undefined);
+      },
+    };
+  }
+
+  async reportOverload(): Promise<void> {
+    await this.deps.redis.hincrby(CONTROLLER_SIGNALS_KEY, 'overloads', 1);
+  }
+
+  async reportTtft(ms: number): Promise<void> {
+    await this.deps.redis
+      .multi()
+      .hincrbyfloat(CONTROLLER_SIGNALS_KEY, 'ttftSum', ms)
+      .hincrby(CONTROLLER_SIGNALS_KEY, 'ttftCount', 1)
+      .exec();
+  }
+
+  /** One controller tick, on the process that holds the leader lock: bulk aging, then the adaptive limit. */
+  private async tick(): Promise<void> {
+    const { redis, queue, llm, metrics } = this.deps;
+    const tick = this.options.controllerTickMs ?? 500;
+    const leader =
+      (await redis.set(CONTROLLER_LOCK_KEY, this.instanceId, 'PX', tick * 4, 'NX')) === 'OK' ||
+      ((await redis.get(CONTROLLER_LOCK_KEY)) === this.instanceId &&
+        (await redis.pexpire(CONTROLLER_LOCK_KEY, tick * 4)) === 1);
+    if (!leader || this.stopped) return;
+    if (this.options.bulkAgingMs) await this.promoteAgedBulk(this.options.bulkAgingMs);
+    const concurrency = this.options.concurrency;
+    if (concurrency.mode !== 'adaptive') return;
+    const [counts, waiting, signals, engine] = await Promise.all([
+      this.deps.counts(),
+      queue.getWaitingCount(),
+      redis.multi().hgetall(CONTROLLER_SIGNALS_KEY).del(CONTROLLER_SIGNALS_KEY).exec(),
+      llm?.engineLoad(),
+    ]);
+    const values = (signals?.[0]?.[1] ?? {}) as Record<string, string>;
+    const ttftCount = Number(values['ttftCount'] ?? 0);
+    const ttftMs = ttftCount > 0 ? Number(values['ttftSum']) / ttftCount : undefined;
+    if (ttftMs !== undefined && engine === undefined) this.bestTtftMs = Math.min(this.bestTtftMs ?? ttftMs, ttftMs);
+    const decision = decideLimit(
+      this.limit,
+      concurrency,
+      {
+        backlog: counts.interactive + counts.bulk + waiting,
+        inFlight: counts.active,
+        engine,
+        overloads: Number(values['overloads'] ?? 0),
+        ttftMs,
+        previousRunning: this.lastEngineRunning,
+        knownCeiling: this.engineCeiling,
+      },
+      this.bestTtftMs,
+    );
+    this.lastEngineRunning = engine?.running;
+    if (engine && engine.waiting > TARGET_ENGINE_WAITING.max) this.engineCeiling = engine.running;
+    if (decision.limit !== this.limit) {
+      this.logger.log(`Concurrency limit ${this.limit} -> ${decision.limit}: ${decision.reason}`);
+      metrics.limitChanges.inc({ reason: decision.reason.split(':')[0].replace(/[0-9]+/g, 'N') });
+      await this.applyLimit(decision.limit);
+    }
+  }
+
+  /** The global limit in Redis, and the bulk cap under it: a few slots stay free for interactive work. */
+  private async applyLimit(limit: number): Promise<void> {
+    this.limit = limit;
+    const reserve = Math.max(1, Math.ceil(limit * (this.options.interactiveReserve ?? 0.05)));
+    await Promise.all([
+      this.deps.queue.setGlobalConcurrency(limit),
+      this.deps.redis.set(BULK_CAP_KEY, String(Math.max(1, limit - reserve))),
+    ]);
+    this.deps.metrics.limit.set(limit);
+  }
+
+  /**
+   * Promotes the oldest bulk jobs that waited past `agingMs`, however many interactive jobs wait ahead
+   * of them. BullMQ scores a prioritized job `priority * 2^32 + counter`, so the bulk jobs are one score
+   * range of its prioritized set, oldest first.
+   */
+  private async promoteAgedBulk(agingMs: number): Promise<void> {
+    const { queue, redis } = this.deps;
+    const key = queue.keys['prioritized'];
+    const from = CLASS_PRIORITY.bulk * 0x100000000;
+    const ids = await redis.zrangebyscore(key, from, from + 0xffffffff, 'LIMIT', 0, 200);
+    const cutoff = Date.now() - agingMs;
+    const oldest = (await Promise.all(ids.map((id) => Job.fromId(queue, id)))).filter(
+      (job): job is Job => job !== undefined,
+    );
+    await Promise.all(
+      oldest
+        .filter((job) => job.timestamp < cutoff)
+        .map((job) => job.changePriority({ priority: CLASS_PRIORITY.interactive }).catch(() => undefined)),
+    );
+  }
+}

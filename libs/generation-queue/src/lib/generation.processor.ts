@@ -1,0 +1,144 @@
+import type { LlmClient } from '@rma/llm-provider';
+import { LlmError, LlmRateLimitError, LlmUnavailableError } from '@rma/llm-provider';
+import { Job, UnrecoverableError } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { encodeFailure, failureOfRun } from './generation-failure.codec';
+import { CANCELLED_KEY_PREFIX } from './generation-queue.constants';
+import { GenerationError } from './generation.errors';
+import type { WorkerGovernor } from './generation.governor';
+import { GenerationJob, GenerationResult, generationJobSchema, generationResultSchema } from './generation.schemas';
+import type { QueueMetrics } from './queue-metrics';
+import { TokenStreamWriter } from './token-stream';
+
+export interface GenerationProcessorDeps {
+  llm: LlmClient;
+  /** A command connection (not blocking, not subscribed). */
+  redis: Redis;
+  governor: WorkerGovernor;
+  metrics: QueueMetrics;
+}
+
+/**
+ * A worker's run of one generation job: takes a bulk slot, calls the LLM, streams tokens when asked,
+ * and turns failures into a retry or a final `GenerationError`; `abort` stops a job this process runs.
+ */
+export class GenerationProcessor {
+  private readonly running = new Map<string, AbortController>();
+
+  constructor(private readonly deps: GenerationProcessorDeps) {}
+
+  /** Aborts the LLM call of a job running in this process (a cancel broadcast); no-op elsewhere. */
+  abort(jobId: string): void {
+    this.running.get(jobId)?.abort();
+  }
+
+  /** The handler BullMQ's Worker calls for each job. */
+  async run(job: Job, token?: string): Promise<GenerationResult> {
+    const data = generationJobSchema.parse(job.data);
+    const slot = data.workClass === 'bulk' ? await this.deps.governor.takeBulkSlot(job, token) : undefined;
+    try {
+      return await this.runTaken(job, data);
+    } finally {
+      await slot?.release();
+    }
+  }
+
+  /** A failed job is kept a day for its error and ids; its messages (advisers' case notes) go at once. */
+  async redact(job: Job, data: Pick<GenerationJob, 'workClass' | 'stream' | 'enqueuedAt'>): Promise<void> {
+    await job
+      .updateData({ redacted: true, workClass: data.workClass, stream: data.stream, enqueuedAt: data.enqueuedAt })
+      .catch(() => undefined);
+  }
+
+  private async runTaken(job: Job, data: GenerationJob): Promise<GenerationResult> {
+    const { redis, metrics, llm, governor } = this.deps;
+    const jobId = job.id as string;
+    const started = Date.now();
+    const labels = { class: data.workClass };
+    if (job.attemptsMade > 0) metrics.retries.inc(labels);
+    metrics.waitSeconds.observe(labels, (started - (job.timestamp ?? data.enqueuedAt)) / 1000);
+    if (await redis.exists(`${CANCELLED_KEY_PREFIX}${jobId}`)) {
+      await this.redact(job, data);
+      throw new UnrecoverableError(
+        encodeFailure(new GenerationError('cancelled', 'cancelled before it started', { jobId })),
+      );
+    }
+    const controller = new AbortController();
+    this.running.set(jobId, controller);
+    const writer = data.stream
+      ? new TokenStreamWriter(redis, jobId, job.attemptsMade + job.stalledCounter + 1)
+      : undefined;
+    const call = { signal: controller.signal, role: data.request.role };
+    try {
+      let result: GenerationResult;
+      if (data.stream && writer) {
+        let text = '';
+        let firstTokenMs: number | undefined;
+        for await (const event of llm.stream(data.request, call)) {
+          if (event.type === 'token') {
+            firstTokenMs ??= Date.now() - started;
+            text += event.text;
+            await writer.write({ type: 'token', text: event.text });
+          } else {
+            result = {
+              text,
+              finishReason: event.finishReason,
+              usage: event.usage,
+              backend: event.backend,
+              timings: { queueMs: started - data.enqueuedAt, runMs: Date.now() - started, firstTokenMs },
+              attempts: job.attemptsMade + 1,
+              ...(event.value !== undefined ? { value: event.value } : {}),
+            };
+          }
+        }
+        result ??= {
+          text,
+          finishReason: 'stop',
+          usage: { promptTokens: 0, completionTokens: 0 },
+          backend: { kind: 'unknown', url: '', fallback: false },
+          timings: { queueMs: started - data.enqueuedAt, runMs: Date.now() - started, firstTokenMs },
+          attempts: job.attemptsMade + 1,
+        };
+        if (firstTokenMs !== undefined) await governor.reportTtft(firstTokenMs);
+      } else {
+        const format = data.request.format;
+        const answer = format
+          ? await llm.structured(data.request, z.fromJSONSchema(format.schema), call)
+          : await llm.chat(data.request, call);
+        result = {
+          text: answer.text,
+          finishReason: answer.finishReason,
+          usage: answer.usage,
+          backend: answer.backend,
+          timings: { queueMs: started - data.enqueuedAt, runMs: Date.now() - started },
+          attempts: job.attemptsMade + 1,
+          ...('value' in answer ? { value: answer.value } : {}),
+        };
+      }
+      const checked = generationResultSchema.parse(result);
+      await writer?.write({ type: 'end', result: JSON.stringify(checked) });
+      metrics.runSeconds.observe(labels, (Date.now() - started) / 1000);
+      metrics.jobs.inc({ ...labels, outcome: 'completed' });
+      return checked;
+    } catch (raw) {
+      const final =
+        controller.signal.aborted ||
+        !(raw instanceof LlmError) ||
+        !raw.retryable ||
+        job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const failure = failureOfRun(raw, { jobId, cancelled: controller.signal.aborted });
+      if (raw instanceof LlmRateLimitError || (raw instanceof LlmUnavailableError && raw.status === 503))
+        await governor.reportOverload();
+      if (final) {
+        await writer?.write({ type: 'error', error: encodeFailure(failure) });
+        await this.redact(job, data);
+        metrics.jobs.inc({ ...labels, outcome: failure.code === 'cancelled' ? 'cancelled' : 'failed' });
+        throw new UnrecoverableError(encodeFailure(failure));
+      }
+      throw new Error(encodeFailure(failure));
+    } finally {
+      this.running.delete(jobId);
+    }
+  }
+}

@@ -1,0 +1,293 @@
+import { Logger } from '@nestjs/common';
+import { Job, Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { decodeFailure } from './generation-failure.codec';
+import {
+  CANCEL_CHANNEL,
+  CANCELLED_KEY_PREFIX,
+  CLASS_PRIORITY,
+  GENERATE_JOB_NAME,
+  WorkClass,
+} from './generation-queue.constants';
+import type { BatchItem, GenerateOptions, StreamChunk } from './generation-queue.types';
+import { GenerationError } from './generation.errors';
+import {
+  GenerationJob,
+  GenerationRequest,
+  GenerationResult,
+  generationRequestSchema,
+  generationResultSchema,
+} from './generation.schemas';
+import { describeIssues } from './structured-output';
+import { readTokenStream } from './token-stream';
+
+export interface GenerationProducerDeps {
+  queue: Queue;
+  /** The queue's events: every waiting caller of this process listens on the one connection. */
+  events: QueueEvents;
+  /** A command connection (not blocking, not subscribed). */
+  redis: Redis;
+  /** Longest wait for Redis to take or cancel a job (see `GenerationQueueOptions.redisWaitMs`). */
+  redisWaitMs: number;
+}
+
+/** The items of `source`; a read that fails because `signal` aborted (its connection closed) just ends it. */
+async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  try {
+    for await (const item of source) yield item;
+  } catch (error) {
+    if (!signal.aborted) throw error;
+  }
+}
+
+/**
+ * The callers' side of the queue: adds jobs (within the Redis wait bound), waits for their results or
+ * reads their token streams, and cancels them wherever they are.
+ */
+export class GenerationProducer {
+  private readonly logger = new Logger(GenerationProducer.name);
+
+  constructor(private readonly deps: GenerationProducerDeps) {}
+
+  /** One generation, resolved with its result; the caller's abort cancels it wherever it is. */
+  async generate(request: GenerationRequest, options: GenerateOptions = {}): Promise<GenerationResult> {
+    const job = await this.enqueue(request, options, false);
+    return this.waitFor(job, options);
+  }
+
+  /** One generation as tokens (in order), then the result; from any replica, through Redis Streams. */
+  async *stream(request: GenerationRequest, options: GenerateOptions = {}): AsyncGenerator<StreamChunk> {
+    const { events, redis } = this.deps;
+    // A caller gone before the job exists (an SSE client that left during retrieval) starts nothing.
+    if (options.signal?.aborted) throw new GenerationError('cancelled', 'the caller cancelled the generation');
+    // The id first, so that the failure listener is in place before the job can fail: a job that fails
+    // without writing to its stream (dropped as stalled, refused before it started) ends the stream at
+    // once with its own failure, not after the whole timeout as a timeout.
+    const jobId = this.jobIdFor(options);
+    const local = new AbortController();
+    let failedEarly: GenerationError | undefined;
+    const onFailed = ({ jobId: failedId, failedReason }: { jobId: string; failedReason: string }) => {
+      if (failedId !== jobId) return;
+      failedEarly = decodeFailure(failedReason, jobId);
+      local.abort();
+    };
+    events.on('failed', onFailed);
+    try {
+      await this.enqueue(request, { ...options, jobId }, true);
+    } catch (error) {
+      events.off('failed', onFailed);
+      throw error;
+    }
+    // Its failures reach the reads that use it; the listener only keeps ioredis from printing them too.
+    const reader = redis.duplicate().on('error', () => undefined);
+    const onAbort = () => local.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = options.timeoutMs ? setTimeout(() => local.abort(), options.timeoutMs) : undefined;
+    // A read blocked on a frozen Redis ends when the connection does: the deadline holds.
+    local.signal.addEventListener('abort', () => reader.disconnect(), { once: true });
+    let attempt: number | undefined;
+    let yielded = false;
+    let finished = false;
+    try {
+      for await (const event of untilAborted(readTokenStream(reader, jobId, local.signal), local.signal)) {
+        if (attempt !== undefined && event.attempt !== attempt && yielded) {
+          throw new GenerationError(
+            'interrupted',
+            'the worker running this stream died after sending tokens; the job restarted',
+            { jobId },
+          );
+        }
+        attempt = event.attempt;
+        if (event.type === 'token') {
+          yielded = true;
+          yield { type: 'token', text: event.text };
+        } else if (event.type === 'end') {
+          finished = true;
+          yield { type: 'end', result: generationResultSchema.parse(JSON.parse(event.result)) };
+          return;
+        } else {
+          finished = true;
+          throw decodeFailure(event.error, jobId);
+        }
+      }
+      if (failedEarly && !options.signal?.aborted) {
+        finished = true;
+        throw failedEarly;
+      }
+      throw new GenerationError(
+        options.signal?.aborted ? 'cancelled' : 'timeout',
+        'the stream was cancelled before it ended',
+        { jobId },
+      );
+    } finally {
+      events.off('failed', onFailed);
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      // A cancel Redis cannot take now is written when it answers again (see withinRedisWait).
+      if (!finished) await this.cancel(jobId).catch(() => undefined);
+      reader.disconnect();
+    }
+  }
+
+  /** Many generations as bulk work, results in order; one item's failure does not fail the others. */
+  async generateMany(
+    requests: GenerationRequest[],
+    options: Omit<GenerateOptions, 'idempotencyKey'> = {},
+  ): Promise<BatchItem[]> {
+    const workClass = options.workClass ?? 'bulk';
+    const batch = requests.map((request) => ({
+      name: GENERATE_JOB_NAME,
+      data: this.payload(request, workClass, false),
+      opts: { priority: CLASS_PRIORITY[workClass], jobId: randomUUID() },
+    }));
+    const jobs = await this.withinRedisWait(
+      'take the jobs',
+      batch.map((job) => job.opts.jobId),
+      () => this.deps.queue.addBulk(batch),
+    );
+    return Promise.all(
+      jobs.map((job) =>
+        this.waitFor(job, options).then(
+          (result): BatchItem => ({ ok: true, result }),
+          (error: unknown): BatchItem => ({
+            ok: false,
+            error: error instanceof GenerationError ? error : new GenerationError('failed', String(error)),
+          }),
+        ),
+      ),
+    );
+  }
+
+  /** Removes a waiting job, or aborts a running one on whichever process runs it. */
+  async cancel(jobId: string): Promise<void> {
+    const { redis, queue } = this.deps;
+    // Bounded, so that a caller's `finally` never hangs on a frozen Redis; the mark is written when
+    // Redis answers again, before the job can start.
+    await this.withinRedisWait('cancel the job', [jobId], async () => {
+      await redis.set(`${CANCELLED_KEY_PREFIX}${jobId}`, '1', 'EX', 3600);
+      const job = await Job.fromId(queue, jobId);
+      const state = await job?.getState();
+      if (job && (state === 'waiting' || state === 'prioritized' || state === 'delayed')) {
+        await job.remove().catch(() => undefined); // it may have started meanwhile: the broadcast covers that
+      }
+      await redis.publish(CANCEL_CHANNEL, jobId);
+    });
+  }
+
+  private payload(request: GenerationRequest, workClass: WorkClass, stream: boolean): GenerationJob {
+    const parsed = generationRequestSchema.safeParse(request);
+    if (!parsed.success) throw new GenerationError('invalid', describeIssues(parsed.error));
+    return { request: parsed.data, workClass, stream, enqueuedAt: Date.now() };
+  }
+
+  private async enqueue(
+    request: GenerationRequest,
+    options: GenerateOptions & { jobId?: string },
+    stream: boolean,
+  ): Promise<Job> {
+    const workClass = options.workClass ?? 'interactive';
+    const payload = this.payload(request, workClass, stream);
+    const jobId = options.jobId ?? this.jobIdFor(options);
+    // A job with an idempotency key is shared with other callers of that key: it is never marked
+    // cancelled for one caller's refusal.
+    return this.withinRedisWait('take the job', options.idempotencyKey ? [] : [jobId], () =>
+      this.deps.queue.add(GENERATE_JOB_NAME, payload, {
+        priority: CLASS_PRIORITY[workClass],
+        jobId,
+        // A streamed job must not restart after its tokens went out: the provider already retried before them.
+        ...(stream ? { attempts: 1 } : {}),
+      }),
+    );
+  }
+
+  /**
+   * BullMQ ignores a second add with the same id: one generation per idempotency key. Our own id
+   * otherwise, so that an add Redis takes only after the caller was refused can be cancelled.
+   */
+  private jobIdFor(options: GenerateOptions): string {
+    return options.idempotencyKey ? `idem-${options.idempotencyKey.replace(/:/g, '_')}` : randomUUID();
+  }
+
+  /**
+   * Runs a Redis operation for at most `redisWaitMs`. Past it the caller gets `queue_unavailable` and the
+   * jobs it was adding are marked cancelled (written when Redis answers again, before any can start), so
+   * a refused request never runs later behind the caller's back.
+   */
+  private async withinRedisWait<T>(what: string, jobIds: string[], operation: () => Promise<T>): Promise<T> {
+    const waitMs = this.deps.redisWaitMs;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        // One turn of the event loop first: a reply that arrived while the loop was busy (GC, a loaded
+        // machine) is read before the wait is called over.
+        () =>
+          setImmediate(() =>
+            reject(
+              new GenerationError(
+                'queue_unavailable',
+                `Redis did not ${what} within ${waitMs} ms (GENERATION_REDIS_WAIT_MS): nothing was started; retry shortly`,
+                { retryable: true, ...(jobIds.length === 1 ? { jobId: jobIds[0] } : {}) },
+              ),
+            ),
+          ),
+        waitMs,
+      );
+    });
+    const running = operation();
+    try {
+      return await Promise.race([running, expired]);
+    } catch (error) {
+      if (error instanceof GenerationError && error.code === 'queue_unavailable') {
+        running.catch(() => undefined);
+        void this.markCancelled(jobIds);
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Marks jobs cancelled on the queue's own connection, so that Redis runs the mark after an add it has
+   * not answered yet on that connection, before any worker can take the job.
+   */
+  private async markCancelled(jobIds: string[]): Promise<void> {
+    if (jobIds.length === 0) return;
+    try {
+      // BullMQ types its raw client narrowly; with the built-in Redis backend it is the ioredis client.
+      const client = (await this.deps.queue.getBackend().client) as unknown as Redis;
+      await Promise.all(jobIds.map((jobId) => client.set(`${CANCELLED_KEY_PREFIX}${jobId}`, '1', 'EX', 3600)));
+    } catch (error) {
+      this.logger.warn(`Refused jobs not marked cancelled jobs=${jobIds.length} error="${(error as Error).message}"`);
+    }
+  }
+
+  private async waitFor(job: Job, options: GenerateOptions): Promise<GenerationResult> {
+    const jobId = job.id as string;
+    const ttl = options.timeoutMs;
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      if (!options.signal) return;
+      onAbort = () => reject(new GenerationError('cancelled', 'the caller cancelled the generation', { jobId }));
+      if (options.signal.aborted) onAbort();
+      else options.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      const value = await Promise.race([job.waitUntilFinished(this.deps.events, ttl), aborted]);
+      return generationResultSchema.parse(value);
+    } catch (error) {
+      const failure =
+        error instanceof GenerationError
+          ? error
+          : /timed out|Job wait .* timed out/i.test(String((error as Error)?.message))
+            ? new GenerationError('timeout', `no result within ${ttl} ms`, { jobId })
+            : decodeFailure((error as Error)?.message, jobId);
+      if (failure.code === 'cancelled' || failure.code === 'timeout') await this.cancel(jobId).catch(() => undefined);
+      throw failure;
+    } finally {
+      // A long-lived signal (a whole agentic ask's budget) must not collect one listener per generation.
+      if (onAbort) options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}
