@@ -15,7 +15,7 @@ export const notesServiceEnvSchema = z.object({
   LETTER_TARGET_GRADE: wholeNumberVar(1, 18).default(9),
   /** One rewrite call when a letter reads above the target grade (not for streamed letters). */
   LETTER_REWRITE: z.enum(['true', 'false'], { error: 'expected true or false' }).default('true'),
-  /** How long one generation (facts, letter, rewrite) may wait and run before a 504. */
+  /** The deadline of one /letters or /letters/stream request from its arrival, every model call included. */
   LETTER_TIMEOUT_MS: millisecondsVar(180_000),
 });
 

@@ -77,6 +77,24 @@ describe('POST /letters when the LLM fails', () => {
   });
 });
 
+describe('the deadline of a letter', () => {
+  it('ends POST /letters by LETTER_TIMEOUT_MS counted from its arrival, across its model calls', async () => {
+    // Each call alone fits the 3 s: the facts call and the letter call together do not.
+    await setFaults(faulty.url, [{ kind: 'delay-first-token', delayMs: 2_000 }]);
+    const started = performance.now();
+
+    const response = await postJson(`${sut.baseUrl}/letters`, LETTER);
+
+    expect(response.status).toBe(504);
+    expect(response.body).toMatchObject({
+      statusCode: 504,
+      message: expect.stringContaining('LETTER_TIMEOUT_MS (3000 ms)'),
+      retryable: true,
+    });
+    expect(performance.now() - started).toBeLessThan(3_100);
+  });
+});
+
 describe('POST /letters/stream when the LLM fails after the stream started', () => {
   it('sends the letter text so far, then an error event with the HTTP error body, and no letter', async () => {
     // The facts call draws its faults when it arrives: a short delay, gone once drawn. Only then is the cut

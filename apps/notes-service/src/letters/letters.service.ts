@@ -11,6 +11,7 @@ import {
 import type { GenerationFailureResponse, GenerationRequest } from '@rma/generation-queue';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { RequestDeadline } from '@rma/service-core';
 import { randomUUID } from 'node:crypto';
 import type { NotesServiceEnv } from '../config/env.schema';
 import { CreateLetterDto } from './dto/create-letter.dto';
@@ -42,6 +43,9 @@ export type LetterBatchItem =
   ({ index: number; ok: true } & LetterResult) | { index: number; ok: false; error: GenerationFailureResponse['body'] };
 
 type Step = 'facts' | 'letter' | 'rewrite';
+/** A rewrite gives up this long before the letter's deadline, so the first letter is still answered in time. */
+const REWRITE_MARGIN_MS = 250;
+
 const FORMATS = {
   facts: formatFor(caseFactsSchema, 'case_facts'),
   letter: formatFor(letterSectionsSchema, 'letter_sections'),
@@ -72,29 +76,43 @@ export class LettersService {
     this.timeoutMs = config.get('LETTER_TIMEOUT_MS');
   }
 
-  /** One letter, as interactive work: an adviser is waiting. */
-  async write(input: CreateLetterDto, signal?: AbortSignal): Promise<LetterResult> {
+  /**
+   * One letter, as interactive work (an adviser is waiting), within LETTER_TIMEOUT_MS of the call, every
+   * model call included; `cancel` is the client going away.
+   */
+  async write(input: CreateLetterDto, cancel?: AbortSignal): Promise<LetterResult> {
     this.checkNotes(input.notes);
+    const deadline = this.deadline(cancel);
+    return deadline.run((signal) => this.writeWithin(input, { deadline, signal }));
+  }
+
+  private async writeWithin(
+    input: CreateLetterDto,
+    within: { deadline: RequestDeadline; signal: AbortSignal },
+  ): Promise<LetterResult> {
+    const { deadline, signal } = within;
     const letterId = randomUUID();
     const started = performance.now();
-    const options = { workClass: 'interactive' as const, timeoutMs: this.timeoutMs, signal };
+    const options = () => ({ workClass: 'interactive' as const, timeoutMs: deadline.remainingMs(), signal });
     try {
       const facts = await this.queue.generateStructured(factsRequest(input.notes), caseFactsSchema, {
-        ...options,
+        ...options(),
         name: FORMATS.facts.name,
       });
       const factsMs = performance.now() - started;
       const letter = await this.queue.generateStructured(letterRequest(facts.value, input), letterSectionsSchema, {
-        ...options,
+        ...options(),
         name: FORMATS.letter.name,
       });
       const letterMs = performance.now() - started - factsMs;
       let rewrite: (GenerationResult & { value: LetterSections }) | undefined;
       const rewriting = this.rewriteFor(letter.value, input);
       if (rewriting) {
-        // A failed rewrite leaves the letter as first written: only a cancelled request stops here.
+        // A failed rewrite leaves the letter as first written: only a cancelled request stops here. It
+        // stops a moment before the deadline, so that the first letter is still answered in time.
+        const rewriteOptions = { ...options(), timeoutMs: Math.max(1, deadline.remainingMs() - REWRITE_MARGIN_MS) };
         rewrite = await this.queue
-          .generateStructured(rewriting, letterSectionsSchema, { ...options, name: FORMATS.letter.name })
+          .generateStructured(rewriting, letterSectionsSchema, { ...rewriteOptions, name: FORMATS.letter.name })
           .catch((error: unknown) => {
             if (error instanceof GenerationError && error.code === 'cancelled') throw error;
             this.logger.warn(
@@ -122,15 +140,21 @@ export class LettersService {
    * One letter as it is written: stage events, the letter's text in pieces (their concatenation is the
    * final `letter.text`), then the whole result. No rewrite: the client has already read the text.
    */
-  async *stream(input: CreateLetterDto, signal?: AbortSignal): AsyncGenerator<LetterStreamEvent> {
+  async *stream(input: CreateLetterDto, cancel?: AbortSignal): AsyncGenerator<LetterStreamEvent> {
     this.checkNotes(input.notes);
+    const deadline = this.deadline(cancel);
+    yield* deadline.runStream(this.streamWithin(input, deadline));
+  }
+
+  private async *streamWithin(input: CreateLetterDto, deadline: RequestDeadline): AsyncGenerator<LetterStreamEvent> {
+    const { signal } = deadline;
     const letterId = randomUUID();
     const started = performance.now();
     try {
       yield { event: 'stage', data: { stage: 'facts' } };
       const facts = await this.queue.generateStructured(factsRequest(input.notes), caseFactsSchema, {
         workClass: 'interactive',
-        timeoutMs: this.timeoutMs,
+        timeoutMs: deadline.remainingMs(),
         signal,
         name: FORMATS.facts.name,
       });
@@ -140,7 +164,7 @@ export class LettersService {
       const order: SectionKey[] = [];
       let end: GenerationResult | undefined;
       const request = { ...letterRequest(facts.value, input), format: FORMATS.letter };
-      for await (const chunk of this.queue.stream(request, { timeoutMs: this.timeoutMs, signal })) {
+      for await (const chunk of this.queue.stream(request, { timeoutMs: deadline.remainingMs(), signal })) {
         if (chunk.type === 'end') {
           end = chunk.result;
           break;
@@ -177,6 +201,16 @@ export class LettersService {
       this.logFailed(letterId, error);
       throw error;
     }
+  }
+
+  /** A letter's deadline; past it the request fails as a generation timeout (504) naming the setting. */
+  private deadline(cancel?: AbortSignal): RequestDeadline {
+    return new RequestDeadline({
+      ms: this.timeoutMs,
+      cancel,
+      exceeded: () =>
+        new GenerationError('timeout', `the letter took longer than LETTER_TIMEOUT_MS (${this.timeoutMs} ms)`),
+    });
   }
 
   /** Many letters as bulk work, results in order; a bad or failed item gets its own error. */
