@@ -1,7 +1,8 @@
 module.exports = {
   displayName: 'operations-checks',
   preset: '../../jest.preset.js',
-  // The monitoring spec starts the services and local-llm processes itself on a Redis of this project's own.
-  globals: { rmaTestServers: ['redis'] },
+  // The monitoring spec starts the services (from dist/) and two local-llm processes itself, on a Redis of
+  // this project's own and the shared Chroma.
+  globals: { rmaTestServers: ['redis', 'chroma'] },
   coverageDirectory: '../../coverage/tools/operations-checks',
 };

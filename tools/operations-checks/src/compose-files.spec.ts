@@ -77,7 +77,8 @@ const IMAGE_TOOLS: { image: RegExp; assumption: string; tools: string[] }[] = [
   },
   {
     image: /^chromadb\/chroma:1\.0\.\d+$/,
-    assumption: "Chroma 1.0 rust/Dockerfile runner stage: debian:stable-slim (bash, coreutils, grep), dumb-init, chroma; no curl, wget or python",
+    assumption:
+      'Chroma 1.0 rust/Dockerfile runner stage: debian:stable-slim (bash, coreutils, grep), dumb-init, chroma; no curl, wget or python',
     tools: ['bash', 'sh', 'head', 'grep', 'chroma', 'dumb-init'],
   },
   {
@@ -209,9 +210,9 @@ describe('compose files', () => {
   it('the healthcheck rule catches curl in an image without it', () => {
     const known = IMAGE_TOOLS.find((entry) => entry.image.test('ollama/ollama:0.12.10'));
 
-    expect(programsOf(['CMD', 'curl', '-f', 'http://127.0.0.1:11434']).filter((p) => !known?.tools.includes(p))).toEqual([
-      'curl',
-    ]);
+    expect(
+      programsOf(['CMD', 'curl', '-f', 'http://127.0.0.1:11434']).filter((p) => !known?.tools.includes(p)),
+    ).toEqual(['curl']);
     expect(programsOf(['CMD-SHELL', 'wget -qO- x | grep ok'])).toEqual(['wget', 'grep']);
   });
 
@@ -250,7 +251,9 @@ describe('compose files', () => {
     expect(sut.environment?.['EMBEDDING']).toBe(service['LLM_EMBEDDING_MODEL']);
     expect(sut.environment?.['VISION']).toBe(service['LLM_VISION_MODEL']);
     expect(service['LLM_EMBEDDING_MODEL']).toBe('${LLM_EMBEDDING_MODEL:-nomic-embed-text}');
-    expect(sut.command?.join(' ')).toMatch(/ollama pull "\$\$CHAT" && ollama pull "\$\$EMBEDDING" && ollama pull "\$\$VISION"/);
+    expect(sut.command?.join(' ')).toMatch(
+      /ollama pull "\$\$CHAT" && ollama pull "\$\$EMBEDDING" && ollama pull "\$\$VISION"/,
+    );
   });
 
   it('keeps data in named volumes declared at the top level', () => {

@@ -30,8 +30,7 @@ export function appEnvKeys(app: string): { keys: string[]; required: string[] } 
   // Loaded by path: a check of the apps' own configuration, not a dependency of any code on them.
   const module = require(join(workspaceRoot, 'apps', app, 'src/config/env.schema')) as Record<string, unknown>;
   const schema = Object.entries(module).find(([name]) => name.endsWith('EnvSchema'))?.[1] as
-    | { shape: Record<string, { safeParse(value: unknown): { success: boolean } }> }
-    | undefined;
+    { shape: Record<string, { safeParse(value: unknown): { success: boolean } }> } | undefined;
   if (!schema?.shape) throw new Error(`apps/${app}/src/config/env.schema.ts exports no *EnvSchema object`);
   const keys = Object.keys(schema.shape);
   return { keys, required: keys.filter((key) => !schema.shape[key].safeParse(undefined).success) };

@@ -1,0 +1,214 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StartedServer, eventually, freePort, setFaults, startLocalLlm } from '@rma/testing';
+import { alertRules, metricsInUse } from './promql';
+import { workspaceRoot } from './workspace';
+
+// A real Prometheus (Debian's, with blackbox_exporter) scraping the system as `npm start` runs it: the
+// three services and a generation worker from dist/, local-llm as the vLLM engine, a second local-llm
+// as Ollama, Redis and Chroma. Traffic through the services (with a burst of 503s from "vLLM", so that
+// retries, errors, fallbacks and the breaker happen) makes every labelled series exist; then every
+// metric a dashboard or an alert reads must return at least one series.
+
+interface Monitoring {
+  url: string;
+  stop: () => Promise<void>;
+  output: () => string;
+}
+const { startMonitoring } = require(join(workspaceRoot, 'deploy/prometheus/monitor-local.js')) as {
+  startMonitoring: (options: {
+    dataDir: string;
+    prometheusPort: number;
+    blackboxPort: number;
+    services: { name: string; url: string }[];
+    llmUrls: string[];
+    scrapeInterval: string;
+  }) => Promise<Monitoring>;
+};
+
+interface ServiceProcess {
+  name: string;
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+}
+
+/** A built service started as `node dist/apps/<name>/main.js`, as npm start runs it. */
+function startServiceProcess(name: string, env: Record<string, string>): ServiceProcess {
+  const child = spawn(process.execPath, [join(workspaceRoot, 'dist/apps', name, 'main.js')], {
+    cwd: workspaceRoot,
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return { name, url: `http://127.0.0.1:${env['PORT']}`, child, output: () => output };
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function query(
+  prometheusUrl: string,
+  promql: string,
+): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+  const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(promql)}`);
+  const body = (await response.json()) as {
+    status: string;
+    data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+  };
+  if (body.status !== 'success') throw new Error(`query ${promql} failed: ${JSON.stringify(body)}`);
+  return body.data.result;
+}
+
+async function post(url: string, body: unknown): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+const NOTES =
+  'Cl rang 3/11. CT arrears £1,200 Bristol CC, hearing 14 March 2027. Agreed: cl sends payslips by 1 Dec; we write to council.';
+
+describe('monitoring against the running system', () => {
+  let vllm: StartedServer;
+  let ollama: StartedServer;
+  let monitoring: Monitoring;
+  let dataDir: string;
+  const services: ServiceProcess[] = [];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'rma-monitoring-'));
+    [vllm, ollama] = await Promise.all([
+      startLocalLlm(['--engine', 'sim', '--admin', '--seed', '7']),
+      startLocalLlm(['--engine', 'sim', '--seed', '8']),
+    ]);
+    const common = {
+      HOST: '127.0.0.1',
+      REDIS_URL: process.env['RMA_TEST_REDIS_URL'] as string,
+      CHROMA_URL: process.env['RMA_TEST_CHROMA_URL'] as string,
+      MANUALS_DIR: 'off',
+      VLLM_URL: vllm.url,
+      OLLAMA_URL: ollama.url,
+      LLM_PROVIDER: 'vllm',
+      LLM_FALLBACK: 'ollama',
+      // Two attempts and a breaker that opens after two failures and probes again after 1 s: the 503
+      // burst below shows retries, errors, fallbacks and an open breaker within seconds.
+      LLM_RETRY_MAX_ATTEMPTS: '2',
+      LLM_RETRY_BASE_DELAY_MS: '20',
+      LLM_BREAKER_FAILURE_THRESHOLD: '2',
+      LLM_BREAKER_OPEN_MS: '1000',
+      LOG_LEVEL: 'warn',
+      READER_POOL_SIZE: '1',
+      DOCUMENT_STORAGE_DIR: join(dataDir, 'documents'),
+    };
+    for (const name of ['notes-service', 'doc-processor', 'rag-service', 'generation-worker']) {
+      services.push(startServiceProcess(name, { ...common, PORT: String(await freePort()) }));
+    }
+    await Promise.all(
+      services.map((service) =>
+        eventually(async () => {
+          if (service.child.exitCode !== null) throw new Error(`${service.name} exited:\n${service.output()}`);
+          return fetch(`${service.url}/health/ready`).then(
+            (response) => response.ok,
+            () => false,
+          );
+        }, 60_000),
+      ),
+    );
+    monitoring = await startMonitoring({
+      dataDir: join(dataDir, 'prometheus'),
+      prometheusPort: await freePort(),
+      blackboxPort: await freePort(),
+      services: services.map(({ name, url }) => ({ name, url })),
+      llmUrls: [vllm.url],
+      scrapeInterval: '1s',
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await monitoring?.stop();
+    await Promise.all(services.map((service) => stopProcess(service.child)));
+    await Promise.all([vllm?.stop(), ollama?.stop()]);
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  const notes = () => services.find((service) => service.name === 'notes-service') as ServiceProcess;
+  const rag = () => services.find((service) => service.name === 'rag-service') as ServiceProcess;
+
+  it('scrapes every service, the engine and each service readiness', async () => {
+    // Four services, the engine and three readiness probes (the worker serves no API to be ready for).
+    await eventually(async () => (await query(monitoring.url, 'up == 1')).length === 8, 20_000);
+
+    const up = await query(monitoring.url, 'up');
+    const ready = await query(monitoring.url, 'probe_success');
+
+    expect(
+      up.map((series) => `${series.metric['job']} ${series.metric['service'] ?? ''} ${series.value[1]}`).sort(),
+    ).toEqual(
+      [
+        'rma-services doc-processor 1',
+        'rma-services generation-worker 1',
+        'rma-services notes-service 1',
+        'rma-services rag-service 1',
+        'rma-readiness doc-processor 1',
+        'rma-readiness notes-service 1',
+        'rma-readiness rag-service 1',
+        'vllm  1',
+      ].sort(),
+    );
+    expect(ready.map((series) => `${series.metric['service']} ${series.value[1]}`).sort()).toEqual([
+      'doc-processor 1',
+      'notes-service 1',
+      'rag-service 1',
+    ]);
+  });
+
+  it('loads every alert rule', async () => {
+    const response = await fetch(`${monitoring.url}/api/v1/rules?type=alert`);
+    const body = (await response.json()) as { data: { groups: { rules: { name: string; health: string }[] }[] } };
+    const loaded = body.data.groups.flatMap((group) => group.rules);
+
+    expect(loaded.map((rule) => rule.name).sort()).toEqual(
+      alertRules()
+        .map((rule) => rule.alert)
+        .sort(),
+    );
+  });
+
+  it('every metric a dashboard or an alert reads returns series once the system has served traffic', async () => {
+    // A burst of 503s from "vLLM": retried, counted as errors, then served by "Ollama"; the breaker opens.
+    await setFaults(vllm.url, [{ kind: 'status', status: 503, target: 'chat', count: 6 }]);
+    const degraded = await post(`${notes().url}/letters`, { notes: NOTES, clientName: 'Ms Patel' });
+    expect(degraded.status).toBe(200);
+    await setFaults(vllm.url, []);
+    // Past LLM_BREAKER_OPEN_MS the probe closes the breaker again and vLLM serves the rest.
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    const streamed = await post(`${notes().url}/letters/stream`, { notes: NOTES, clientName: 'Ms Patel' });
+    await streamed.text();
+    const asked = await post(`${rag().url}/ask`, { question: 'Who can get a Debt Relief Order?' });
+    const letter = await post(`${notes().url}/letters`, { notes: NOTES, clientName: 'Mr Jones' });
+
+    expect([streamed.status, asked.status, letter.status]).toEqual([200, 200, 200]);
+    const empty = async () => {
+      const missing: string[] = [];
+      for (const name of metricsInUse()) {
+        if ((await query(monitoring.url, `count({__name__="${name}"})`)).length === 0) missing.push(name);
+      }
+      return missing;
+    };
+    await eventually(async () => (await empty()).length === 0, 15_000).catch(() => undefined);
+    expect(await empty()).toEqual([]);
+    expect(metricsInUse().length).toBeGreaterThan(25);
+  }, 90_000);
+});
