@@ -1,6 +1,9 @@
 // The only code that talks to LLM servers (vLLM, Ollama).
 
-/** The typed facade: chat, stream, structured output, embeddings, vision, health. */
+/**
+ * The typed facade: chat, stream, structured output, embeddings, vision, health; `serving(role)` names the
+ * backend serving a role now (the fallback while the primary's breaker is open), for a concurrency limit.
+ */
 export { LlmClient } from './lib/llm-client';
 /** Our messages as LangChain's, for chains that call ResilientChatModel. */
 export { toLangChainMessages } from './lib/langchain/langchain-messages';
@@ -23,7 +26,10 @@ export { cleanJsonSchema, describeZodIssues, jsonSchemaOf } from './lib/structur
 /** An engine's load from vLLM's metrics, for concurrency control. */
 export { parseVllmMetrics } from './lib/engine-load';
 export type { EngineLoad } from './lib/engine-load';
-/** Normalised errors: callers decide retries from `retryable`, never from a vendor type. */
+/**
+ * Normalised errors: callers decide retries from `retryable` (and `attempts`, what the client already
+ * made), never from a vendor type.
+ */
 export {
   LlmAbortedError,
   LlmAuthError,

@@ -159,12 +159,22 @@ export class LlmClient {
   }
 
   /**
-   * The primary chat backend's load from its /metrics (vLLM only; Ollama exports none): what a
-   * concurrency controller reads. Undefined when the backend has no such metrics or does not answer.
+   * The backend serving a role now: its primary, or the fallback while the primary's breaker is open
+   * (half-open: the primary, which is being probed). What a concurrency controller sizes its limit for.
+   */
+  serving(role: LlmRole = 'chat'): ServedBy {
+    const chain = this.backends.chain(role);
+    const index = chain.length > 1 && chain[0].backend.breaker.state === 'open' ? 1 : 0;
+    return { ...chain[index].backend.ref(chain[index].model), fallback: index > 0 };
+  }
+
+  /**
+   * The load of the backend serving chat (see `serving`) from its /metrics (vLLM only; Ollama exports
+   * none): what a concurrency controller reads. Undefined when it has no such metrics or does not answer.
    */
   async engineLoad(timeoutMs = 1_000): Promise<EngineLoad | undefined> {
-    const backend = this.backends.primary('chat');
-    if (backend.kind !== 'vllm') return undefined;
+    const backend = this.backends.backendFor('chat', this.serving('chat').kind);
+    if (backend?.kind !== 'vllm') return undefined;
     try {
       const response = await fetch(`${backend.url.replace(/\/$/, '')}/metrics`, {
         signal: AbortSignal.timeout(timeoutMs),
@@ -190,7 +200,7 @@ export class LlmClient {
     const role = options.role ?? 'chat';
     const started = performance.now();
     const { value: message, servedBy } = await this.runner.run(
-      { role, kind: 'chat', signal: options.signal },
+      { role, kind: 'chat', signal: options.signal, maxTokens: sampling.maxTokens },
       async (attempt) => {
         const model = attempt.backend.chatModel(attempt.model, sampling, attempt.timeouts.connectMs, attempt.signal);
         return (await model.invoke(messages, {
@@ -266,7 +276,7 @@ export class LlmClient {
           yield { type: 'chunk', chunk: last };
         }
       } catch (raw) {
-        const error = this.runner.streamFailure(raw, {
+        const error = await this.runner.streamFailure(raw, {
           role,
           servedBy,
           signal: options.signal,

@@ -33,6 +33,11 @@ export abstract class LlmError extends Error {
   readonly backend?: BackendRef;
   /** The upstream HTTP status, when there was one. */
   readonly status?: number;
+  /**
+   * Attempts the client made, on every backend, before this error reached the caller: above 1 the
+   * client already retried or fell back, and a caller's own retry would multiply the load.
+   */
+  attempts = 1;
 
   constructor(message: string, fields: LlmErrorFields = {}) {
     super(message, { cause: fields.cause });
@@ -47,9 +52,10 @@ export abstract class LlmError extends Error {
   }
 }
 
-export type TimeoutPhase = 'connect' | 'first_token' | 'idle' | 'total';
+/** `answer`: a call not streamed, bounded by first-token time plus an allowance per token asked for. */
+export type TimeoutPhase = 'connect' | 'first_token' | 'idle' | 'answer' | 'total';
 
-/** No connection, first token, next chunk or whole answer within its configured time. */
+/** No connection, first token, next chunk, answer (not streamed) or whole call within its configured time. */
 export class LlmTimeoutError extends LlmError {
   readonly kind = 'timeout';
   readonly retryable = true;

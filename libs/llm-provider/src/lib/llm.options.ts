@@ -11,8 +11,13 @@ export interface RoleTimeouts {
   firstTokenMs: number;
   /** Longest gap between two streamed chunks. */
   idleMs: number;
-  /** The whole call, retries and fallback included. */
+  /** The whole call, retries and fallback included (a call not streamed gets at least its answer time). */
   totalMs: number;
+  /**
+   * A call that is not streamed may take firstTokenMs + maxTokens x this for its answer (default 100 ms,
+   * 10 tokens/s): a long answer under load is not cut at the first-token timeout.
+   */
+  tokenAllowanceMs?: number;
 }
 
 export interface RoleOptions {
@@ -39,6 +44,8 @@ export interface LlmProviderOptions {
 }
 
 const KINDS = ['vllm', 'ollama'] as const;
+/** Per token of a call that is not streamed, when a role sets none: 10 tokens/s, slow for any engine serving. */
+export const DEFAULT_TOKEN_ALLOWANCE_MS = 100;
 const ms = (fallback: number) =>
   z.coerce
     .number({ error: 'expected a whole number of milliseconds' })
@@ -100,8 +107,10 @@ export const llmEnvShape = {
   LLM_BREAKER_MIN_CALLS: z.coerce.number().int().min(1).default(10),
   LLM_BREAKER_OPEN_MS: ms(30_000),
   ...roleEnv('CHAT', { model: 'llama3.2', firstTokenMs: 30_000, idleMs: 15_000, totalMs: 120_000 }),
+  LLM_CHAT_TOKEN_ALLOWANCE_MS: ms(DEFAULT_TOKEN_ALLOWANCE_MS),
   ...roleEnv('EMBEDDING', { model: 'llama3.2', firstTokenMs: 30_000, idleMs: 30_000, totalMs: 60_000 }),
   ...roleEnv('VISION', { model: 'llava', firstTokenMs: 60_000, idleMs: 30_000, totalMs: 180_000 }),
+  LLM_VISION_TOKEN_ALLOWANCE_MS: ms(DEFAULT_TOKEN_ALLOWANCE_MS),
 };
 
 export type LlmEnv = z.output<z.ZodObject<typeof llmEnvShape>>;
@@ -123,6 +132,7 @@ export function llmOptionsFromEnv(env: LlmEnv, registry?: Registry): LlmProvider
       firstTokenMs: value[`LLM_${name}_FIRST_TOKEN_TIMEOUT_MS`] as number,
       idleMs: value[`LLM_${name}_IDLE_TIMEOUT_MS`] as number,
       totalMs: value[`LLM_${name}_TOTAL_TIMEOUT_MS`] as number,
+      tokenAllowanceMs: value[`LLM_${name}_TOKEN_ALLOWANCE_MS`] as number | undefined,
     },
   });
   const fallback = env.LLM_FALLBACK === env.LLM_PROVIDER ? undefined : env.LLM_FALLBACK;

@@ -64,3 +64,25 @@ describe(TotalTimer.name, () => {
     expect(sut.expired).toBeUndefined();
   });
 });
+
+describe(`${AttemptTimers.name} for an answer that is not streamed`, () => {
+  it('bounds the whole answer by its own time, not the first-token time', () => {
+    const sut = new AttemptTimers({ firstTokenMs: 100, idleMs: 50, answerMs: 400 }, backend);
+
+    jest.advanceTimersByTime(399);
+    expect(sut.controller.signal.aborted).toBe(false);
+    jest.advanceTimersByTime(1);
+
+    expect(sut.expired).toMatchObject({ phase: 'answer', timeoutMs: 400, message: 'no answer within 400 ms' });
+  });
+});
+
+describe(`${AttemptTimers.name} for an answer of unknown length`, () => {
+  it('arms no timer of its own', () => {
+    const sut = new AttemptTimers({ firstTokenMs: 100, idleMs: 50, answerMs: null }, backend);
+
+    jest.advanceTimersByTime(60_000);
+
+    expect(sut.expired).toBeUndefined();
+  });
+});

@@ -1,7 +1,11 @@
 import { BackendRef, LlmTimeoutError } from '../llm.errors';
 import type { RoleTimeouts } from '../llm.options';
 
-/** Timers of one attempt: first token, then the gap between chunks; `expired` says which fired. */
+/**
+ * Timers of one attempt: first token, then the gap between chunks; or, for an answer that is not
+ * streamed, one timer for the whole answer (`answerMs`; null: none, the call's total bounds it).
+ * `expired` says which fired.
+ */
 export class AttemptTimers {
   readonly controller = new AbortController();
   expired?: LlmTimeoutError;
@@ -9,10 +13,11 @@ export class AttemptTimers {
   private started = false;
 
   constructor(
-    private readonly timeouts: Pick<RoleTimeouts, 'firstTokenMs' | 'idleMs'>,
+    private readonly timeouts: Pick<RoleTimeouts, 'firstTokenMs' | 'idleMs'> & { answerMs?: number | null },
     private readonly backend: BackendRef,
   ) {
-    this.arm('first_token', timeouts.firstTokenMs);
+    if (timeouts.answerMs === undefined) this.arm('first_token', timeouts.firstTokenMs);
+    else if (timeouts.answerMs !== null) this.arm('answer', timeouts.answerMs);
   }
 
   /** A chunk arrived: the first-token timer stops and the idle one restarts. */
@@ -30,7 +35,7 @@ export class AttemptTimers {
     return this.started;
   }
 
-  private arm(phase: 'first_token' | 'idle', ms: number): void {
+  private arm(phase: 'first_token' | 'idle' | 'answer', ms: number): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.expired = new LlmTimeoutError(phase, ms, { backend: this.backend });

@@ -21,18 +21,21 @@ const options = testOptions({
   timeouts: { totalMs: 200 },
 });
 
-function backend(kind: BackendKind, url: string): LlmBackend {
+function backend(kind: BackendKind, url: string, alive = true): LlmBackend {
   return {
     kind,
     url,
     breaker: new CircuitBreaker(options.breaker),
     ref: (model?: string) => ({ kind, url, model }),
-  } as LlmBackend;
+    probe: async () => {
+      if (!alive) throw new Error('no answer');
+    },
+  } as unknown as LlmBackend;
 }
 
-function runner() {
+function runner(primaryAlive = true) {
   const chain: ChainLink[] = [
-    { backend: backend('vllm', 'http://gpu:8000'), model: 'big' },
+    { backend: backend('vllm', 'http://gpu:8000', primaryAlive), model: 'big' },
     { backend: backend('ollama', 'http://cpu:11434'), model: 'small' },
   ];
   const chains: BackendChains = { chain: () => chain };
@@ -120,6 +123,28 @@ describe(CallRunner.name, () => {
     await expect(failure).rejects.toBeInstanceOf(LlmTimeoutError);
     expect(called).toEqual(['vllm']);
   });
+
+  // The int spec shows the busy side on a real server; a server that takes requests and answers nothing,
+  // not even its health route, is faked here (local-llm cannot be frozen from a test).
+  it.each([
+    [true, 'closed'],
+    [false, 'open'],
+  ])(
+    'counts first-token timeouts against the breaker only when the server misses its probe (answers: %s)',
+    async (alive, state) => {
+      const { sut, chain } = runner(alive);
+      const timeOut = async (attempt: Attempt) => {
+        if (attempt.backend.kind === 'ollama') return 'fallback';
+        throw new LlmTimeoutError('first_token', 300, { backend: attempt.backend.ref() });
+      };
+
+      const first = await sut.run({ role: 'chat', kind: 'stream' }, timeOut);
+      await sut.run({ role: 'chat', kind: 'stream' }, timeOut);
+
+      expect(first.servedBy.kind).toBe('ollama');
+      expect(chain[0].backend.breaker.state).toBe(state);
+    },
+  );
 
   it('reads a frozen policy', () => {
     const policy = callPolicyFrom(options);

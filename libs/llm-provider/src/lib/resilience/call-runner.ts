@@ -7,7 +7,7 @@ import type { LlmRole, RoleTimeouts } from '../llm.options';
 import { normalizeError } from '../normalize-error';
 import { AttemptTimers, TotalTimer } from './attempt-timers';
 import { retryDelayMs, sleep } from './backoff';
-import type { CallPolicy } from './call-policy';
+import { answerBudgetMs, CallPolicy } from './call-policy';
 
 /** One attempt on one backend, as the runner hands it to the call. */
 export interface Attempt {
@@ -29,6 +29,15 @@ export interface RunRequest {
   signal?: AbortSignal;
   /** A total timer the caller already holds (a stream's covers its tokens too); else the run makes one. */
   total?: TotalTimer;
+  /** The tokens asked for: a `chat` call (not streamed) may take its first-token time plus an allowance each. */
+  maxTokens?: number;
+}
+
+/** Timeouts after the server took the request: it is busy or stuck, never unreachable. */
+const SERVER_SIDE_PHASES = new Set(['first_token', 'idle', 'answer']);
+
+function isServerSideTimeout(error: LlmError): error is LlmTimeoutError {
+  return error instanceof LlmTimeoutError && SERVER_SIDE_PHASES.has(error.phase);
 }
 
 /** What the call runner needs of the metrics. */
@@ -40,13 +49,16 @@ type RunnerMetrics = Pick<LlmMetrics, 'requests' | 'errors' | 'retries' | 'fallb
  * says another backend may serve. Bad requests, auth and context errors never fall back.
  */
 export class CallRunner {
+  /** One busy probe in flight per backend, shared by every call that timed out on it meanwhile. */
+  private readonly busyProbes = new Map<LlmBackend, Promise<boolean>>();
+
   constructor(
     private readonly policy: CallPolicy,
     private readonly backends: BackendChains,
     private readonly metrics: RunnerMetrics,
   ) {}
 
-  /** The whole call's timer for a role; the caller disposes it. */
+  /** The whole call's timer for a role (it caps every attempt, retries and fallback); the caller disposes it. */
   totalTimer(role: LlmRole, signal: AbortSignal | undefined): TotalTimer {
     return new TotalTimer(this.policy.timeouts[role].totalMs, signal);
   }
@@ -54,10 +66,13 @@ export class CallRunner {
   async run<T>(request: RunRequest, call: (attempt: Attempt) => Promise<T>): Promise<{ value: T; servedBy: ServedBy }> {
     const { role, kind, signal } = request;
     const timeouts = this.policy.timeouts[role];
+    const answerMs = kind === 'chat' ? answerBudgetMs(timeouts, request.maxTokens) : undefined;
     const total = request.total ?? this.totalTimer(role, signal);
     const started = performance.now();
     const chain = this.backends.chain(role);
     let lastError: LlmError | undefined;
+    let attempts = 0;
+    const failWith = (error: LlmError): LlmError => Object.assign(error, { attempts: Math.max(attempts, 1) });
     try {
       for (const [index, { backend, model }] of chain.entries()) {
         const fallback = index > 0;
@@ -76,7 +91,8 @@ export class CallRunner {
             });
             break;
           }
-          const timers = new AttemptTimers(timeouts, backend.ref(model));
+          attempts += 1;
+          const timers = new AttemptTimers({ ...timeouts, answerMs }, backend.ref(model));
           const attemptSignal = AbortSignal.any([total.signal, timers.controller.signal]);
           try {
             const value = await call({
@@ -102,25 +118,31 @@ export class CallRunner {
             this.metrics.errors.inc({ backend: backend.kind, role, kind, error: error.kind });
             if (error instanceof LlmAbortedError || (error instanceof LlmTimeoutError && error.phase === 'total')) {
               backend.breaker.release();
-              throw error;
+              throw failWith(error);
             }
             // A 4xx proves the server is up: only server-side failures count against the breaker.
-            if (error.fallbackable) backend.breaker.recordFailure();
+            if (error.fallbackable) await this.countFailure(backend, error);
             else backend.breaker.recordSuccess();
             lastError = error;
-            if (!error.fallbackable) throw error;
-            if (!error.retryable || attemptNumber === this.policy.attempts.maxAttempts) break;
+            if (!error.fallbackable) throw failWith(error);
+            const sameBackendAgain =
+              error.retryable &&
+              attemptNumber < this.policy.attempts.maxAttempts &&
+              (this.policy.attempts.retryServerTimeouts || !isServerSideTimeout(error));
+            if (!sameBackendAgain) break;
             this.metrics.retries.inc({ backend: backend.kind, role });
             const retryAfter = 'retryAfterMs' in error ? (error.retryAfterMs as number | undefined) : undefined;
             await sleep(retryDelayMs(attemptNumber, this.policy.attempts, retryAfter), total.signal).catch(() => {
-              throw this.classify(total.signal.reason, { backend: backend.ref(model), timeouts, signal, total });
+              throw failWith(
+                this.classify(total.signal.reason, { backend: backend.ref(model), timeouts, signal, total }),
+              );
             });
           }
         }
       }
       const failure = lastError ?? new LlmUnavailableError(`no backend configured for ${role}`);
       this.metrics.requests.inc({ backend: failure.backend?.kind ?? 'none', role, kind, outcome: 'error' });
-      throw failure;
+      throw failWith(failure);
     } finally {
       if (!request.total) total.dispose();
     }
@@ -130,10 +152,10 @@ export class CallRunner {
    * A stream that failed after its first token reached the caller: the failure, classified and counted
    * against the backend that served it. The caller wraps it (no retry, no fallback: the tokens went out).
    */
-  streamFailure(
+  async streamFailure(
     raw: unknown,
     context: { role: LlmRole; servedBy: ServedBy; signal?: AbortSignal; total: TotalTimer; timers?: AttemptTimers },
-  ): LlmError {
+  ): Promise<LlmError> {
     const { role, servedBy } = context;
     const error = this.classify(raw, {
       backend: servedBy,
@@ -143,12 +165,36 @@ export class CallRunner {
       timers: context.timers,
     });
     if (error instanceof LlmAbortedError) return error;
-    this.backends
-      .chain(role)
-      .find((link) => link.backend.kind === servedBy.kind)
-      ?.backend.breaker.recordFailure();
+    const backend = this.backends.chain(role).find((link) => link.backend.kind === servedBy.kind)?.backend;
+    if (backend) await this.countFailure(backend, error);
     this.metrics.errors.inc({ backend: servedBy.kind, role, kind: 'stream', error: error.kind });
     return error;
+  }
+
+  /**
+   * A server-side failure against the backend's breaker. A timeout after the server took the request
+   * counts only when the server does not answer its cheap probe either: a busy server is overload (the
+   * queue's limit is for that), and opening its breaker would push all traffic to the fallback.
+   */
+  private async countFailure(backend: LlmBackend, error: LlmError): Promise<void> {
+    if (!isServerSideTimeout(error)) return backend.breaker.recordFailure();
+    if (await this.answersProbe(backend)) backend.breaker.release();
+    else backend.breaker.recordFailure();
+  }
+
+  private answersProbe(backend: LlmBackend): Promise<boolean> {
+    let pending = this.busyProbes.get(backend);
+    if (!pending) {
+      pending = backend
+        .probe(AbortSignal.timeout(this.policy.breaker.busyProbeMs))
+        .then(
+          () => true,
+          () => false,
+        )
+        .finally(() => this.busyProbes.delete(backend));
+      this.busyProbes.set(backend, pending);
+    }
+    return pending;
   }
 
   private classify(
