@@ -131,6 +131,16 @@ describe('Prometheus configuration, rules and dashboards', () => {
     }
   });
 
+  it('docs/operations.md has the runbook section each alert links to', () => {
+    const headings = [...readText('docs/operations.md').matchAll(/^### (\w+)$/gm)].map((match) => match[1]);
+
+    expect(
+      alertRules()
+        .map((rule) => rule.alert)
+        .filter((alert) => !headings.includes(alert)),
+    ).toEqual([]);
+  });
+
   it('every metric a dashboard or an alert reads is registered in the code or served by an exporter', () => {
     const known = registeredMetricNames();
 
