@@ -93,6 +93,27 @@ describe("local-llm: vLLM's request validators", () => {
     expect(error['message']).toContain(message);
   });
 
+  it('takes any message role, as vLLM does (CustomChatCompletionMessageParam: role is any string)', async () => {
+    const response = await post(baseUrl, '/v1/chat/completions', {
+      model: MODEL,
+      messages: [
+        { role: 'developer', content: 'Answer briefly.' },
+        { role: 'user', content: 'What is my balance?' },
+        { role: 'tool', content: '{"balance": 420}' },
+        { role: 'adviser', content: 'Check the figure first.' },
+      ],
+      max_tokens: 2,
+    });
+
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as {
+      choices: { message: { role: string } }[];
+      usage: { completion_tokens: number };
+    };
+    expect(body.choices[0].message.role).toBe('assistant');
+    expect(body.usage.completion_tokens).toBe(2);
+  });
+
   it('refuses top_logprobs without logprobs, and tools on a server without a tool parser', async () => {
     const topLogprobs = await post(baseUrl, '/v1/chat/completions', {
       model: MODEL,

@@ -121,6 +121,12 @@ function parseSchemaText(text: string): unknown {
   }
 }
 
+/** The engines know three roles: developer is system, and any other (tool, a custom one) a user's turn. */
+function engineRole(role: string): ChatMessage['role'] {
+  if (role === 'developer') return 'system';
+  return role === 'system' || role === 'assistant' ? role : 'user';
+}
+
 function chatMessages(body: ChatCompletionRequest): ChatMessage[] {
   return body.messages.map((message) => {
     const parts = typeof message.content === 'string' || !message.content ? [] : message.content;
@@ -132,7 +138,7 @@ function chatMessages(body: ChatCompletionRequest): ChatMessage[] {
       part.type === 'image_url' ? [part.image_url.url.replace(/^data:[^,]*,/, '')] : [],
     );
     return {
-      role: message.role === 'developer' ? 'system' : message.role,
+      role: engineRole(message.role),
       content: text,
       ...(images.length ? { images } : {}),
     };

@@ -81,9 +81,9 @@ export const chatCompletionRequestSchema = z.looseObject({
   messages: z
     .array(
       z.looseObject({
-        role: z.enum(['system', 'developer', 'user', 'assistant'], {
-          error: 'role must be one of system, developer, user, assistant',
-        }),
+        // Any role, as vLLM's CustomChatCompletionMessageParam (role: Required[str]) takes: the chat
+        // template decides what it means.
+        role: z.string({ error: 'role must be a string' }),
         content: z.union([z.string(), z.array(contentPart)]).nullish(),
       }),
     )
