@@ -22,6 +22,11 @@ export const CONTROLLER_SIGNALS_KEY = 'rma:generation:signals';
 export const BULK_ACTIVE_KEY = 'rma:generation:bulk-active';
 /** How many bulk jobs may run at once: the limit less the slots kept free for interactive work. */
 export const BULK_CAP_KEY = 'rma:generation:bulk-cap';
+/**
+ * Bulk jobs parked (delayed) while bulk holds its cap, woken oldest first as slots free up: a sorted set,
+ * score = the job's enqueue time.
+ */
+export const BULK_PARKED_KEY = 'rma:generation:bulk-parked';
 
 /** Classes of work: people at a screen before bulk runs. BullMQ runs lower numbers first. */
 export const CLASS_PRIORITY = { interactive: 1, bulk: 100 } as const;

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { GenerationQueue, formatFor } from './generation-queue';
 import { CANCELLED_KEY_PREFIX, GENERATION_QUEUE_NAME, QUEUE_PREFIX } from './generation-queue.constants';
 import { GenerationError, generationFailureResponse } from './generation.errors';
-import { ask, flushQueueRedis, makeQueue, queueRedisUrl } from './queue-test-kit';
+import { ask, flushQueueRedis, makeQueue, queueRedisUrl, settledWithin } from './queue-test-kit';
 import { redisOptionsFromUrl } from '@rma/service-core';
 
 // Real Redis, and a real local-llm on its simulated engine (fast profile: a few ms a token) with fault
@@ -135,6 +135,34 @@ describe(`${GenerationQueue.name} global limit`, () => {
     expect(Math.max(...seen)).toBe(3);
   });
 
+  it('parks bulk jobs beyond the bulk cap until a bulk job ends, instead of starting them again and again', async () => {
+    // A limit of 2 keeps one slot for interactive work: one bulk job runs at a time.
+    const sut = await started(makeQueue(llm.url, { concurrency: { mode: 'fixed', limit: 2 } }));
+    // Holds the bulk slot for 2 s before its first token.
+    await setFaults(llm.url, [{ kind: 'delay-first-token', delayMs: 2_000, count: 1 }]);
+    const long = sut.generate(ask('long', 5), { workClass: 'bulk' });
+    await eventually(async () => (await sut.counts()).active === 1);
+
+    const short = await sut.generateMany(Array.from({ length: 3 }, (_, i) => ask(`short ${i}`, 1)));
+    await long;
+
+    expect(short.every((item) => item.ok)).toBe(true);
+    const inspector = new Queue(GENERATION_QUEUE_NAME, {
+      connection: redisOptionsFromUrl(queueRedisUrl()),
+      prefix: QUEUE_PREFIX,
+    });
+    const completed = await inspector.getCompleted();
+    await inspector.close();
+    const starts = completed
+      .filter((job) => job.data.request.messages[0].content.startsWith('short'))
+      .map((job) => job.attemptsStarted);
+    // Each waiting bulk job was started to find the cap taken and parked, then started again once woken
+    // (a third time at most, if a wake-up raced another bulk job to the slot): not every 50 ms for the
+    // two seconds the long job held the slot.
+    expect(starts).toHaveLength(3);
+    expect(Math.max(...starts)).toBeLessThanOrEqual(3);
+  });
+
   it('never has more generations in flight than the limit, across two worker processes', async () => {
     const workers = await Promise.all([startWorkerProcess(3), startWorkerProcess(3)]);
     const producer = await started(
@@ -206,6 +234,41 @@ describe(`${GenerationQueue.name} reliability`, () => {
     expect(jobs[0].stalledCounter).toBe(1);
     await Promise.all([events.close(), queue.close()]);
   });
+
+  it('keeps the error and ids of a job failed for stalling too often, not its messages', async () => {
+    // Both runs sit 5 s before their first token: each worker is killed mid-job, and the third start
+    // finds the job stalled twice (more than maxStalledCount), so BullMQ fails it without running it.
+    await setFaults(llm.url, [{ kind: 'delay-first-token', delayMs: 5_000, count: 2 }]);
+    const producer = await started(makeQueue(llm.url, { workers: { enabled: false } }));
+    const queue = new Queue(GENERATION_QUEUE_NAME, {
+      connection: redisOptionsFromUrl(queueRedisUrl()),
+      prefix: QUEUE_PREFIX,
+    });
+    const result = producer
+      .generate({ messages: [{ role: 'user', content: 'case notes of Ms Okafor' }] })
+      .catch((error: unknown) => error);
+    for (let kill = 1; kill <= 2; kill += 1) {
+      const doomed = await startWorkerProcess(1);
+      await eventually(async () => {
+        const [job] = await queue.getJobs(['active']);
+        return job?.attemptsStarted === kill;
+      });
+      await new Promise((resolve) => doomed.once('exit', resolve).kill('SIGKILL'));
+    }
+    await started(makeQueue(llm.url));
+
+    const failure = (await result) as GenerationError;
+
+    expect(failure).toMatchObject({ code: 'failed', message: expect.stringMatching(/stalled/) });
+    await eventually(async () => (await Job.fromId(queue, failure.details.jobId as string))?.data.redacted === true);
+    expect((await Job.fromId(queue, failure.details.jobId as string))?.data).toEqual({
+      redacted: true,
+      workClass: 'interactive',
+      stream: false,
+      enqueuedAt: expect.any(Number),
+    });
+    await queue.close();
+  }, 60_000);
 
   it('retries a retryable LLM failure, then succeeds', async () => {
     await setFaults(llm.url, [{ kind: 'status', status: 503, count: 1 }]);
@@ -311,17 +374,21 @@ describe(`${GenerationQueue.name} cancellation and streams`, () => {
 
   it("ends a stream with the job's own failure when the job fails before it writes to the stream", async () => {
     // A cancellation marked before the job starts makes the worker fail it without a stream event, as a
-    // job dropped after stalling twice would be; the stream must not wait out its timeout.
+    // job dropped after stalling twice would be; the stream must not wait out its timeout (it has none
+    // here: it ends with the failure or not at all).
     const sut = await started(makeQueue(llm.url));
     const redis = new Redis(queueRedisUrl());
     await redis.set(`${CANCELLED_KEY_PREFIX}idem-marked`, '1', 'EX', 60);
     redis.disconnect();
 
     const consumed = (async () => {
-      for await (const _chunk of sut.stream(ask('never runs', 5), { idempotencyKey: 'marked', timeoutMs: 20_000 }));
+      for await (const _chunk of sut.stream(ask('never runs', 5), { idempotencyKey: 'marked' }));
     })();
 
-    await expect(consumed).rejects.toMatchObject({ code: 'cancelled', message: 'cancelled before it started' });
+    await expect(settledWithin(consumed, 10_000)).rejects.toMatchObject({
+      code: 'cancelled',
+      message: 'cancelled before it started',
+    });
   });
 });
 

@@ -6,7 +6,13 @@ import { ExpressAdapter } from '@bull-board/express';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { CANCEL_CHANNEL, CLASS_PRIORITY, GENERATION_QUEUE_NAME, QUEUE_PREFIX } from './generation-queue.constants';
+import {
+  BULK_PARKED_KEY,
+  CANCEL_CHANNEL,
+  CLASS_PRIORITY,
+  GENERATION_QUEUE_NAME,
+  QUEUE_PREFIX,
+} from './generation-queue.constants';
 import type {
   BatchItem,
   GenerateOptions,
@@ -123,6 +129,7 @@ export class GenerationQueue {
         drainDelay: 0.1,
       });
       this.worker.on('error', (error) => this.logConnectionError('worker', error));
+      this.worker.on('failed', (job) => void processor.redactFailed(job));
     }
   }
 
@@ -203,15 +210,16 @@ export class GenerationQueue {
     this.redis.disconnect();
   }
 
-  /** Waiting jobs by class and active jobs, across all processes. */
+  /** Waiting jobs by class (bulk jobs parked for a bulk slot included) and active jobs, across all processes. */
   async counts(): Promise<QueueCounts> {
-    const [byPriority, counts] = await Promise.all([
+    const [byPriority, counts, parked] = await Promise.all([
       this.queue.getCountsPerPriority([CLASS_PRIORITY.interactive, CLASS_PRIORITY.bulk]),
       this.queue.getJobCounts('active'),
+      this.redis.zcard(BULK_PARKED_KEY),
     ]);
     return {
       interactive: byPriority[CLASS_PRIORITY.interactive] ?? 0,
-      bulk: byPriority[CLASS_PRIORITY.bulk] ?? 0,
+      bulk: (byPriority[CLASS_PRIORITY.bulk] ?? 0) + parked,
       active: counts['active'] ?? 0,
     };
   }

@@ -7,6 +7,7 @@ import { ConcurrencyMode, TARGET_ENGINE_WAITING, decideLimit } from './concurren
 import {
   BULK_ACTIVE_KEY,
   BULK_CAP_KEY,
+  BULK_PARKED_KEY,
   CLASS_PRIORITY,
   CONTROLLER_LOCK_KEY,
   CONTROLLER_SIGNALS_KEY,
@@ -15,15 +16,33 @@ import type { QueueCounts } from './generation-queue.types';
 import type { QueueMetrics } from './queue-metrics';
 
 const BULK_LEASE_MS = 30_000;
-/** Takes a bulk slot when fewer than the cap are leased; expired leases (a dead worker's) are dropped first. */
+/**
+ * How long a parked bulk job sleeps unless a freed slot wakes it first: only a backstop (every release
+ * wakes the oldest parked job, and the leader wakes as many as slots are free at each tick).
+ */
+const BULK_PARK_MS = 5 * 60_000;
+/**
+ * Takes a bulk slot when fewer than the cap are leased (expired leases, a dead worker's, are dropped
+ * first), and unparks the job; otherwise parks it (oldest first by its enqueue time).
+ */
 const TAKE_BULK_SLOT = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 local cap = tonumber(redis.call('GET', KEYS[2]) or ARGV[4])
 if redis.call('ZCARD', KEYS[1]) < cap then
   redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
+  redis.call('ZREM', KEYS[3], ARGV[3])
   return 1
 end
+redis.call('ZADD', KEYS[3], 'NX', ARGV[5], ARGV[3])
 return 0`;
+/** Releases a bulk slot (if ARGV[2] names one), then takes out the oldest parked jobs, as many as slots are free. */
+const WAKE_PARKED = `
+if ARGV[2] ~= '' then redis.call('ZREM', KEYS[1], ARGV[2]) end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+local cap = tonumber(redis.call('GET', KEYS[2]) or ARGV[3])
+local free = cap - redis.call('ZCARD', KEYS[1])
+if free <= 0 then return {} end
+return redis.call('ZPOPMIN', KEYS[3], free)`;
 
 /** A bulk job's share of the limit while it runs; released when it ends. */
 export interface BulkSlot {
@@ -88,18 +107,18 @@ export class GenerationGovernor implements WorkerGovernor {
     // deploy) adopts it rather than resetting every process's work to the initial value.
     const existing = this.options.concurrency.mode === 'adaptive' ? await this.deps.queue.getGlobalConcurrency() : null;
     await this.applyLimit(existing ?? this.limit);
-    if (this.options.concurrency.mode === 'adaptive' || this.options.bulkAgingMs) {
-      const tick = this.options.controllerTickMs ?? 500;
-      // One tick at a time: ticks stuck on a frozen Redis must not pile up and all run when it thaws.
-      let ticking = false;
-      this.timer = setInterval(() => {
-        if (ticking) return;
-        ticking = true;
-        void this.tick()
-          .catch((error) => this.logger.error(`Controller tick failed: ${error.message}`))
-          .finally(() => (ticking = false));
-      }, tick);
-    }
+    // Ticks in every mode: besides aging and the adaptive limit, the leader wakes parked bulk jobs
+    // whose wake-up a release missed (a worker that died, a job not yet parked when it was woken).
+    const tick = this.options.controllerTickMs ?? 500;
+    // One tick at a time: ticks stuck on a frozen Redis must not pile up and all run when it thaws.
+    let ticking = false;
+    this.timer = setInterval(() => {
+      if (ticking) return;
+      ticking = true;
+      void this.tick()
+        .catch((error) => this.logger.error(`Controller tick failed: ${error.message}`))
+        .finally(() => (ticking = false));
+    }, tick);
   }
 
   /** Stops the ticks; the caller then releases the leader lock (bounded, Redis may be gone). */
@@ -115,8 +134,9 @@ export class GenerationGovernor implements WorkerGovernor {
   }
 
   /**
-   * A bulk job may start only while bulk holds fewer than its cap; otherwise it goes back for a moment
-   * (BullMQ's own global limit still counts it while it is active, so the limit is never exceeded).
+   * A bulk job may start only while bulk holds fewer than its cap; otherwise it is parked (delayed) until
+   * a bulk job ends and wakes it, oldest first. BullMQ's own global limit still counts a job while it is
+   * active, so the limit is never exceeded.
    */
   async takeBulkSlot(job: Job, token: string | undefined): Promise<BulkSlot> {
     const { redis } = this.deps;
@@ -124,16 +144,18 @@ export class GenerationGovernor implements WorkerGovernor {
     const now = Date.now();
     const taken = await redis.eval(
       TAKE_BULK_SLOT,
-      2,
+      3,
       BULK_ACTIVE_KEY,
       BULK_CAP_KEY,
+      BULK_PARKED_KEY,
       now,
       now + BULK_LEASE_MS,
       jobId,
-      Math.max(1, this.limit - 1),
+      this.bulkCapFallback(),
+      job.timestamp,
     );
     if (taken !== 1) {
-      await job.moveToDelayed(now + 50, token);
+      await job.moveToDelayed(now + BULK_PARK_MS, token);
       throw new DelayedError();
     }
     const renewal = setInterval(
@@ -143,7 +165,7 @@ export class GenerationGovernor implements WorkerGovernor {
     return {
       release: async () => {
         clearInterval(renewal);
-        await redis.zrem(BULK_ACTIVE_KEY, jobId).catch(() => undefined);
+        await this.wakeParked(jobId).catch(() => undefined);
       },
     };
   }
@@ -169,6 +191,7 @@ export class GenerationGovernor implements WorkerGovernor {
       ((await redis.get(CONTROLLER_LOCK_KEY)) === this.instanceId &&
         (await redis.pexpire(CONTROLLER_LOCK_KEY, tick * 4)) === 1);
     if (!leader || this.stopped) return;
+    await this.wakeParked();
     if (this.options.bulkAgingMs) await this.promoteAgedBulk(this.options.bulkAgingMs);
     const concurrency = this.options.concurrency;
     if (concurrency.mode !== 'adaptive') return;
@@ -214,6 +237,40 @@ export class GenerationGovernor implements WorkerGovernor {
       this.deps.redis.set(BULK_CAP_KEY, String(Math.max(1, limit - reserve))),
     ]);
     this.deps.metrics.limit.set(limit);
+  }
+
+  /**
+   * Frees `releasedJobId`'s bulk slot, if given, and wakes the oldest parked bulk jobs into the free
+   * slots. A job parked but not yet moved to delayed cannot be promoted: it goes back to the parked set
+   * with its place, for the next release or tick.
+   */
+  private async wakeParked(releasedJobId = ''): Promise<void> {
+    const { redis, queue } = this.deps;
+    const popped = (await redis.eval(
+      WAKE_PARKED,
+      3,
+      BULK_ACTIVE_KEY,
+      BULK_CAP_KEY,
+      BULK_PARKED_KEY,
+      Date.now(),
+      releasedJobId,
+      this.bulkCapFallback(),
+    )) as string[];
+    for (let i = 0; i < popped.length; i += 2) {
+      const [jobId, score] = [popped[i], popped[i + 1]];
+      const job = await Job.fromId(queue, jobId);
+      if (!job) continue; // removed (cancelled) while parked
+      const promoted = await job.promote().then(
+        () => true,
+        () => false,
+      );
+      if (!promoted && (await job.getState()) === 'active') await redis.zadd(BULK_PARKED_KEY, 'NX', score, jobId);
+    }
+  }
+
+  /** The bulk cap before the first limit is written to Redis. */
+  private bulkCapFallback(): number {
+    return Math.max(1, this.limit - 1);
   }
 
   /**

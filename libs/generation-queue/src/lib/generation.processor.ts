@@ -44,6 +44,17 @@ export class GenerationProcessor {
     }
   }
 
+  /**
+   * For the Worker's `failed` event: a job that failed for good without this processor's run failing it
+   * (BullMQ fails a job that stalled too often before calling the processor) loses its messages too.
+   */
+  async redactFailed(job: Job | undefined): Promise<void> {
+    if (!job || (job.data as { redacted?: boolean }).redacted) return;
+    const parsed = generationJobSchema.safeParse(job.data);
+    if (!parsed.success || (await job.getState().catch(() => undefined)) !== 'failed') return;
+    await this.redact(job, parsed.data);
+  }
+
   /** A failed job is kept a day for its error and ids; its messages (advisers' case notes) go at once. */
   async redact(job: Job, data: Pick<GenerationJob, 'workClass' | 'stream' | 'enqueuedAt'>): Promise<void> {
     await job

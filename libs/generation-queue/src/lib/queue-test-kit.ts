@@ -70,3 +70,14 @@ export const jobPayload = (text: string, overrides: Partial<GenerationJob> = {})
   enqueuedAt: Date.now(),
   ...overrides,
 });
+
+/** The call's outcome, or a failure saying it was still waiting after `ms`: a hang reads as a hang. */
+export function settledWithin<T>(call: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    call,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
