@@ -10,6 +10,7 @@ export class DocumentsExceptionFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     if (response.headersSent || response.destroyed) return;
     const status = DOCUMENT_ERROR_STATUS[error.code];
+    if (status === 503 && RETRYABLE_DOCUMENT_ERRORS.has(error.code)) response.set('Retry-After', '2');
     response.status(status).json({
       statusCode: status,
       error: httpStatusName(status),

@@ -15,6 +15,7 @@ export type DocumentErrorCode =
   | 'document_not_found'
   | 'not_finished'
   | 'reader_unavailable'
+  | 'queue_unavailable'
   | 'handoff_failed';
 
 export class DocumentError extends Error {
@@ -45,11 +46,14 @@ export const DOCUMENT_ERROR_STATUS: Record<DocumentErrorCode, number> = {
   document_not_found: 404,
   not_finished: 409,
   reader_unavailable: 503,
+  // Redis did not take the document's jobs in time: nothing was kept, sending it again is safe.
+  queue_unavailable: 503,
   handoff_failed: 503,
 };
 
 /** Codes whose 5xx a client may retry as it is. */
 export const RETRYABLE_DOCUMENT_ERRORS: ReadonlySet<DocumentErrorCode> = new Set([
   'reader_unavailable',
+  'queue_unavailable',
   'handoff_failed',
 ]);

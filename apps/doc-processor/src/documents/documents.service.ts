@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { GenerationError } from '@rma/generation-queue';
 import type { WorkClass } from '@rma/generation-queue';
 import { createHash, randomBytes } from 'node:crypto';
 import { DocumentError, DocumentErrorCode } from '../common/documents.errors';
@@ -123,7 +124,13 @@ export class DocumentsService {
       const view = await this.view(created.documentId);
       return { view, duplicate: true };
     }
-    await this.pipeline.enqueue(record);
+    await this.pipeline.enqueue(record).catch(async (error: unknown) => {
+      if (!(error instanceof GenerationError && error.code === 'queue_unavailable')) throw error;
+      // Not accepted: the record goes, so that sending the file again is a new upload, not a duplicate of
+      // a document that never ran. Jobs Redis takes later find no record and stop.
+      await this.store.remove(record).catch(() => undefined);
+      throw new DocumentError('queue_unavailable', `${error.message}; the document was not kept: send it again`);
+    });
     this.logger.log(
       `Document accepted documentId=${documentId} kind=${record.kind} pages=${record.pageCount} ` +
         `sizeBytes=${record.sizeBytes} workClass=${record.workClass} client=${record.clientId ? 'yes' : 'no'}`,

@@ -52,6 +52,7 @@ export class DocumentPipelineService implements BeforeApplicationShutdown {
       attempts: 2,
       wholeAttempts: this.handoffAttempts,
       backoffMs: 2000,
+      redisWaitMs: config.get('GENERATION_REDIS_WAIT_MS', { infer: true }),
       lockDurationMs: config.get('PAGE_TIMEOUT_MS', { infer: true }) + 30_000,
       retentionSeconds: config.get('DOCUMENT_RETENTION_HOURS', { infer: true }) * 3600,
       processPart: (page) => this.readPage(page),

@@ -55,3 +55,5 @@ export type { RecordFields, RedisRecordsOptions } from './lib/coordination/redis
 /** One time budget per request, passed to every step as a signal and the time left. */
 export { DeadlineExceededError, RequestDeadline } from './lib/http/request-deadline';
 export type { RequestDeadlineOptions } from './lib/http/request-deadline';
+/** Redis down or frozen as a 503 with Retry-After (configureService installs it for every route). */
+export { RedisUnavailableInterceptor, isRedisOutage } from './lib/http/redis-unavailable.interceptor';

@@ -120,4 +120,23 @@ describe(FanOutQueue.name, () => {
 
     expect(await producer.sut.counts()).toEqual({ wholesWaiting: 0, partsWaiting: 0, active: 0 });
   });
+
+  it('refuses work at once with queue_unavailable, and closes within the wait, when Redis is unreachable', async () => {
+    // Port 1 on loopback: nothing listens there, so every connection attempt is refused.
+    const { sut } = makeFanOut({
+      redisUrl: 'redis://127.0.0.1:1',
+      redisWaitMs: 300,
+      workers: { enabled: false, partConcurrency: 1, wholeConcurrency: 1 },
+    });
+    const started = performance.now();
+
+    await expect(
+      sut.add({ id: 'doc-down', data: { label: 'statement' }, parts: [{ value: 1 }], workClass: 'interactive' }),
+    ).rejects.toMatchObject({ name: 'GenerationError', code: 'queue_unavailable' });
+    expect(performance.now() - started).toBeLessThan(600);
+
+    const closing = performance.now();
+    await sut.close();
+    expect(performance.now() - closing).toBeLessThan(1_500);
+  });
 });

@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { redisOptionsFromUrl } from '@rma/service-core';
 import { FlowProducer, Job, Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { CLASS_PRIORITY, QUEUE_PREFIX, WorkClass } from '../generation-queue.constants';
+import { GenerationError } from '../generation.errors';
 
 /** What a part's handler and the whole's handler are told besides their data. */
 export interface FanOutContext {
@@ -34,6 +36,11 @@ export interface FanOutQueueOptions<WholeData, PartData, PartResult, WholeResult
   lockDurationMs?: number;
   /** How long finished jobs stay in Redis. */
   retentionSeconds?: number;
+  /**
+   * Longest wait for Redis to take a whole and its parts (`add`); past it `add` fails with
+   * `queue_unavailable`. Default 2 s.
+   */
+  redisWaitMs?: number;
 }
 
 interface PartPayload<PartData> {
@@ -107,6 +114,36 @@ export class FanOutQueue<WholeData, PartData, PartResult, WholeResult> {
    * running adds nothing (BullMQ keeps job ids unique), so a retried request does not run twice.
    */
   async add(input: { id: string; data: WholeData; parts: PartData[]; workClass: WorkClass }): Promise<void> {
+    const waitMs = this.options.redisWaitMs ?? 2_000;
+    let timer: NodeJS.Timeout | undefined;
+    const refused = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new GenerationError(
+              'queue_unavailable',
+              `Redis did not take the work within ${waitMs} ms (GENERATION_REDIS_WAIT_MS); retry shortly`,
+              { retryable: true },
+            ),
+          ),
+        waitMs,
+      );
+    });
+    // Redis may still take it later (the flow's commands wait in the client's offline queue): the
+    // caller's handlers must check that the work is still wanted, as for a removed whole.
+    try {
+      await Promise.race([this.addFlow(input), refused]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async addFlow(input: {
+    id: string;
+    data: WholeData;
+    parts: PartData[];
+    workClass: WorkClass;
+  }): Promise<void> {
     const attempts = this.options.attempts ?? 2;
     const backoff = { type: 'exponential', delay: this.options.backoffMs ?? 1000 };
     const age = this.options.retentionSeconds ?? 3600;
@@ -164,21 +201,32 @@ export class FanOutQueue<WholeData, PartData, PartResult, WholeResult> {
     };
   }
 
-  /** Stops taking jobs and waits for running ones (up to the deadline), then closes connections. */
+  /**
+   * Stops taking jobs and waits for running ones (up to the deadline), then closes connections. Every
+   * step that needs Redis is bounded: with Redis down BullMQ's close never returns, and the service would
+   * sit out its whole shutdown deadline. Then running jobs are left to other workers, as after a crash.
+   */
   async close(deadlineMs = 10_000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const drained = await Promise.race([
-      Promise.all(this.workers.map((worker) => worker.close())).then(() => true),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), deadlineMs).unref()),
-    ]);
-    if (!drained) {
+    const waitMs = this.options.redisWaitMs ?? 2_000;
+    let reachable = false;
+    const ping = async () => {
+      await ((await this.wholes.getBackend().client) as unknown as Redis).ping();
+      reachable = true;
+    };
+    await settledWithin(ping(), waitMs);
+    if (!reachable) {
+      this.logger.warn(`Closing with Redis unreachable; running jobs are left to other workers waitMs=${waitMs}`);
+    } else if (!(await settledWithin(Promise.all(this.workers.map((worker) => worker.close())), deadlineMs))) {
       this.logger.warn(
         `Shutdown deadline passed with jobs running; other workers recover them deadlineMs=${deadlineMs}`,
       );
-      await Promise.all(this.workers.map((worker) => worker.close(true)));
     }
-    await Promise.all([this.flows.close(), this.wholes.close(), this.parts.close()]);
+    const queues = [...this.workers, this.flows, this.wholes, this.parts];
+    if (!(await settledWithin(Promise.all(queues.map((queue) => queue.close())), waitMs))) {
+      await settledWithin(Promise.all(queues.map((queue) => queue.disconnect())), waitMs);
+    }
   }
 
   /** The parts' results and ignored failures, in the order the parts were added. */
@@ -194,5 +242,20 @@ export class FanOutQueue<WholeData, PartData, PartResult, WholeResult> {
       { length: job.data.partCount },
       (_, index) => byIndex.get(index) ?? { ok: false, reason: 'the part was removed before it ran' },
     );
+  }
+}
+
+/** True when the operation settled (either way) within `ms`. */
+async function settledWithin(operation: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = operation.then(
+    () => true,
+    () => true,
+  );
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

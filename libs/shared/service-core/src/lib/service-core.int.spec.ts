@@ -1,11 +1,15 @@
-import { Controller, Get, INestApplication, Module } from '@nestjs/common';
+import { Controller, Get, INestApplication, Inject, Module } from '@nestjs/common';
 import { ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
+import { freePort } from '@rma/testing';
+import type { Redis } from 'ioredis';
+import { spawn } from 'node:child_process';
 import { firstValueFrom } from 'rxjs';
 import { configureService } from './bootstrap/bootstrap-service';
 import { PingReply, pingPattern } from './messaging/ping.controller';
 import { redisOptionsFromUrl } from './messaging/redis-transport';
 import { ServiceCoreModule } from './service-core.module';
+import { SERVICE_REDIS } from './service-core.options';
 
 const redisUrl = process.env['RMA_TEST_REDIS_URL'] as string;
 // Port 1 on loopback: nothing listens there, so connections are refused at once.
@@ -24,6 +28,17 @@ class SlowController {
   }
 }
 
+/** A route that reads the service's own Redis, as the services' records and locks do. */
+@Controller('record')
+class RecordController {
+  constructor(@Inject(SERVICE_REDIS) private readonly redis: Redis) {}
+
+  @Get()
+  async record(): Promise<{ value: string | null }> {
+    return { value: await this.redis.get('test:record') };
+  }
+}
+
 async function startService(options: { redisUrl: string }): Promise<{ app: INestApplication; baseUrl: string }> {
   @Module({
     imports: [
@@ -37,10 +52,11 @@ async function startService(options: { redisUrl: string }): Promise<{ app: INest
           logLevel: 'error',
           logFormat: 'json',
           shutdownTimeoutMs: 5_000,
+          redisWaitMs: 500,
         }),
       }),
     ],
-    controllers: [SlowController],
+    controllers: [SlowController, RecordController],
   })
   class TestServiceModule {}
 
@@ -135,6 +151,44 @@ describe(ServiceCoreModule.name, () => {
       expect((await fetch(`${sut.baseUrl}/health`)).status).toBe(200);
     } finally {
       await sut.app.close();
+    }
+  });
+
+  it('answers 503 with Retry-After, not 500, when a route needs Redis and Redis is down', async () => {
+    const sut = await startService({ redisUrl: deadRedisUrl });
+    try {
+      const response = await fetch(`${sut.baseUrl}/record`);
+
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('2');
+      expect(await response.json()).toMatchObject({ statusCode: 503, error: 'RedisUnavailable', retryable: true });
+    } finally {
+      await sut.app.close();
+    }
+  });
+
+  it('answers 503 within REDIS_WAIT_MS when Redis is frozen (its connection open, no reply)', async () => {
+    // A redis-server of this test's own, stopped with SIGSTOP: the connection stays up and nothing answers.
+    const port = await freePort();
+    const frozen = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', ''], {
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => frozen.once('exit', resolve));
+    let sut: { app: INestApplication; baseUrl: string } | undefined;
+    try {
+      sut = await startService({ redisUrl: `redis://127.0.0.1:${port}` });
+      expect((await fetch(`${sut.baseUrl}/record`)).status).toBe(200);
+      process.kill(frozen.pid as number, 'SIGSTOP');
+      const started = performance.now();
+
+      const response = await fetch(`${sut.baseUrl}/record`);
+
+      expect(response.status).toBe(503);
+      expect(performance.now() - started).toBeLessThan(500 + 200);
+    } finally {
+      frozen.kill('SIGKILL');
+      await exited;
+      await sut?.app.close();
     }
   });
 

@@ -69,6 +69,8 @@ export class ServiceCoreModule implements NestModule, OnApplicationShutdown {
               // Fail commands at once while disconnected so that readiness answers quickly.
               enableOfflineQueue: false,
               maxRetriesPerRequest: 1,
+              // A frozen Redis keeps the connection open: without this a command would wait for ever.
+              commandTimeout: core.redisWaitMs ?? 2_000,
               connectionName: `${core.serviceName}:health`,
             }).on('error', () => undefined), // reconnects on its own; readiness reports the outage
         },

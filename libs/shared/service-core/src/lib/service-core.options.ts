@@ -17,6 +17,11 @@ export interface ServiceRuntimeOptions {
   logLevel: LogLevel;
   logFormat: 'json' | 'text';
   shutdownTimeoutMs: number;
+  /**
+   * Longest wait for one command of the service's own Redis client (a frozen Redis); past it the command
+   * fails and the request gets a 503. Default 2 s, so a Redis restart passes unnoticed.
+   */
+  redisWaitMs?: number;
   /** Largest JSON request body; bigger ones get a 413. Default 1 MiB. */
   bodyLimitBytes?: number;
 }

@@ -4,6 +4,7 @@ import { MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { JsonDepthPipe } from '../http/json-depth.pipe';
+import { RedisUnavailableInterceptor } from '../http/redis-unavailable.interceptor';
 import { ConfigValidationError } from '../config/env.schema';
 import { redisOptionsFromUrl } from '../messaging/redis-transport';
 import { RepeatLimitedConsoleLogger } from './repeat-limited.logger';
@@ -30,6 +31,7 @@ export async function configureService(app: INestApplication): Promise<ServiceCo
     new JsonDepthPipe(),
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
   );
+  app.useGlobalInterceptors(new RedisUnavailableInterceptor());
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -14,6 +14,7 @@ describe(parseEnv.name, () => {
       LOG_LEVEL: 'log',
       LOG_FORMAT: 'json',
       SHUTDOWN_TIMEOUT_MS: 10_000,
+      REDIS_WAIT_MS: 2_000,
       HTTP_BODY_LIMIT_BYTES: 1_048_576,
       PORT: 8102,
     });

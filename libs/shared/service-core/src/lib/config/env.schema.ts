@@ -77,6 +77,7 @@ export const serviceEnvShape = {
     .default('log'),
   LOG_FORMAT: z.enum(['json', 'text'], { error: 'expected json or text' }).default('json'),
   SHUTDOWN_TIMEOUT_MS: millisecondsVar(10_000),
+  REDIS_WAIT_MS: millisecondsVar(2_000),
   HTTP_BODY_LIMIT_BYTES: wholeNumberVar(1024, 1024 ** 3).default(1_048_576),
 };
 
@@ -115,6 +116,7 @@ export function runtimeOptionsFromConfig(config: ConfigService<ServiceEnv, true>
     logLevel: config.get('LOG_LEVEL'),
     logFormat: config.get('LOG_FORMAT'),
     shutdownTimeoutMs: config.get('SHUTDOWN_TIMEOUT_MS'),
+    redisWaitMs: config.get('REDIS_WAIT_MS'),
     bodyLimitBytes: config.get('HTTP_BODY_LIMIT_BYTES'),
   };
 }
