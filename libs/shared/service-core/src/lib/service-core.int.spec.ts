@@ -1,9 +1,9 @@
 import { Controller, Get, INestApplication, Inject, Module } from '@nestjs/common';
 import { ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
-import { freePort } from '@rma/testing';
 import type { Redis } from 'ioredis';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { firstValueFrom } from 'rxjs';
 import { configureService } from './bootstrap/bootstrap-service';
 import { PingReply, pingPattern } from './messaging/ping.controller';
@@ -26,6 +26,15 @@ class SlowController {
     await new Promise((resolve) => setTimeout(resolve, 300));
     return { finished: true };
   }
+}
+
+/** A port nothing listens on (this util lib may not use @rma/testing's helper). */
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /** A route that reads the service's own Redis, as the services' records and locks do. */
