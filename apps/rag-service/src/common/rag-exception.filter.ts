@@ -7,7 +7,11 @@ import { Observable, throwError } from 'rxjs';
 import { RAG_ERROR_STATUS, RagError, RagErrorCode } from './rag.errors';
 
 /** Codes after which a sender of a Redis-transport message should send it again later. */
-const RETRYABLE_CODES: ReadonlySet<RagErrorCode> = new Set(['vector_store_unavailable', 'ingest_in_progress']);
+const RETRYABLE_CODES: ReadonlySet<RagErrorCode> = new Set([
+  'vector_store_unavailable',
+  'ingest_in_progress',
+  'ingest_busy',
+]);
 
 /**
  * The service's domain errors as HTTP: a refused request is a 4xx saying what to change; a failed
@@ -34,13 +38,13 @@ export class RagExceptionFilter implements ExceptionFilter {
     if (response.headersSent || response.destroyed) return;
     if (error instanceof RagError) {
       const status = RAG_ERROR_STATUS[error.code];
-      if (error.code === 'vector_store_unavailable') response.set('Retry-After', '2');
+      if (status === 503 && RETRYABLE_CODES.has(error.code)) response.set('Retry-After', '2');
       response.status(status).json({
         statusCode: status,
         error: httpStatusName(status),
         code: error.code,
         message: error.message,
-        ...(status >= 500 ? { retryable: error.code === 'vector_store_unavailable' } : {}),
+        ...(status >= 500 ? { retryable: RETRYABLE_CODES.has(error.code) } : {}),
       });
       return;
     }

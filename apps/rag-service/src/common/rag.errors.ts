@@ -15,6 +15,7 @@ export type RagErrorCode =
   | 'batch_too_large'
   | 'invalid_facts'
   | 'ingest_in_progress'
+  | 'ingest_busy'
   | 'vector_store_unavailable'
   | 'vector_store_rejected'
   | 'embedding_mismatch';
@@ -46,6 +47,8 @@ export const RAG_ERROR_STATUS: Record<RagErrorCode, number> = {
   batch_too_large: 400,
   invalid_facts: 400,
   ingest_in_progress: 409,
+  // Too many background ingests wait in this process: sending the document again later works.
+  ingest_busy: 503,
   vector_store_unavailable: 503,
   vector_store_rejected: 502,
   // The embedding model changed under a collection: an operator must act, retrying will not help.

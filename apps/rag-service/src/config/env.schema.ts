@@ -32,6 +32,10 @@ export const ragServiceEnvSchema = z
     UPLOAD_MAX_BYTES: wholeNumberVar(1024, 500 * 1024 * 1024).default(10 * 1024 * 1024),
     /** A document with more chunks than this is ingested as a background job (202 and a job id). */
     INGEST_JOB_MIN_CHUNKS: wholeNumberVar(1, 1_000_000).default(40),
+    /** Background ingests run at once in one process; more wait (queued), up to INGEST_JOBS_MAX_WAITING. */
+    INGEST_JOBS_CONCURRENCY: wholeNumberVar(1, 64).default(2),
+    /** Background ingests waiting for a turn in one process; past it a large document gets 503. */
+    INGEST_JOBS_MAX_WAITING: wholeNumberVar(0, 10_000).default(20),
     QUESTION_MAX_CHARS: wholeNumberVar(10, 100_000).default(2000),
     ASK_TOP_K: wholeNumberVar(1, 50).default(5),
     ASK_BATCH_MAX_QUESTIONS: wholeNumberVar(1, 10_000).default(50),

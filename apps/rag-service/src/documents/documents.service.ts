@@ -4,6 +4,7 @@ import { LlmClient } from '@rma/llm-provider';
 import type { RedisLease } from '@rma/service-core';
 import { createHash } from 'node:crypto';
 import { RagError } from '../common/rag.errors';
+import { WorkSlots } from '../common/work-slots';
 import type { RagServiceEnv } from '../config/env.schema';
 import {
   ChunkMetadata,
@@ -77,6 +78,7 @@ export class DocumentsService {
   private readonly logger = new Logger(DocumentsService.name);
   private readonly splitter: ManualTextSplitter;
   private readonly jobMinChunks: number;
+  private readonly jobSlots: WorkSlots;
 
   constructor(
     private readonly store: ChunkStore,
@@ -90,6 +92,10 @@ export class DocumentsService {
       chunkOverlap: config.get('CHUNK_OVERLAP'),
     });
     this.jobMinChunks = config.get('INGEST_JOB_MIN_CHUNKS');
+    this.jobSlots = new WorkSlots({
+      concurrency: config.get('INGEST_JOBS_CONCURRENCY'),
+      maxWaiting: config.get('INGEST_JOBS_MAX_WAITING'),
+    });
   }
 
   /** Ingests now, or (above INGEST_JOB_MIN_CHUNKS, unless `inline`) as a background job with progress. */
@@ -151,9 +157,22 @@ export class DocumentsService {
       };
       const status = current.length > 0 ? 'replaced' : 'created';
       if (pieces.length > this.jobMinChunks && !options.inline) {
-        const job = await this.jobs.create({ documentId, title, chunksTotal: pieces.length });
+        const turn = this.jobSlots.tryEnter();
+        if (!turn) {
+          throw new RagError(
+            'ingest_busy',
+            'too many large documents are waiting to be ingested (INGEST_JOBS_MAX_WAITING); send it again shortly',
+          );
+        }
+        const job = await this.jobs.create({ documentId, title, chunksTotal: pieces.length }).catch((error) => {
+          void turn.then(() => this.jobSlots.leave());
+          throw error;
+        });
         released = true; // the job releases the lock when it ends
-        void this.runJob(job, { store, lock, pieces, base, metadata }).finally(() => lock.release());
+        void this.runJob(job, { store, lock, pieces, base, metadata }, turn).finally(() => {
+          this.jobSlots.leave();
+          return lock.release();
+        });
         return { status: 'queued', documentId, title, chunks: pieces.length, jobId: job.id };
       }
       await this.storeChunks({ store, lock, pieces, base, metadata });
@@ -247,13 +266,15 @@ export class DocumentsService {
     return (await this.store.count()) === 0;
   }
 
-  private async runJob(job: IngestJob, version: DocumentVersion): Promise<void> {
+  /** Runs once `turn` comes (the job stays `queued` until then, with a heartbeat). */
+  private async runJob(job: IngestJob, version: DocumentVersion, turn: Promise<void>): Promise<void> {
     const { store, pieces, base } = version;
     // A heartbeat apart from progress: one batch's embeddings (with retries) may take longer than the
     // time after which a silent job reads as dead.
     const heartbeat = setInterval(() => void this.jobs.touch(job.id).catch(() => undefined), 15_000);
     heartbeat.unref();
     try {
+      await turn;
       await this.jobs.update(job.id, { status: 'running' });
       await this.storeChunks(version, async (done) => {
         await this.jobs.update(job.id, { chunksDone: done });
@@ -268,7 +289,11 @@ export class DocumentsService {
       // larger fence.
       await store
         .remove({
-          $and: [{ documentId: base.documentId }, { contentHash: base.contentHash }, { ingestFence: version.lock.token }],
+          $and: [
+            { documentId: base.documentId },
+            { contentHash: base.contentHash },
+            { ingestFence: version.lock.token },
+          ],
         })
         .catch(() => undefined);
       await this.jobs.update(job.id, { status: 'failed', error: message }).catch(() => undefined);

@@ -251,11 +251,40 @@ describe(ManualsLoader.name, () => {
       error: expect.stringMatching(/lost its lock on the document/),
     });
     const document = await request('GET', `${app.baseUrl}/documents/${stale.body.documentId}`);
-    expect(document.body).toMatchObject({ chunks: 1, chunkTexts: [{ text: expect.stringContaining('newer version') }] });
+    expect(document.body).toMatchObject({
+      chunks: 1,
+      chunkTexts: [{ text: expect.stringContaining('newer version') }],
+    });
     const url = new URL(chromaUrl);
     const chroma = new ChromaClient({ host: url.hostname, port: Number(url.port) });
     const collection = await chroma.getCollection({ name: environment.CHROMA_COLLECTION });
     const left = await collection.get({ where: { documentId: stale.body.documentId } });
     expect(left.ids).toHaveLength(1);
+  }, 60_000);
+
+  it('runs INGEST_JOBS_CONCURRENCY background ingests at once, queues INGEST_JOBS_MAX_WAITING, and refuses more with 503', async () => {
+    const environment = env(12, newCollection(), { INGEST_JOBS_CONCURRENCY: '1', INGEST_JOBS_MAX_WAITING: '1' });
+    const app = await start(environment);
+    await setFaults(llm.url, [EMBEDDING_DELAY]);
+    const send = (name: string) => postJson(`${app.baseUrl}/documents`, { ...LARGE, source: `test/${name}.md` });
+
+    const first = await send('first');
+    const second = await send('second');
+    const third = await fetch(`${app.baseUrl}/documents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...LARGE, source: 'test/third.md' }),
+    });
+
+    expect([first.status, second.status]).toEqual([202, 202]);
+    expect(third.status).toBe(503);
+    expect(third.headers.get('retry-after')).toBe('2');
+    expect(await third.json()).toMatchObject({ code: 'ingest_busy', retryable: true });
+    const job = (response: typeof first) => `${app.baseUrl}/documents/jobs/${response.body.jobId}`;
+    await eventually(async () => (await request('GET', job(first))).body.status === 'running', 20_000);
+    expect((await request('GET', job(second))).body.status).toBe('queued');
+    await setFaults(llm.url, []);
+    await eventually(async () => (await request('GET', job(second))).body.status === 'completed', 30_000);
+    expect((await request('GET', job(first))).body.status).toBe('completed');
   }, 60_000);
 });
