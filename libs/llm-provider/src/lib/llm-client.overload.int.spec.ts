@@ -158,6 +158,27 @@ describe(`${LlmClient.name} when the primary is busy`, () => {
   });
 });
 
+describe(`${LlmClient.name} when the primary stops answering altogether`, () => {
+  it('counts first-token timeouts against the breaker when the server misses its health probe too', async () => {
+    const { sut, metric } = client({
+      timeouts: { firstTokenMs: 300 },
+      retry: { maxAttempts: 1 },
+      breaker: { failureThreshold: 2 },
+    });
+    // Frozen: the kernel still takes connections, the process answers nothing, /health included.
+    process.kill(busy.pid, 'SIGSTOP');
+
+    try {
+      for (let call = 0; call < 2; call += 1) await collect(sut.stream(ask));
+    } finally {
+      process.kill(busy.pid, 'SIGCONT');
+    }
+
+    expect(await metric('llm_breaker_state', { backend: `vllm ${busy.url}` })).toBe(2);
+    expect(sut.serving()).toMatchObject({ kind: 'ollama', fallback: true });
+  });
+});
+
 describe(`${LlmClient.name} serving backend`, () => {
   it('counts refused connections against the breaker and then names the fallback as serving', async () => {
     const registry = new Registry();

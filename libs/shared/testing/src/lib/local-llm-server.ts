@@ -7,6 +7,8 @@ const workspaceRoot = join(__dirname, '..', '..', '..', '..', '..');
 /** A local-llm server started for one test file, with its own flags (the shared one serves the rest). */
 export interface StartedServer {
   url: string;
+  /** The server's process id: a test may freeze it (SIGSTOP) and thaw it (SIGCONT). */
+  pid: number;
   output: () => string;
   stop: () => Promise<void>;
 }
@@ -53,6 +55,7 @@ export async function startLocalLlm(args: string[]): Promise<StartedServer> {
   }
   return {
     url,
+    pid: child.pid as number,
     output: () => output,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
