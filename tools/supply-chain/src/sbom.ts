@@ -104,15 +104,23 @@ export function imageSbom(options: {
   };
 }
 
-/** Validates a document against the CycloneDX JSON schema; the list of errors, empty when valid. */
+type SbomValidator = { validate(json: string): Promise<unknown> };
+const validators = new Map<string, SbomValidator>();
+
+/** Validates a document against the CycloneDX 1.6 JSON schema; the list of errors, empty when valid. */
 export async function validateSbom(bom: CycloneDxBom, root: string): Promise<unknown[]> {
-  // The library cyclonedx-npm validates with (the version its lockfile entry pins), with its bundled schemas.
-  const npmTool = join(root, 'node_modules', '@cyclonedx', 'cyclonedx-npm');
-  const library = require(require.resolve('@cyclonedx/cyclonedx-library', { paths: [npmTool] })) as {
-    Spec: { Version: Record<string, unknown> };
-    Validation: { JsonStrictValidator: new (version: unknown) => { validate(json: string): Promise<unknown> } };
-  };
-  const validator = new library.Validation.JsonStrictValidator(library.Spec.Version['v1dot6']);
+  let validator = validators.get(root);
+  if (!validator) {
+    // The library cyclonedx-npm validates with (the version its lockfile entry pins), with its bundled
+    // schemas; one validator, since compiling the schema is most of the time.
+    const npmTool = join(root, 'node_modules', '@cyclonedx', 'cyclonedx-npm');
+    const library = require(require.resolve('@cyclonedx/cyclonedx-library', { paths: [npmTool] })) as {
+      Spec: { Version: Record<string, unknown> };
+      Validation: { JsonStrictValidator: new (version: unknown) => SbomValidator };
+    };
+    validator = new library.Validation.JsonStrictValidator(library.Spec.Version['v1dot6']);
+    validators.set(root, validator);
+  }
   const errors = await validator.validate(JSON.stringify(bom));
   return errors === null ? [] : Array.isArray(errors) ? errors : [errors];
 }
