@@ -13,8 +13,13 @@ export const TOKEN_STREAM_PREFIX = 'rma:generation:tokens:';
 export const CANCEL_CHANNEL = 'rma:generation:cancel';
 /** Marker that a job was cancelled, for a worker that picks it up afterwards: `rma:generation:cancelled:<jobId>`. */
 export const CANCELLED_KEY_PREFIX = 'rma:generation:cancelled:';
-/** Leader lock of the concurrency controller: one process sets the global limit. */
+/** Leader lease of the concurrency controller (service-core's RedisLease): one process sets the global limit. */
 export const CONTROLLER_LOCK_KEY = 'rma:generation:controller';
+/**
+ * The controller's state (limit, best time to first token, engine ceiling, last running count), a hash
+ * written only while the leader lease holds: a new leader continues from it.
+ */
+export const CONTROLLER_STATE_KEY = 'rma:generation:controller-state';
 /** Counters workers bump on 429/503 and their TTFTs, read by the controller. */
 export const CONTROLLER_SIGNALS_KEY = 'rma:generation:signals';
 

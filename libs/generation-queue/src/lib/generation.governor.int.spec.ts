@@ -1,7 +1,7 @@
 import { eventually } from '@rma/testing';
 import { Job } from 'bullmq';
 import { Registry } from 'prom-client';
-import { BULK_CAP_KEY, CLASS_PRIORITY, GENERATE_JOB_NAME } from './generation-queue.constants';
+import { BULK_CAP_KEY, CLASS_PRIORITY, CONTROLLER_STATE_KEY, GENERATE_JOB_NAME } from './generation-queue.constants';
 import { GenerationGovernor, GenerationGovernorOptions } from './generation.governor';
 import { flushQueueRedis, jobPayload, queueConnections } from './queue-test-kit';
 import { QueueMetrics } from './queue-metrics';
@@ -68,5 +68,24 @@ describe(GenerationGovernor.name, () => {
 
     await eventually(async () => (await Job.fromId(queue, bulk.id as string))?.priority === CLASS_PRIORITY.interactive);
     expect(await queue.getCountsPerPriority([CLASS_PRIORITY.bulk])).toEqual({ [CLASS_PRIORITY.bulk]: 0 });
+  });
+
+  it('hands the controller over with its state: a new leader continues from the last limit, not its own', async () => {
+    const { queue, redis } = connections;
+    const adaptive = { concurrency: { mode: 'adaptive' as const, initial: 16, min: 1, max: 64 }, controllerTickMs: 50 };
+    const first = await started(adaptive);
+    await eventually(async () => (await redis.hget(CONTROLLER_STATE_KEY, 'limit')) === '16');
+    // Started while the first leads: it adopts 16, and only sees the leader's later changes in Redis.
+    const second = await started(adaptive);
+    await first.reportOverload();
+    await eventually(async () => (await queue.getGlobalConcurrency()) === 8);
+
+    first.stop();
+    await first.releaseLeadership();
+    await eventually(async () => second.currentLimit === 8);
+    await second.reportOverload();
+
+    await eventually(async () => (await queue.getGlobalConcurrency()) === 4);
+    expect(await redis.hget(CONTROLLER_STATE_KEY, 'limit')).toBe('4');
   });
 });

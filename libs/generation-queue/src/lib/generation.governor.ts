@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { LlmClient } from '@rma/llm-provider';
+import { RedisLease } from '@rma/service-core';
 import { DelayedError, Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { randomUUID } from 'node:crypto';
 import { ConcurrencyMode, TARGET_ENGINE_WAITING, decideLimit } from './concurrency-controller';
 import {
   BULK_ACTIVE_KEY,
@@ -11,6 +11,7 @@ import {
   CLASS_PRIORITY,
   CONTROLLER_LOCK_KEY,
   CONTROLLER_SIGNALS_KEY,
+  CONTROLLER_STATE_KEY,
 } from './generation-queue.constants';
 import type { QueueCounts } from './generation-queue.types';
 import type { QueueMetrics } from './queue-metrics';
@@ -81,7 +82,8 @@ export interface GenerationGovernorDeps {
  */
 export class GenerationGovernor implements WorkerGovernor {
   private readonly logger = new Logger(GenerationGovernor.name);
-  private readonly instanceId = randomUUID();
+  /** Held while this process leads; its fencing guards every write of the controller's state. */
+  private lease?: RedisLease;
   private timer?: NodeJS.Timeout;
   private limit: number;
   private bestTtftMs?: number;
@@ -127,10 +129,11 @@ export class GenerationGovernor implements WorkerGovernor {
     clearInterval(this.timer);
   }
 
+  /** Gives up the leader lease, if this process holds it; a Redis error leaves it to lapse. */
   async releaseLeadership(): Promise<void> {
-    const { redis } = this.deps;
-    if ((await redis.get(CONTROLLER_LOCK_KEY).catch(() => null)) === this.instanceId)
-      await redis.del(CONTROLLER_LOCK_KEY);
+    const lease = this.lease;
+    this.lease = undefined;
+    await lease?.release();
   }
 
   /**
@@ -182,15 +185,11 @@ export class GenerationGovernor implements WorkerGovernor {
       .exec();
   }
 
-  /** One controller tick, on the process that holds the leader lock: bulk aging, then the adaptive limit. */
+  /** One controller tick, on the process that holds the leader lease: parked bulk, aging, then the adaptive limit. */
   private async tick(): Promise<void> {
     const { redis, queue, llm, metrics } = this.deps;
-    const tick = this.options.controllerTickMs ?? 500;
-    const leader =
-      (await redis.set(CONTROLLER_LOCK_KEY, this.instanceId, 'PX', tick * 4, 'NX')) === 'OK' ||
-      ((await redis.get(CONTROLLER_LOCK_KEY)) === this.instanceId &&
-        (await redis.pexpire(CONTROLLER_LOCK_KEY, tick * 4)) === 1);
-    if (!leader || this.stopped) return;
+    const lease = await this.leadership();
+    if (!lease || this.stopped) return;
     await this.wakeParked();
     if (this.options.bulkAgingMs) await this.promoteAgedBulk(this.options.bulkAgingMs);
     const concurrency = this.options.concurrency;
@@ -221,11 +220,54 @@ export class GenerationGovernor implements WorkerGovernor {
     );
     this.lastEngineRunning = engine?.running;
     if (engine && engine.waiting > TARGET_ENGINE_WAITING.max) this.engineCeiling = engine.running;
+    // The state first, fenced: a leader that lost the lease without knowing (a long pause) writes
+    // nothing, and leaves the limit to the new leader.
+    const state = {
+      limit: decision.limit,
+      bestTtftMs: this.bestTtftMs ?? '',
+      engineCeiling: this.engineCeiling ?? '',
+      lastEngineRunning: this.lastEngineRunning ?? '',
+    };
+    if (!(await lease.fencedHashSet(CONTROLLER_STATE_KEY, state))) return;
     if (decision.limit !== this.limit) {
       this.logger.log(`Concurrency limit ${this.limit} -> ${decision.limit}: ${decision.reason}`);
       metrics.limitChanges.inc({ reason: decision.reason.split(':')[0].replace(/[0-9]+/g, 'N') });
       await this.applyLimit(decision.limit);
     }
+  }
+
+  /**
+   * The leader lease, held or newly taken; undefined while another process leads. A new leader takes
+   * the controller's state from Redis (adaptive mode), so it continues where the last one stopped
+   * rather than from what this process saw when it started.
+   */
+  private async leadership(): Promise<RedisLease | undefined> {
+    if (this.lease && !this.lease.lost.aborted) return this.lease;
+    this.lease = undefined;
+    const { redis } = this.deps;
+    const lease = await RedisLease.acquire(redis, {
+      key: CONTROLLER_LOCK_KEY,
+      ttlMs: (this.options.controllerTickMs ?? 500) * 4,
+    });
+    if (!lease) return undefined;
+    if (this.stopped) {
+      await lease.release();
+      return undefined;
+    }
+    const concurrency = this.options.concurrency;
+    if (concurrency.mode === 'adaptive') {
+      const state = await redis.hgetall(CONTROLLER_STATE_KEY);
+      const number = (field: string) => (state[field] ? Number(state[field]) : undefined);
+      const limit = number('limit');
+      const continued = limit === undefined ? this.limit : Math.max(concurrency.min, Math.min(concurrency.max, limit));
+      if (continued !== this.limit) await this.applyLimit(continued);
+      this.bestTtftMs = number('bestTtftMs') ?? this.bestTtftMs;
+      this.engineCeiling = number('engineCeiling') ?? this.engineCeiling;
+      this.lastEngineRunning = number('lastEngineRunning');
+      this.logger.log(`Leading the generation controller limit=${this.limit} fencingToken=${lease.token}`);
+    }
+    this.lease = lease;
+    return lease;
   }
 
   /** The global limit in Redis, and the bulk cap under it: a few slots stay free for interactive work. */
