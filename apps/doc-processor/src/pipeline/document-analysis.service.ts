@@ -122,8 +122,8 @@ export class DocumentAnalysisService {
       );
       return value;
     } catch (error) {
-      // Redis not taking the job is no verdict on the model: the page or document job is retried.
-      if (!(error instanceof GenerationError) || error.code === 'queue_unavailable') throw error;
+      // The queue not taking the job (Redis, its depth) is no verdict on the model: the job is retried.
+      if (!(error instanceof GenerationError) || error.refusedByQueue) throw error;
       this.logger.warn(
         `Chat model did not classify; the rules decide documentId=${input.documentId} code=${error.code} ` +
           `kind=${error.details.llmErrorKind ?? '-'}`,
@@ -169,8 +169,8 @@ export class DocumentAnalysisService {
       if (!schema.safeParse(merged).success) return { facts: input.facts, filled: [] };
       return { facts: merged, filled };
     } catch (error) {
-      // Redis not taking the job is no verdict on the model: the page or document job is retried.
-      if (!(error instanceof GenerationError) || error.code === 'queue_unavailable') throw error;
+      // The queue not taking the job (Redis, its depth) is no verdict on the model: the job is retried.
+      if (!(error instanceof GenerationError) || error.refusedByQueue) throw error;
       this.logger.warn(
         `Chat model did not extract; parsers' facts kept documentId=${input.documentId} code=${error.code} ` +
           `kind=${error.details.llmErrorKind ?? '-'}`,

@@ -152,8 +152,8 @@ export class PageReadingService {
         markdown: ocr.markdown,
       };
     } catch (error) {
-      // Redis not taking the job is no verdict on the model: the page or document job is retried.
-      if (!(error instanceof GenerationError) || error.code === 'queue_unavailable') throw error;
+      // The queue not taking the job (Redis, its depth) is no verdict on the model: the job is retried.
+      if (!(error instanceof GenerationError) || error.refusedByQueue) throw error;
       const visionMs = Date.now() - started;
       this.metrics.visionSeconds.observe({ outcome: 'failed' }, visionMs / 1000);
       this.logger.warn(

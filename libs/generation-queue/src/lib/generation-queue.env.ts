@@ -18,11 +18,16 @@ export const generationEnvShape = {
   GENERATION_CONCURRENCY_MAX: z.coerce.number().int().min(1).default(1024),
   GENERATION_CONCURRENCY_INITIAL: z.coerce.number().int().min(1).default(8),
   GENERATION_WORKERS: z.enum(['true', 'false'], { error: 'expected true or false' }).default('true'),
-  GENERATION_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  /** Runs of a job whose worker died mid-job; an LLM failure is never run again (the LLM client retries). */
+  GENERATION_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(2),
   GENERATION_BULK_AGING_MS: z.coerce.number().int().min(0).default(60_000),
   GENERATION_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** Longest wait for Redis to take or cancel a job; past it the request is a 503 with Retry-After. */
   GENERATION_REDIS_WAIT_MS: z.coerce.number().int().positive().default(2_000),
+  /** Most interactive jobs that may wait; past it a request is a 503 Overloaded with Retry-After. */
+  GENERATION_MAX_WAITING_INTERACTIVE: z.coerce.number().int().positive().default(1_000),
+  /** Most bulk jobs that may wait (a batch counts each item); past it a batch is a 503 Overloaded. */
+  GENERATION_MAX_WAITING_BULK: z.coerce.number().int().positive().default(100_000),
   /** Bull Board at /queues: auto = on unless NODE_ENV is production. */
   GENERATION_DASHBOARD: z.enum(['auto', 'true', 'false'], { error: 'expected auto, true or false' }).default('auto'),
 };
@@ -56,5 +61,6 @@ export function generationQueueOptionsFromConfig(
     bulkAgingMs: env.GENERATION_BULK_AGING_MS || undefined,
     shutdownTimeoutMs: env.GENERATION_SHUTDOWN_TIMEOUT_MS,
     redisWaitMs: env.GENERATION_REDIS_WAIT_MS,
+    maxWaiting: { interactive: env.GENERATION_MAX_WAITING_INTERACTIVE, bulk: env.GENERATION_MAX_WAITING_BULK },
   };
 }

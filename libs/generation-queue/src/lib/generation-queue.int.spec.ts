@@ -1,5 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { LlmClient } from '@rma/llm-provider';
+import { testOptions } from '@rma/llm-provider/testing';
 import { eventually, metricValue, setFaults, StartedServer, startLocalLlm } from '@rma/testing';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -102,13 +104,17 @@ describe(`${GenerationQueue.name} priorities`, () => {
   it('promotes an aged bulk job even when more than 200 interactive jobs wait ahead of it', async () => {
     const sut = await started(makeQueue(llm.url, { concurrency: { mode: 'fixed', limit: 1 }, bulkAgingMs: 300 }));
     const order: string[] = [];
-    // Holds the one slot for a few seconds (fast profile: about 2 ms a token), so nothing else starts.
-    const blocker = sut.generate(ask('first', 1500)).then(() => order.push('first'));
-    await eventually(async () => (await running()) === 1);
+    // Holds the one slot for 3 s before its first token, so nothing else starts meanwhile (the simulated
+    // text may end long before any maxTokens).
+    await setFaults(llm.url, [{ kind: 'delay-first-token', delayMs: 3_000, count: 1 }]);
+    const blocker = sut.generate(ask('first', 5)).then(() => order.push('first'));
+    await eventually(async () => (await sut.counts()).active === 1);
     const bulk = sut.generate(ask('bulk', 1), { workClass: 'bulk' }).then(() => order.push('bulk'));
+    await eventually(async () => (await sut.counts()).bulk === 1);
     const early = Array.from({ length: 250 }, (_, i) =>
       sut.generate(ask(`early ${i}`, 1)).then(() => order.push('early')),
     );
+    await eventually(async () => (await sut.counts()).interactive === 250);
 
     // The bulk job leaves the bulk class while all 250 still wait behind the blocker.
     await eventually(async () => (await sut.counts()).bulk === 0, 2_500);
@@ -270,13 +276,32 @@ describe(`${GenerationQueue.name} reliability`, () => {
     await queue.close();
   }, 60_000);
 
-  it('retries a retryable LLM failure, then succeeds', async () => {
+  it('does not run a job again after an LLM failure: the LLM client retried it already', async () => {
+    // The test kit's client makes one attempt: the queue's retries, if any, would be the only ones.
     await setFaults(llm.url, [{ kind: 'status', status: 503, count: 1 }]);
     const sut = await started(makeQueue(llm.url));
 
+    const failure = await sut.generate(ask('retry me')).catch((error: unknown) => error);
+
+    expect(failure).toMatchObject({ code: 'failed', details: { llmErrorKind: 'unavailable', retryable: true } });
+    const queue = new Queue(GENERATION_QUEUE_NAME, {
+      connection: redisOptionsFromUrl(queueRedisUrl()),
+      prefix: QUEUE_PREFIX,
+    });
+    expect((await Job.fromId(queue, (failure as GenerationError).details.jobId as string))?.attemptsStarted).toBe(1);
+    await queue.close();
+  });
+
+  it("completes in one run when the LLM client's own retry gets past the failure", async () => {
+    await setFaults(llm.url, [{ kind: 'status', status: 503, count: 1 }]);
+    const retrying = new LlmClient(
+      testOptions({ provider: 'vllm', vllmUrl: llm.url, ollamaUrl: llm.url, retry: { maxAttempts: 2 } }),
+    );
+    const sut = await started(makeQueue(llm.url, { llm: retrying }));
+
     const result = await sut.generate(ask('retry me'));
 
-    expect(result.attempts).toBe(2);
+    expect(result.attempts).toBe(1);
   });
 
   it('fails a non-retryable LLM failure at once, visibly', async () => {
@@ -332,8 +357,10 @@ describe(`${GenerationQueue.name} reliability`, () => {
 describe(`${GenerationQueue.name} cancellation and streams`, () => {
   it('removes a waiting job when its caller cancels', async () => {
     const sut = await started(makeQueue(llm.url, { concurrency: { mode: 'fixed', limit: 1 } }));
-    const blocker = sut.generate(ask('hold', 200));
-    await eventually(async () => (await running()) === 1);
+    // Holds the one slot for 3 s before its first token.
+    await setFaults(llm.url, [{ kind: 'delay-first-token', delayMs: 3_000, count: 1 }]);
+    const blocker = sut.generate(ask('hold', 5));
+    await eventually(async () => (await sut.counts()).active === 1);
     const controller = new AbortController();
     const waiting = sut.generate(ask('never runs'), { signal: controller.signal });
     await eventually(async () => (await sut.counts()).interactive === 1);

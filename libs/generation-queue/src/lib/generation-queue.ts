@@ -22,7 +22,7 @@ import type {
 } from './generation-queue.types';
 import { GenerationGovernor } from './generation.governor';
 import { GenerationProcessor } from './generation.processor';
-import { GenerationProducer } from './generation.producer';
+import { DEFAULT_MAX_WAITING, GenerationProducer } from './generation.producer';
 import type { GenerationRequest, GenerationResult } from './generation.schemas';
 import { QueueMetrics } from './queue-metrics';
 import { formatFor, parseStructured } from './structured-output';
@@ -73,8 +73,8 @@ export class GenerationQueue {
       connection,
       prefix: QUEUE_PREFIX,
       defaultJobOptions: {
-        attempts: options.attempts ?? 3,
-        backoff: { type: 'exponential', delay: options.backoffMs ?? 500 },
+        // A job that failed is not run again: the LLM client already retried it (see `attempts`).
+        attempts: 1,
         removeOnComplete: {
           age: options.retention?.completedAgeSeconds ?? 3600,
           count: options.retention?.completedCount ?? 10_000,
@@ -104,6 +104,8 @@ export class GenerationQueue {
       events: this.events,
       redis: this.redis,
       redisWaitMs: options.redisWaitMs ?? 2_000,
+      maxWaiting: { ...DEFAULT_MAX_WAITING, ...options.maxWaiting },
+      metrics: this.metrics,
     });
     if (options.workers?.enabled !== false) {
       if (!options.llm) throw new Error('GenerationQueue: workers need an LlmClient (options.llm)');
@@ -123,7 +125,8 @@ export class GenerationQueue {
         concurrency: options.workers?.localConcurrency ?? 512,
         lockDuration: options.lockDurationMs ?? 30_000,
         stalledInterval: options.stalledIntervalMs ?? options.lockDurationMs ?? 30_000,
-        maxStalledCount: 1,
+        // A dead worker's job runs again on another, `attempts - 1` times.
+        maxStalledCount: Math.max(0, (options.attempts ?? 2) - 1),
         // While the global limit is reached a worker blocks waiting for a wake-up; poll again soon, so a
         // freed slot goes to the next (interactive first) job without waiting out BullMQ's 5 s default.
         drainDelay: 0.1,

@@ -12,9 +12,12 @@ export interface GenerationQueueOptions {
   concurrency: ConcurrencyMode;
   /** Host workers in this process (the default: `nx serve <app>` works alone). */
   workers?: { enabled: boolean; localConcurrency?: number };
-  /** Attempts of a job on retryable LLM failures, with exponential backoff from `backoffMs`. */
+  /**
+   * Runs of a job in all when its worker dies mid-job (BullMQ's stalled-job recovery): `attempts - 1`
+   * restarts on another worker. An LLM failure is never run again by the queue: the LLM client has
+   * already retried it (its attempts, backoff and fallback are the one retry layer). Default 2.
+   */
   attempts?: number;
-  backoffMs?: number;
   /** A bulk job waiting longer than this is promoted to interactive priority: bulk never starves. */
   bulkAgingMs?: number;
   /** How long a worker may hold a job without renewing its lock before others recover it. */
@@ -32,6 +35,12 @@ export interface GenerationQueueOptions {
    * frozen longer is a `queue_unavailable` error (503) instead of a request that hangs. Default 2 s.
    */
   redisWaitMs?: number;
+  /**
+   * Most jobs that may wait per class (bulk jobs parked for a bulk slot count); a call that would go past
+   * it is refused before anything is added, with `overloaded` (503 with Retry-After). Defaults: 1,000
+   * interactive, 100,000 bulk.
+   */
+  maxWaiting?: Partial<Record<WorkClass, number>>;
   registry?: Registry;
 }
 

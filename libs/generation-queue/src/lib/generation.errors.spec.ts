@@ -28,6 +28,17 @@ describe(generationFailureResponse.name, () => {
     expect(generationFailureResponse(sut).body.retryable).toBe(false);
   });
 
+  it('answers a job refused for the depth of its class as a retryable 503 Overloaded with Retry-After', () => {
+    const sut = new GenerationError('overloaded', '1000 interactive jobs wait already');
+
+    expect(sut.refusedByQueue).toBe(true);
+    expect(generationFailureResponse(sut)).toEqual({
+      status: 503,
+      body: { statusCode: 503, error: 'Overloaded', message: sut.message, retryable: true },
+      headers: { 'Retry-After': '2' },
+    });
+  });
+
   it('answers a job Redis did not take as a retryable 503 with Retry-After, naming no backend', () => {
     const sut = new GenerationError('queue_unavailable', 'Redis did not take the job within 2000 ms');
 

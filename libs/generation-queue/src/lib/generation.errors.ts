@@ -1,5 +1,6 @@
 /** Why a generation did not produce a result. */
-export type GenerationErrorCode = 'cancelled' | 'failed' | 'timeout' | 'interrupted' | 'invalid' | 'queue_unavailable';
+export type GenerationErrorCode =
+  'cancelled' | 'failed' | 'timeout' | 'interrupted' | 'invalid' | 'queue_unavailable' | 'overloaded';
 
 /**
  * A generation that failed visibly: `llmErrorKind` and `retryable` carry the LLM error's own verdict
@@ -13,6 +14,14 @@ export class GenerationError extends Error {
   ) {
     super(message);
     this.name = 'GenerationError';
+  }
+
+  /**
+   * The queue did not take the job (Redis unavailable, or the class's waiting jobs at their maximum):
+   * nothing ran, so it says nothing about the model; the same call may succeed shortly.
+   */
+  get refusedByQueue(): boolean {
+    return this.code === 'queue_unavailable' || this.code === 'overloaded';
   }
 }
 
@@ -29,21 +38,27 @@ export interface GenerationFailureResponse {
     retryable: boolean;
     jobId?: string;
   };
-  /** HTTP headers to send with it: `Retry-After` when the queue itself (Redis) could not take the job. */
+  /** HTTP headers to send with it: `Retry-After` when the queue itself (Redis, or its depth) refused the job. */
   headers?: Record<string, string>;
 }
 
 /**
- * 503 with Retry-After when Redis did not take the job in time (nothing was started); 504 when the model
+ * 503 with Retry-After when Redis did not take the job in time, or the class already had its maximum of
+ * waiting jobs (nothing was started either way); 504 when the model
  * took too long, 503 when no backend could serve (down, overloaded), 502 when a backend
  * answered badly (invalid output, a broken stream), 413 when the input does not fit the model's context,
  * 500 only for a request this system built wrong.
  */
 export function generationFailureResponse(error: GenerationError): GenerationFailureResponse {
-  if (error.code === 'queue_unavailable') {
+  if (error.refusedByQueue) {
     return {
       status: 503,
-      body: { statusCode: 503, error: 'QueueUnavailable', message: error.message, retryable: true },
+      body: {
+        statusCode: 503,
+        error: error.code === 'overloaded' ? 'Overloaded' : 'QueueUnavailable',
+        message: error.message,
+        retryable: true,
+      },
       headers: { 'Retry-After': '2' },
     };
   }

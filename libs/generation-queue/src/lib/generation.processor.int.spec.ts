@@ -1,3 +1,5 @@
+import { LlmClient } from '@rma/llm-provider';
+import { testOptions } from '@rma/llm-provider/testing';
 import { setFaults, StartedServer, startLocalLlm } from '@rma/testing';
 import { redisOptionsFromUrl } from '@rma/service-core';
 import { Job, QueueEvents, Worker } from 'bullmq';
@@ -114,6 +116,37 @@ describe(GenerationProcessor.name, () => {
 
     expect(failure).toMatchObject({ details: { llmErrorKind: 'rate_limited' } });
     expect(governor.overloads).toBe(1);
+  });
+
+  it('tells the governor about an LLM timeout: under load it is overload, not a model failure', async () => {
+    await worker.close();
+    // A first-token timeout shorter than the engine's (injected) delay: the client gives up first.
+    const impatient = new GenerationProcessor({
+      llm: new LlmClient(
+        testOptions({
+          provider: 'vllm',
+          vllmUrl: llm.url,
+          ollamaUrl: llm.url,
+          timeouts: { firstTokenMs: 300 },
+          retry: { maxAttempts: 1 },
+        }),
+      ),
+      redis: connections.redis,
+      governor,
+      metrics: new QueueMetrics(new Registry()),
+    });
+    worker = new Worker(GENERATION_QUEUE_NAME, (job, token) => impatient.run(job, token), {
+      connection: { ...redisOptionsFromUrl(queueRedisUrl()), maxRetriesPerRequest: null },
+      prefix: QUEUE_PREFIX,
+    });
+    await setFaults(llm.url, [{ kind: 'delay-first-token', delayMs: 2_000, count: 1 }]);
+    const job = await connections.queue.add(GENERATE_JOB_NAME, jobPayload('slow', { stream: true }), { attempts: 3 });
+
+    const failure = await outcome(job, connections.events);
+
+    expect(failure).toMatchObject({ code: 'failed', details: { llmErrorKind: 'timeout' } });
+    expect(governor.overloads).toBe(1);
+    expect((await Job.fromId(connections.queue, job.id as string))?.attemptsMade).toBe(1);
   });
 
   it('fails a job marked cancelled before it started without calling the LLM', async () => {

@@ -1,5 +1,5 @@
 import type { LlmClient } from '@rma/llm-provider';
-import { LlmError, LlmRateLimitError, LlmUnavailableError } from '@rma/llm-provider';
+import { LlmRateLimitError, LlmTimeoutError, LlmUnavailableError } from '@rma/llm-provider';
 import { Job, UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -67,7 +67,9 @@ export class GenerationProcessor {
     const jobId = job.id as string;
     const started = Date.now();
     const labels = { class: data.workClass };
-    if (job.attemptsMade > 0) metrics.retries.inc(labels);
+    // Runs of this job so far: a job runs again only after its worker died mid-job (stalled).
+    const run = job.attemptsMade + job.stalledCounter + 1;
+    if (run > 1) metrics.retries.inc(labels);
     metrics.waitSeconds.observe(labels, (started - (job.timestamp ?? data.enqueuedAt)) / 1000);
     if (await redis.exists(`${CANCELLED_KEY_PREFIX}${jobId}`)) {
       await this.redact(job, data);
@@ -77,9 +79,7 @@ export class GenerationProcessor {
     }
     const controller = new AbortController();
     this.running.set(jobId, controller);
-    const writer = data.stream
-      ? new TokenStreamWriter(redis, jobId, job.attemptsMade + job.stalledCounter + 1)
-      : undefined;
+    const writer = data.stream ? new TokenStreamWriter(redis, jobId, run) : undefined;
     const call = { signal: controller.signal, role: data.request.role };
     try {
       let result: GenerationResult;
@@ -98,7 +98,7 @@ export class GenerationProcessor {
               usage: event.usage,
               backend: event.backend,
               timings: { queueMs: started - data.enqueuedAt, runMs: Date.now() - started, firstTokenMs },
-              attempts: job.attemptsMade + 1,
+              attempts: run,
               ...(event.value !== undefined ? { value: event.value } : {}),
             };
           }
@@ -109,7 +109,7 @@ export class GenerationProcessor {
           usage: { promptTokens: 0, completionTokens: 0 },
           backend: { kind: 'unknown', url: '', fallback: false },
           timings: { queueMs: started - data.enqueuedAt, runMs: Date.now() - started, firstTokenMs },
-          attempts: job.attemptsMade + 1,
+          attempts: run,
         };
         if (firstTokenMs !== undefined) await governor.reportTtft(firstTokenMs);
       } else {
@@ -123,7 +123,7 @@ export class GenerationProcessor {
           usage: answer.usage,
           backend: answer.backend,
           timings: { queueMs: started - data.enqueuedAt, runMs: Date.now() - started },
-          attempts: job.attemptsMade + 1,
+          attempts: run,
           ...('value' in answer ? { value: answer.value } : {}),
         };
       }
@@ -133,21 +133,21 @@ export class GenerationProcessor {
       metrics.jobs.inc({ ...labels, outcome: 'completed' });
       return checked;
     } catch (raw) {
-      const final =
-        controller.signal.aborted ||
-        !(raw instanceof LlmError) ||
-        !raw.retryable ||
-        job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      // Final: the LLM client already retried (attempts, backoff, fallback); running the job again
+      // would multiply its retries under load. The caller gets the LLM error's own retry verdict.
       const failure = failureOfRun(raw, { jobId, cancelled: controller.signal.aborted });
-      if (raw instanceof LlmRateLimitError || (raw instanceof LlmUnavailableError && raw.status === 503))
+      // The engine saying it is full, or not answering in time, is overload: the limit shrinks.
+      if (
+        !controller.signal.aborted &&
+        (raw instanceof LlmRateLimitError ||
+          raw instanceof LlmTimeoutError ||
+          (raw instanceof LlmUnavailableError && raw.status === 503))
+      )
         await governor.reportOverload();
-      if (final) {
-        await writer?.write({ type: 'error', error: encodeFailure(failure) });
-        await this.redact(job, data);
-        metrics.jobs.inc({ ...labels, outcome: failure.code === 'cancelled' ? 'cancelled' : 'failed' });
-        throw new UnrecoverableError(encodeFailure(failure));
-      }
-      throw new Error(encodeFailure(failure));
+      await writer?.write({ type: 'error', error: encodeFailure(failure) });
+      await this.redact(job, data);
+      metrics.jobs.inc({ ...labels, outcome: failure.code === 'cancelled' ? 'cancelled' : 'failed' });
+      throw new UnrecoverableError(encodeFailure(failure));
     } finally {
       this.running.delete(jobId);
     }

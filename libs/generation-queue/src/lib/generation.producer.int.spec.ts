@@ -1,9 +1,11 @@
 import { Job, UnrecoverableError, Worker } from 'bullmq';
 import { redisOptionsFromUrl } from '@rma/service-core';
+import { Registry } from 'prom-client';
 import { encodeFailure } from './generation-failure.codec';
 import { GENERATION_QUEUE_NAME, QUEUE_PREFIX } from './generation-queue.constants';
 import { GenerationError } from './generation.errors';
 import { GenerationProducer } from './generation.producer';
+import { QueueMetrics } from './queue-metrics';
 import { ask, flushQueueRedis, queueConnections, queueRedisUrl, settledWithin } from './queue-test-kit';
 
 // The producer alone on a real Redis. Where a job must finish, a bare BullMQ worker in the test fails it
@@ -11,6 +13,7 @@ import { ask, flushQueueRedis, queueConnections, queueRedisUrl, settledWithin } 
 let connections: Awaited<ReturnType<typeof queueConnections>>;
 let worker: Worker | undefined;
 let sut: GenerationProducer;
+let registry: Registry;
 
 function failingWorker(failure: GenerationError): Worker {
   return new Worker(
@@ -25,7 +28,13 @@ function failingWorker(failure: GenerationError): Worker {
 beforeEach(async () => {
   await flushQueueRedis();
   connections = await queueConnections();
-  sut = new GenerationProducer({ ...connections, redisWaitMs: 2_000 });
+  registry = new Registry();
+  sut = new GenerationProducer({
+    ...connections,
+    redisWaitMs: 2_000,
+    maxWaiting: { interactive: 3, bulk: 5 },
+    metrics: new QueueMetrics(registry),
+  });
 });
 afterEach(async () => {
   await worker?.close();
@@ -80,5 +89,41 @@ describe(GenerationProducer.name, () => {
       code: 'cancelled',
       message: 'cancelled before it started',
     });
+  });
+
+  it("refuses a call past its class's maximum of waiting jobs before adding it, as a retryable overloaded", async () => {
+    const callers = new AbortController();
+    const waiting = Array.from({ length: 3 }, (_, i) =>
+      sut.generate(ask(`waits ${i}`), { signal: callers.signal }).catch(() => undefined),
+    );
+    while ((await connections.queue.count()) < 3) await new Promise((resolve) => setTimeout(resolve, 20));
+
+    const refused = await sut.generate(ask('one too many')).catch((error: unknown) => error);
+    const streamed = await sut
+      .stream(ask('one too many, streamed'))
+      .next()
+      .catch((error: unknown) => error);
+
+    expect(refused).toBeInstanceOf(GenerationError);
+    expect(refused).toMatchObject({ code: 'overloaded', refusedByQueue: true, details: { retryable: true } });
+    expect(streamed).toMatchObject({ code: 'overloaded' });
+    expect(await connections.queue.count()).toBe(3);
+    expect(await registry.getSingleMetricAsString('generation_refused_total')).toContain(
+      'generation_refused_total{class="interactive",reason="overloaded"} 2',
+    );
+    // The other class has its own maximum.
+    const bulk = sut.generate(ask('bulk'), { workClass: 'bulk', signal: callers.signal }).catch(() => undefined);
+    while ((await connections.queue.count()) < 4) await new Promise((resolve) => setTimeout(resolve, 20));
+    callers.abort();
+    await Promise.all([...waiting, bulk]);
+  });
+
+  it('refuses a batch that would take its class past the maximum as a whole, adding none of it', async () => {
+    const refused = await sut
+      .generateMany(Array.from({ length: 6 }, (_, i) => ask(`letter ${i}`)))
+      .catch((error: unknown) => error);
+
+    expect(refused).toMatchObject({ code: 'overloaded', message: expect.stringMatching(/6 more asked/) });
+    expect(await connections.queue.count()).toBe(0);
   });
 });

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { decodeFailure } from './generation-failure.codec';
 import {
+  BULK_PARKED_KEY,
   CANCEL_CHANNEL,
   CANCELLED_KEY_PREFIX,
   CLASS_PRIORITY,
@@ -19,6 +20,7 @@ import {
   generationRequestSchema,
   generationResultSchema,
 } from './generation.schemas';
+import type { QueueMetrics } from './queue-metrics';
 import { describeIssues } from './structured-output';
 import { readTokenStream } from './token-stream';
 
@@ -30,7 +32,16 @@ export interface GenerationProducerDeps {
   redis: Redis;
   /** Longest wait for Redis to take or cancel a job (see `GenerationQueueOptions.redisWaitMs`). */
   redisWaitMs: number;
+  /** Most jobs that may wait per class (see `GenerationQueueOptions.maxWaiting`). */
+  maxWaiting: Record<WorkClass, number>;
+  metrics: QueueMetrics;
 }
+
+/** The default `maxWaiting`: a screenful of people's work, and the largest batches the services take. */
+export const DEFAULT_MAX_WAITING: Readonly<Record<WorkClass, number>> = Object.freeze({
+  interactive: 1_000,
+  bulk: 100_000,
+});
 
 /** The items of `source`; a read that fails because `signal` aborted (its connection closed) just ends it. */
 async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
@@ -144,7 +155,11 @@ export class GenerationProducer {
     const jobs = await this.withinRedisWait(
       'take the jobs',
       batch.map((job) => job.opts.jobId),
-      () => this.deps.queue.addBulk(batch),
+      async () => {
+        await this.admit(workClass, batch.length);
+        return this.deps.queue.addBulk(batch);
+      },
+      workClass,
     );
     return Promise.all(
       jobs.map((job) =>
@@ -191,14 +206,51 @@ export class GenerationProducer {
     const jobId = options.jobId ?? this.jobIdFor(options);
     // A job with an idempotency key is shared with other callers of that key: it is never marked
     // cancelled for one caller's refusal.
-    return this.withinRedisWait('take the job', options.idempotencyKey ? [] : [jobId], () =>
-      this.deps.queue.add(GENERATE_JOB_NAME, payload, {
-        priority: CLASS_PRIORITY[workClass],
-        jobId,
-        // A streamed job must not restart after its tokens went out: the provider already retried before them.
-        ...(stream ? { attempts: 1 } : {}),
-      }),
+    return this.withinRedisWait(
+      'take the job',
+      options.idempotencyKey ? [] : [jobId],
+      async () => {
+        await this.admit(workClass, 1);
+        return this.deps.queue.add(GENERATE_JOB_NAME, payload, {
+          priority: CLASS_PRIORITY[workClass],
+          jobId,
+          // A streamed job must not restart after its tokens went out: the provider already retried before them.
+          ...(stream ? { attempts: 1 } : {}),
+        });
+      },
+      workClass,
     );
+  }
+
+  /**
+   * Refuses `count` more jobs of a class that would go past its maximum of waiting jobs, before anything
+   * is added. Read, then add: producers adding at the same moment may pass it by a few jobs, never by a
+   * burst (each sees the others' jobs once they are added).
+   */
+  private async admit(workClass: WorkClass, count: number): Promise<void> {
+    const max = this.deps.maxWaiting[workClass];
+    const waiting = await this.waiting(workClass);
+    if (waiting + count <= max) return;
+    this.deps.metrics.refused.inc({ class: workClass, reason: 'overloaded' });
+    throw new GenerationError(
+      'overloaded',
+      `${waiting} ${workClass} generations wait already (at most ${max}${count > 1 ? `, ${count} more asked` : ''}): nothing was started; retry shortly`,
+      { retryable: true },
+    );
+  }
+
+  /**
+   * Jobs of a class waiting to start: its score range of BullMQ's prioritized set (`priority * 2^32 +
+   * counter`), and for bulk the jobs parked for a bulk slot.
+   */
+  private async waiting(workClass: WorkClass): Promise<number> {
+    const { redis, queue } = this.deps;
+    const from = CLASS_PRIORITY[workClass] * 0x100000000;
+    const [prioritized, parked] = await Promise.all([
+      redis.zcount(queue.keys['prioritized'], from, from + 0xffffffff),
+      workClass === 'bulk' ? redis.zcard(BULK_PARKED_KEY) : Promise.resolve(0),
+    ]);
+    return prioritized + parked;
   }
 
   /**
@@ -214,7 +266,12 @@ export class GenerationProducer {
    * jobs it was adding are marked cancelled (written when Redis answers again, before any can start), so
    * a refused request never runs later behind the caller's back.
    */
-  private async withinRedisWait<T>(what: string, jobIds: string[], operation: () => Promise<T>): Promise<T> {
+  private async withinRedisWait<T>(
+    what: string,
+    jobIds: string[],
+    operation: () => Promise<T>,
+    workClass?: WorkClass,
+  ): Promise<T> {
     const waitMs = this.deps.redisWaitMs;
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
@@ -240,6 +297,7 @@ export class GenerationProducer {
     } catch (error) {
       if (error instanceof GenerationError && error.code === 'queue_unavailable') {
         running.catch(() => undefined);
+        if (workClass) this.deps.metrics.refused.inc({ class: workClass, reason: 'queue_unavailable' });
         void this.markCancelled(jobIds);
       }
       throw error;

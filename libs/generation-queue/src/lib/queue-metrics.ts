@@ -10,6 +10,7 @@ export class QueueMetrics {
   readonly runSeconds: Histogram<'class'>;
   readonly jobs: Counter<'class' | 'outcome'>;
   readonly retries: Counter<'class'>;
+  readonly refused: Counter<'class' | 'reason'>;
 
   constructor(
     registry: Registry = new Registry(),
@@ -70,8 +71,14 @@ export class QueueMetrics {
     });
     this.retries = new Counter({
       name: 'generation_retries_total',
-      help: 'Job attempts after the first.',
+      help: 'Runs of a job after the first, on another worker after its worker died mid-job.',
       labelNames: ['class'],
+      registers,
+    });
+    this.refused = new Counter({
+      name: 'generation_refused_total',
+      help: 'Generations the queue refused before adding them, by class and reason (overloaded, queue_unavailable).',
+      labelNames: ['class', 'reason'],
       registers,
     });
   }

@@ -25,7 +25,6 @@ export function makeQueue(llmUrl: string, overrides: Partial<GenerationQueueOpti
     redisUrl: queueRedisUrl(),
     llm: llmFor(llmUrl),
     concurrency: { mode: 'fixed', limit: 2 },
-    backoffMs: 50,
     lockDurationMs: 1_000,
     stalledIntervalMs: 500,
     controllerTickMs: 50,
