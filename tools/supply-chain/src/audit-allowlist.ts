@@ -42,7 +42,7 @@ export function parseAuditAllowlist(json: unknown, options: { today: Date; file?
     const entry = { advisory: text('advisory'), path: text('path'), reason: text('reason'), expires: text('expires') };
     const where = `advisories[${index}]${entry.advisory ? ` (${entry.advisory})` : ''}`;
     const before = problems.length;
-    if (!/^(GHSA(-[23456789cfghjmpqrvwx]{4}){3}|\d+)$/.test(entry.advisory)) {
+    if (!/^(GHSA(-[a-z0-9]{4}){3}|\d+)$/i.test(entry.advisory)) {
       problems.push(`${where}: \`advisory\` must be a GHSA id (GHSA-xxxx-xxxx-xxxx) or npm's numeric advisory id`);
     }
     if (!/^node_modules\/\S+$/.test(entry.path)) {

@@ -2,13 +2,19 @@
 // audit-allowlist.json. Exits 1 on a high or critical advisory not allowed, an expired entry, or when npm
 // audit gives no report (the registry's audit endpoint unreachable): never a silent pass.
 import { join } from 'node:path';
-import { readAuditAllowlist } from './audit-allowlist';
+import { AuditException, readAuditAllowlist } from './audit-allowlist';
 import { AuditUnavailableError, checkAudit, formatAuditReport, runNpmAudit } from './audit-check';
 import { workspaceRoot } from './service-images';
 
 const allowlistFile = 'tools/supply-chain/audit-allowlist.json';
 const now = new Date();
-const allowlist = readAuditAllowlist(join(workspaceRoot, allowlistFile), now);
+let allowlist: AuditException[] = [];
+try {
+  allowlist = readAuditAllowlist(join(workspaceRoot, allowlistFile), now);
+} catch (error) {
+  process.stdout.write(`audit: FAIL ${(error as Error).message}\n`);
+  process.exit(1);
+}
 try {
   const report = checkAudit({ findings: runNpmAudit(workspaceRoot), allowlist, now, level: 'high' });
   process.stdout.write(`${formatAuditReport(report, allowlistFile)}\n`);

@@ -7,9 +7,15 @@ import { readLockfile } from './lockfile';
 import { loadServiceImages, workspaceRoot } from './service-images';
 
 const allowlistFile = 'tools/supply-chain/licence-allowlist.json';
-const report = checkLicences(
-  loadServiceImages({ lock: readLockfile(join(workspaceRoot, 'package-lock.json')) }),
-  readLicenceAllowlist(join(workspaceRoot, allowlistFile)),
-);
-process.stdout.write(`${formatLicenceReport(report, allowlistFile)}\n`);
-process.exitCode = report.ok ? 0 : 1;
+try {
+  const report = checkLicences(
+    loadServiceImages({ lock: readLockfile(join(workspaceRoot, 'package-lock.json')) }),
+    readLicenceAllowlist(join(workspaceRoot, allowlistFile)),
+  );
+  process.stdout.write(`${formatLicenceReport(report, allowlistFile)}\n`);
+  process.exitCode = report.ok ? 0 : 1;
+} catch (error) {
+  // A bad allowlist or an app not built yet: the reason, without a stack.
+  process.stdout.write(`licences: FAIL ${(error as Error).message}\n`);
+  process.exitCode = 1;
+}

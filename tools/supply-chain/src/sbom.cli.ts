@@ -35,4 +35,7 @@ async function main(): Promise<void> {
   process.exitCode = ok ? 0 : 1;
 }
 
-void main();
+main().catch((error: Error) => {
+  process.stdout.write(`sbom: FAIL ${error.message}\n`);
+  process.exitCode = 1;
+});
