@@ -386,6 +386,28 @@ describe(`${GenerationQueue.name} cancellation and streams`, () => {
     expect(end).toMatchObject({ text: tokens.join(''), usage: { completionTokens: 25 } });
   });
 
+  it('reads every stream of the process over one Redis connection, not one per stream', async () => {
+    const sut = await started(makeQueue(llm.url, { concurrency: { mode: 'fixed', limit: 8 } }));
+    const redis = new Redis(queueRedisUrl());
+    const clients = async () => ((await redis.client('LIST')) as string).trim().split('\n').length;
+    const before = await clients();
+    // All six wait a second before their first token, so that they are read at the same time.
+    await setFaults(llm.url, [{ kind: 'delay-first-token', delayMs: 1_000, count: 6 }]);
+    const streams = Array.from({ length: 6 }, async (_, i) => {
+      let text = '';
+      for await (const chunk of sut.stream(ask(`stream ${i}`, 10))) if (chunk.type === 'token') text += chunk.text;
+      return text;
+    });
+    await eventually(async () => (await sut.counts()).active === 6);
+
+    const during = await clients();
+    const texts = await Promise.all(streams);
+
+    expect(during).toBeLessThanOrEqual(before + 1);
+    expect(texts.every((text) => text.length > 0)).toBe(true);
+    redis.disconnect();
+  });
+
   it('ends a stream with a typed error when the generation fails after its first tokens', async () => {
     await setFaults(llm.url, [{ kind: 'cut', afterTokens: 3 }]);
     const sut = await started(makeQueue(llm.url));

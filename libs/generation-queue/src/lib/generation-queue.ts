@@ -25,6 +25,7 @@ import { GenerationProcessor } from './generation.processor';
 import { DEFAULT_MAX_WAITING, GenerationProducer } from './generation.producer';
 import type { GenerationRequest, GenerationResult } from './generation.schemas';
 import { QueueMetrics } from './queue-metrics';
+import { TokenStreamReader } from './token-stream.reader';
 import { formatFor, parseStructured } from './structured-output';
 
 export type { BatchItem, GenerateOptions, GenerationQueueOptions, StreamChunk } from './generation-queue.types';
@@ -65,6 +66,7 @@ export class GenerationQueue {
   private readonly worker?: Worker;
   private readonly producer: GenerationProducer;
   private readonly governor: GenerationGovernor;
+  private readonly streams: TokenStreamReader;
   private closed = false;
 
   constructor(private readonly options: GenerationQueueOptions) {
@@ -99,10 +101,17 @@ export class GenerationQueue {
       metrics: this.metrics,
       counts: () => this.counts(),
     });
+    // One blocking connection reads every token stream this process's callers wait on; opened on the
+    // first stream.
+    this.streams = new TokenStreamReader(
+      new Redis({ ...connection, lazyConnect: true }).on('error', (error) => this.logConnectionError('streams', error)),
+      this.redis,
+    );
     this.producer = new GenerationProducer({
       queue: this.queue,
       events: this.events,
       redis: this.redis,
+      streams: this.streams,
       redisWaitMs: options.redisWaitMs ?? 2_000,
       maxWaiting: { ...DEFAULT_MAX_WAITING, ...options.maxWaiting },
       metrics: this.metrics,
@@ -191,6 +200,7 @@ export class GenerationQueue {
       // at closing, then the connections are dropped; other workers recover the jobs once Redis is back.
       this.logger.warn(`Closing with Redis unreachable; running jobs are left to other workers waitMs=${waitMs}`);
       await settledWithin(Promise.all([this.worker?.close(true), this.queue.close(), this.events.close()]), waitMs);
+      this.streams.close();
       this.subscriber?.disconnect();
       this.redis.disconnect();
       return;
@@ -209,6 +219,7 @@ export class GenerationQueue {
     if (!(await settledWithin(Promise.all([this.queue.close(), this.events.close()]), waitMs))) {
       await settledWithin(Promise.all([this.queue.disconnect(), this.events.disconnect()]), waitMs);
     }
+    this.streams.close();
     this.subscriber?.disconnect();
     this.redis.disconnect();
   }

@@ -13,9 +13,16 @@ import {
 } from './generation-queue.constants';
 import type { BulkSlot, WorkerGovernor } from './generation.governor';
 import { GenerationProcessor } from './generation.processor';
-import { flushQueueRedis, jobPayload, llmFor, queueConnections, queueRedisUrl } from './queue-test-kit';
+import {
+  flushQueueRedis,
+  jobPayload,
+  llmFor,
+  queueConnections,
+  queueRedisUrl,
+  readTokenStream,
+} from './queue-test-kit';
 import { QueueMetrics } from './queue-metrics';
-import { readTokenStream, TokenEvent } from './token-stream';
+import type { TokenEvent } from './token-stream';
 
 // The processor under a BullMQ Worker on a real Redis, calling a real local-llm. The governor is a
 // recording stand-in for the narrow interface the processor uses (the governor has a spec of its own).

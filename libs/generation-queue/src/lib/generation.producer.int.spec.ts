@@ -1,11 +1,13 @@
 import { Job, UnrecoverableError, Worker } from 'bullmq';
 import { redisOptionsFromUrl } from '@rma/service-core';
+import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { encodeFailure } from './generation-failure.codec';
 import { GENERATION_QUEUE_NAME, QUEUE_PREFIX } from './generation-queue.constants';
 import { GenerationError } from './generation.errors';
 import { GenerationProducer } from './generation.producer';
 import { QueueMetrics } from './queue-metrics';
+import { TokenStreamReader } from './token-stream.reader';
 import { ask, flushQueueRedis, queueConnections, queueRedisUrl, settledWithin } from './queue-test-kit';
 
 // The producer alone on a real Redis. Where a job must finish, a bare BullMQ worker in the test fails it
@@ -14,6 +16,7 @@ let connections: Awaited<ReturnType<typeof queueConnections>>;
 let worker: Worker | undefined;
 let sut: GenerationProducer;
 let registry: Registry;
+let streams: TokenStreamReader;
 
 function failingWorker(failure: GenerationError): Worker {
   return new Worker(
@@ -29,8 +32,10 @@ beforeEach(async () => {
   await flushQueueRedis();
   connections = await queueConnections();
   registry = new Registry();
+  streams = new TokenStreamReader(new Redis(queueRedisUrl(), { lazyConnect: true }), connections.redis);
   sut = new GenerationProducer({
     ...connections,
+    streams,
     redisWaitMs: 2_000,
     maxWaiting: { interactive: 3, bulk: 5 },
     metrics: new QueueMetrics(registry),
@@ -39,6 +44,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await worker?.close();
   worker = undefined;
+  streams.close();
   await connections.close();
 });
 

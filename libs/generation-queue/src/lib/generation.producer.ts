@@ -22,7 +22,7 @@ import {
 } from './generation.schemas';
 import type { QueueMetrics } from './queue-metrics';
 import { describeIssues } from './structured-output';
-import { readTokenStream } from './token-stream';
+import type { TokenStreamReader } from './token-stream.reader';
 
 export interface GenerationProducerDeps {
   queue: Queue;
@@ -30,6 +30,8 @@ export interface GenerationProducerDeps {
   events: QueueEvents;
   /** A command connection (not blocking, not subscribed). */
   redis: Redis;
+  /** The process's one reader of token streams. */
+  streams: TokenStreamReader;
   /** Longest wait for Redis to take or cancel a job (see `GenerationQueueOptions.redisWaitMs`). */
   redisWaitMs: number;
   /** Most jobs that may wait per class (see `GenerationQueueOptions.maxWaiting`). */
@@ -42,15 +44,6 @@ export const DEFAULT_MAX_WAITING: Readonly<Record<WorkClass, number>> = Object.f
   interactive: 1_000,
   bulk: 100_000,
 });
-
-/** The items of `source`; a read that fails because `signal` aborted (its connection closed) just ends it. */
-async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
-  try {
-    for await (const item of source) yield item;
-  } catch (error) {
-    if (!signal.aborted) throw error;
-  }
-}
 
 /**
  * The callers' side of the queue: adds jobs (within the Redis wait bound), waits for their results or
@@ -69,7 +62,7 @@ export class GenerationProducer {
 
   /** One generation as tokens (in order), then the result; from any replica, through Redis Streams. */
   async *stream(request: GenerationRequest, options: GenerateOptions = {}): AsyncGenerator<StreamChunk> {
-    const { events, redis } = this.deps;
+    const { events, streams } = this.deps;
     // A caller gone before the job exists (an SSE client that left during retrieval) starts nothing.
     if (options.signal?.aborted) throw new GenerationError('cancelled', 'the caller cancelled the generation');
     // The id first, so that the failure listener is in place before the job can fail: a job that fails
@@ -90,18 +83,15 @@ export class GenerationProducer {
       events.off('failed', onFailed);
       throw error;
     }
-    // Its failures reach the reads that use it; the listener only keeps ioredis from printing them too.
-    const reader = redis.duplicate().on('error', () => undefined);
     const onAbort = () => local.abort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const timer = options.timeoutMs ? setTimeout(() => local.abort(), options.timeoutMs) : undefined;
-    // A read blocked on a frozen Redis ends when the connection does: the deadline holds.
-    local.signal.addEventListener('abort', () => reader.disconnect(), { once: true });
+    // An abort ends this read at once, even while the shared read is blocked on a frozen Redis.
     let attempt: number | undefined;
     let yielded = false;
     let finished = false;
     try {
-      for await (const event of untilAborted(readTokenStream(reader, jobId, local.signal), local.signal)) {
+      for await (const event of streams.read(jobId, local.signal)) {
         if (attempt !== undefined && event.attempt !== attempt && yielded) {
           throw new GenerationError(
             'interrupted',
@@ -137,7 +127,6 @@ export class GenerationProducer {
       options.signal?.removeEventListener('abort', onAbort);
       // A cancel Redis cannot take now is written when it answers again (see withinRedisWait).
       if (!finished) await this.cancel(jobId).catch(() => undefined);
-      reader.disconnect();
     }
   }
 

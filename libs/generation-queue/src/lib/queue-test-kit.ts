@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { GenerationQueue, GenerationQueueOptions } from './generation-queue';
 import { GENERATION_QUEUE_NAME, QUEUE_PREFIX } from './generation-queue.constants';
 import type { GenerationJob } from './generation.schemas';
+import { parseTokenEntry, TokenEvent, tokenStreamKey } from './token-stream';
 
 /** Redis database 7 of the shared test server: this suite flushes it between tests, nobody else uses it. */
 export const queueRedisUrl = () => `${process.env['RMA_TEST_REDIS_URL'] as string}/7`;
@@ -79,4 +80,23 @@ export function settledWithin<T>(call: Promise<T>, ms: number): Promise<T> {
       timer = setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms);
     }),
   ]).finally(() => clearTimeout(timer));
+}
+
+/** Reads one job's events from the start on a connection of its own, until `end` or `error`. */
+export async function* readTokenStream(redis: Redis, jobId: string, signal: AbortSignal): AsyncGenerator<TokenEvent> {
+  const key = tokenStreamKey(jobId);
+  let lastId = '0';
+  while (!signal.aborted) {
+    const reply = (await redis.xread('COUNT', 256, 'BLOCK', 1000, 'STREAMS', key, lastId)) as
+      [string, [string, string[]][]][] | null;
+    for (const [, entries] of reply ?? []) {
+      for (const [id, flat] of entries) {
+        lastId = id;
+        const event = parseTokenEntry(flat);
+        if (!event) continue;
+        yield event;
+        if (event.type !== 'token') return;
+      }
+    }
+  }
 }

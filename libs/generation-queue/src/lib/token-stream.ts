@@ -33,23 +33,13 @@ export class TokenStreamWriter {
   }
 }
 
-/** The caller's side: reads events from the start, blocking until each arrives, until `end` or `error`. */
-export async function* readTokenStream(redis: Redis, jobId: string, signal: AbortSignal): AsyncGenerator<TokenEvent> {
-  const key = tokenStreamKey(jobId);
-  let lastId = '0';
-  while (!signal.aborted) {
-    const reply = (await redis.xread('COUNT', 256, 'BLOCK', 1000, 'STREAMS', key, lastId)) as
-      [string, [string, string[]][]][] | null;
-    for (const [, entries] of reply ?? []) {
-      for (const [id, flat] of entries) {
-        lastId = id;
-        const fields: Record<string, string> = {};
-        for (let i = 0; i < flat.length; i += 2) fields[flat[i]] = flat[i + 1];
-        const attempt = Number(fields['attempt']);
-        if (fields['type'] === 'token') yield { type: 'token', text: fields['text'] ?? '', attempt };
-        else if (fields['type'] === 'end') return yield { type: 'end', attempt, result: fields['result'] ?? '' };
-        else if (fields['type'] === 'error') return yield { type: 'error', attempt, error: fields['error'] ?? '' };
-      }
-    }
-  }
+/** One stream entry's fields (a flat name, value list) as an event; undefined for an entry of no known type. */
+export function parseTokenEntry(flat: string[]): TokenEvent | undefined {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) fields[flat[i]] = flat[i + 1];
+  const attempt = Number(fields['attempt']);
+  if (fields['type'] === 'token') return { type: 'token', text: fields['text'] ?? '', attempt };
+  if (fields['type'] === 'end') return { type: 'end', attempt, result: fields['result'] ?? '' };
+  if (fields['type'] === 'error') return { type: 'error', attempt, error: fields['error'] ?? '' };
+  return undefined;
 }
