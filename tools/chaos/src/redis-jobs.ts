@@ -1,0 +1,64 @@
+// Reads the generation queue's job records straight from Redis (BullMQ's hashes and sorted sets under
+// the queue's persisted prefix), so that a scenario counts what Redis holds, not what the queue claims.
+// The chaos suite sends questions carrying a marker ("chaos job 17:") and finds each one's job by it.
+import { Redis } from 'ioredis';
+
+/** `rma` (QUEUE_PREFIX) + `rma-generation` (GENERATION_QUEUE_NAME), as @rma/generation-queue persists them. */
+const JOB_KEY_PREFIX = 'rma:rma-generation:';
+
+export interface MarkedJobs {
+  /** Markers of jobs in each state. */
+  completed: Set<number>;
+  failed: Map<number, string>;
+  /** Every marked job Redis holds, whatever its state. */
+  all: Set<number>;
+  /** Completed jobs BullMQ found stalled (their worker died holding them) and ran again: `stc` > 0. */
+  stalled: number;
+}
+
+/** The jobs whose payload carries `<label> <n>:`, by state. */
+export async function markedJobs(redisUrl: string, label: string): Promise<MarkedJobs> {
+  const client = new Redis(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 5_000 });
+  const pattern = new RegExp(`${label} (\\d+):`);
+  const markerOf = async (id: string) => {
+    const data = await client.hget(`${JOB_KEY_PREFIX}${id}`, 'data');
+    const match = data ? pattern.exec(data) : null;
+    return match ? Number(match[1]) : undefined;
+  };
+  try {
+    const result: MarkedJobs = { completed: new Set(), failed: new Map(), all: new Set(), stalled: 0 };
+    for (const id of await client.zrange(`${JOB_KEY_PREFIX}completed`, '0', '-1')) {
+      const marker = await markerOf(id);
+      if (marker === undefined) continue;
+      result.completed.add(marker);
+      if (Number((await client.hget(`${JOB_KEY_PREFIX}${id}`, 'stc')) ?? 0) > 0) result.stalled++;
+    }
+    for (const id of await client.zrange(`${JOB_KEY_PREFIX}failed`, '0', '-1')) {
+      const marker = await markerOf(id);
+      const reason = (await client.hget(`${JOB_KEY_PREFIX}${id}`, 'failedReason')) ?? 'unknown';
+      if (marker !== undefined) result.failed.set(marker, reason.slice(0, 160));
+    }
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${JOB_KEY_PREFIX}*`, 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) {
+        const id = key.slice(JOB_KEY_PREFIX.length);
+        if (id.includes(':')) continue; // a job's side keys (lock, logs) and the queue's own
+        if ((await client.type(key)) !== 'hash') continue;
+        const marker = await markerOf(id);
+        if (marker !== undefined) result.all.add(marker);
+      }
+    } while (cursor !== '0');
+    return result;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Failure reasons and how often each came. */
+export function reasonsOf(failed: Map<number, string>): string {
+  const counts = new Map<string, number>();
+  for (const reason of failed.values()) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  return [...counts].map(([reason, count]) => `${count}x "${reason}"`).join(', ');
+}
