@@ -126,6 +126,45 @@ describe('POST /letters/stream when the LLM fails after the stream started', () 
   });
 });
 
+describe('POST /letters when too many letters wait', () => {
+  let full: ServiceInProcess;
+  beforeAll(async () => {
+    // One generation at a time, and at most one interactive generation waiting behind it.
+    full = await startNotesService(
+      env(3, faulty.url, {
+        GENERATION_CONCURRENCY: 'fixed:1',
+        GENERATION_MAX_WAITING_INTERACTIVE: '1',
+        LETTER_TIMEOUT_MS: '20000',
+      }),
+    );
+  });
+  afterAll(async () => {
+    await full?.close();
+  });
+
+  it('answers 503 Overloaded with Retry-After at once, starting nothing, while the queue is full', async () => {
+    // The first letter holds the one slot for 3 s before its first token.
+    await setFaults(faulty.url, [{ kind: 'delay-first-token', delayMs: 3_000, count: 1 }]);
+    const first = postJson(`${full.baseUrl}/letters`, LETTER);
+    await eventually(async () => (await metricValue(full.baseUrl, 'generation_in_flight')) === 1);
+    const second = postJson(`${full.baseUrl}/letters`, LETTER);
+    await eventually(async () => (await metricValue(full.baseUrl, 'generation_queue_depth', 'interactive')) === 1);
+
+    const refused = await fetch(`${full.baseUrl}/letters`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(LETTER),
+    });
+
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('2');
+    expect(await refused.json()).toMatchObject({ statusCode: 503, error: 'Overloaded', retryable: true });
+    expect(await metricValue(full.baseUrl, 'generation_refused_total', 'reason="overloaded"')).toBe(1);
+    expect((await first).status).toBe(200);
+    expect((await second).status).toBe(200);
+  });
+});
+
 describe('closing the connection', () => {
   let slowLlm: StartedServer;
   let slow: ServiceInProcess;
