@@ -13,6 +13,9 @@ import {
 import { firstValueFrom, timeout } from 'rxjs';
 import type { DocProcessorEnv } from '../config/env.schema';
 
+/** Longest wait for the transport client to close at shutdown. */
+const CLOSE_WAIT_MS = 2_000;
+
 /**
  * Sends finished and deleted client documents to rag-service over Nest's Redis transport. Request and
  * reply, not an event: only rag-service's reply says the document is indexed, so a caller retries until
@@ -39,8 +42,14 @@ export class DocumentHandoffService implements OnApplicationShutdown {
     return this.send(DOCUMENT_DELETED_PATTERN, document);
   }
 
+  /** Closes the transport client; with Redis down its close fails or waits, and there is nothing to flush. */
   async onApplicationShutdown(): Promise<void> {
-    await this.client.close();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.client.close().catch(() => undefined),
+      new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
   }
 
   private async send(pattern: string, payload: unknown): Promise<DocumentIndexedReply> {

@@ -212,7 +212,9 @@ export class FanOutQueue<WholeData, PartData, PartResult, WholeResult> {
     const waitMs = this.options.redisWaitMs ?? 2_000;
     let reachable = false;
     const ping = async () => {
-      await ((await this.wholes.getBackend().client) as unknown as Redis).ping();
+      const client = (await this.wholes.getBackend().client) as unknown as Redis;
+      if (client.status !== 'ready') return; // reconnecting: Redis is down, no need to wait for a ping
+      await client.ping();
       reachable = true;
     };
     await settledWithin(ping(), waitMs);
@@ -224,6 +226,7 @@ export class FanOutQueue<WholeData, PartData, PartResult, WholeResult> {
       );
     }
     const queues = [...this.workers, this.flows, this.wholes, this.parts];
+    // Even with Redis down, close first: it is what stops the connections reconnecting.
     if (!(await settledWithin(Promise.all(queues.map((queue) => queue.close())), waitMs))) {
       await settledWithin(Promise.all(queues.map((queue) => queue.disconnect())), waitMs);
     }
