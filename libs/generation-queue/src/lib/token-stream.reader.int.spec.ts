@@ -62,6 +62,18 @@ describe(TokenStreamReader.name, () => {
     await expect(waiting).resolves.toEqual([]);
   });
 
+  it('reads the stream of a caller who joins while the reader starts in its first read', async () => {
+    await new TokenStreamWriter(commands, 'second', 1).write({ type: 'end', result: '{}' });
+    const idle = new AbortController();
+    const first = readAll('first', idle.signal);
+
+    const second = readAll('second');
+
+    await expect(settledWithin(second, 500)).resolves.toEqual([{ type: 'end', attempt: 1, result: '{}' }]);
+    idle.abort();
+    await first;
+  });
+
   it("ends a caller's read at once when it aborts, without ending the others'", async () => {
     const leaving = new AbortController();
     const left = readAll('left', leaving.signal);

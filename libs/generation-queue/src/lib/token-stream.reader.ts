@@ -99,15 +99,17 @@ export class TokenStreamReader {
 
   private async run(): Promise<void> {
     while (!this.closed && this.subscribers.size > 0) {
-      // One entry per key, from the earliest entry any of its callers still needs.
       const from = new Map<string, string>();
-      for (const { key, lastId } of this.subscribers) {
-        const earliest = from.get(key);
-        if (earliest === undefined || after(earliest, lastId)) from.set(key, lastId);
-      }
       try {
         // Asked before blocking: on the blocked connection the answer would come after the block.
         this.clientId ??= Number(await this.connection.client('ID'));
+        if (this.closed || this.subscribers.size === 0) return;
+        // One entry per key, from the earliest entry any of its callers still needs; made after the last
+        // await, so that a caller who joined meanwhile is in this read (no wake-up reaches it before).
+        for (const { key, lastId } of this.subscribers) {
+          const earliest = from.get(key);
+          if (earliest === undefined || after(earliest, lastId)) from.set(key, lastId);
+        }
         this.blocked = true;
         const reply = (await this.connection.xread(
           'COUNT',
