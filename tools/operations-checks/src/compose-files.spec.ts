@@ -251,9 +251,10 @@ describe('compose files', () => {
     expect(sut.environment?.['EMBEDDING']).toBe(service['LLM_EMBEDDING_MODEL']);
     expect(sut.environment?.['VISION']).toBe(service['LLM_VISION_MODEL']);
     expect(service['LLM_EMBEDDING_MODEL']).toBe('${LLM_EMBEDDING_MODEL:-nomic-embed-text}');
-    expect(sut.command?.join(' ')).toMatch(
-      /ollama pull "\$\$CHAT" && ollama pull "\$\$EMBEDDING" && ollama pull "\$\$VISION"/,
-    );
+    const script = sut.command?.join(' ') ?? '';
+    expect(script).toMatch(/for M in "\$\$CHAT" "\$\$EMBEDDING" "\$\$VISION"; do/);
+    // A cached model is not pulled again: `ollama pull` needs the registry even then.
+    expect(script).toMatch(/ollama show "\$\$M" >\/dev\/null 2>&1 \|\| ollama pull "\$\$M" \|\| exit 1/);
   });
 
   it('keeps data in named volumes declared at the top level', () => {

@@ -71,7 +71,8 @@ const optionalUrl = z
   });
 
 const roleEnv = (role: string, defaults: { model: string; firstTokenMs: number; idleMs: number; totalMs: number }) => ({
-  [`LLM_${role}_PROVIDER`]: kind.optional(),
+  // Empty means unset (`LLM_CHAT_PROVIDER=` in a .env copied from .env.example): the role follows LLM_PROVIDER.
+  [`LLM_${role}_PROVIDER`]: z.preprocess((value) => (value === '' ? undefined : value), kind.optional()),
   [`LLM_${role}_URL`]: optionalUrl,
   [`LLM_${role}_FALLBACK`]: optionalKind,
   [`LLM_${role}_MODEL`]: z.string().min(1).default(defaults.model),
