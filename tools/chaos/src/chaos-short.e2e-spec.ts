@@ -9,9 +9,16 @@ function runScenario(name: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [join(workspaceRoot, 'tools/scripts/ts-run.cjs'), join(workspaceRoot, 'tools/chaos/src/chaos.ts'), '--short', '--only', name],
+      [
+        join(workspaceRoot, 'tools/scripts/ts-run.cjs'),
+        join(workspaceRoot, 'tools/chaos/src/chaos.ts'),
+        '--short',
+        '--only',
+        name,
+      ],
       { cwd: workspaceRoot, maxBuffer: 16 * 1024 * 1024, timeout: 240_000 },
-      (error, stdout, stderr) => resolve({ code: error ? ((error.code as number) ?? 1) : 0, output: `${stdout}\n${stderr}` }),
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error.code as number) ?? 1) : 0, output: `${stdout}\n${stderr}` }),
     );
   });
 }
@@ -24,7 +31,9 @@ describe('chaos suite, short form', () => {
       // The figures, so that a CI log says what was missed and by how much.
       if (sut.code !== 0) console.log(sut.output);
 
-      const missed = sut.output.split('\n').filter((line) => line.includes('**missed**') || line.includes('did not finish'));
+      const missed = sut.output
+        .split('\n')
+        .filter((line) => line.includes('**missed**') || line.includes('did not finish'));
       expect({ missed, code: sut.code }).toEqual({ missed: [], code: 0 });
     },
     250_000,

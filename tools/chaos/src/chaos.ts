@@ -42,7 +42,8 @@ if (unknown.length) {
   process.exit(2);
 }
 // The report is the full suite's: a short or partial run prints only, unless told where to write.
-const reportPath = flags.report ?? (!flags.short && !flags.only ? join(workspaceRoot, 'benchmarks/chaos.md') : undefined);
+const reportPath =
+  flags.report ?? (!flags.short && !flags.only ? join(workspaceRoot, 'benchmarks/chaos.md') : undefined);
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const progress = (line: string) => process.stderr.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -88,7 +89,9 @@ async function main(): Promise<number> {
     sections.push(...lines);
     const missed = report.goals.filter((goal) => !goal.met);
     if (missed.length) failed++;
-    verdicts.push(`${scenario.name}: ${missed.length ? `MISSED ${missed.map((goal) => goal.goal).join('; ')}` : 'every goal met'}`);
+    verdicts.push(
+      `${scenario.name}: ${missed.length ? `MISSED ${missed.map((goal) => goal.goal).join('; ')}` : 'every goal met'}`,
+    );
   }
   out('Summary:');
   verdicts.forEach((line) => out(`  ${line}`));

@@ -33,7 +33,13 @@ export async function timedPost(url: string, payload: unknown, epoch: number, bo
     } catch {
       // not JSON: keep the text
     }
-    return { startMs, endMs: Date.now() - epoch, status: response.status, retryAfter: response.headers.get('retry-after'), body };
+    return {
+      startMs,
+      endMs: Date.now() - epoch,
+      status: response.status,
+      retryAfter: response.headers.get('retry-after'),
+      body,
+    };
   } catch (error) {
     const cause = (error as Error & { cause?: { code?: string } }).cause?.code;
     return { startMs, endMs: Date.now() - epoch, status: 0, error: cause ?? (error as Error).name };
@@ -77,7 +83,12 @@ export function byStatus(samples: Sample[]): string {
     const key = sample.status === 0 ? `no answer (${sample.error})` : String(sample.status);
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  return [...counts].sort().map(([key, count]) => `${key}: ${count}`).join(', ') || 'none';
+  return (
+    [...counts]
+      .sort()
+      .map(([key, count]) => `${key}: ${count}`)
+      .join(', ') || 'none'
+  );
 }
 
 /** Sum of every series of a Prometheus metric on `baseUrl/metrics` (0 when absent). */
@@ -85,7 +96,8 @@ export async function metricSum(baseUrl: string, name: string): Promise<number> 
   const text = await (await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
   let sum = 0;
   for (const line of text.split('\n')) {
-    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return sum;
 }

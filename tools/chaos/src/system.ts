@@ -229,7 +229,9 @@ export async function waitForStatus(
   let last = 'no answer';
   while (Date.now() < deadline) {
     if (options.app && options.app.child.exitCode !== null) {
-      throw new Error(`${options.app.name} exited with ${options.app.child.exitCode}:\n${options.app.output().slice(-4000)}`);
+      throw new Error(
+        `${options.app.name} exited with ${options.app.child.exitCode}:\n${options.app.output().slice(-4000)}`,
+      );
     }
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });

@@ -27,7 +27,9 @@ export const admissionBurstScenario: Scenario = {
 /** The queue's depth settings, as .env.example documents them (none before admission control lands). */
 export function depthSettings(): string[] {
   const documented = readFileSync(join(workspaceRoot, '.env.example'), 'utf8');
-  return [...new Set([...documented.matchAll(/^#?\s*(GENERATION_\w*(?:DEPTH|WAITING)\w*)=/gm)].map((match) => match[1]))];
+  return [
+    ...new Set([...documented.matchAll(/^#?\s*(GENERATION_\w*(?:DEPTH|WAITING)\w*)=/gm)].map((match) => match[1])),
+  ];
 }
 
 async function run(system: ChaosSystem, { progress }: ScenarioContext): Promise<ScenarioReport> {
@@ -47,7 +49,12 @@ async function run(system: ChaosSystem, { progress }: ScenarioContext): Promise<
   });
   await waitForStatus(`${rag.url}/health/ready`, 200, { timeoutMs: 60_000, app: rag });
   const ask = (i: number, epoch: number) =>
-    timedPost(`${rag.url}/ask`, { question: `What is Breathing Space and who can get it? (question ${i})` }, epoch, 120_000);
+    timedPost(
+      `${rag.url}/ask`,
+      { question: `What is Breathing Space and who can get it? (question ${i})` },
+      epoch,
+      120_000,
+    );
   // Warm-up: the first asks compile code paths and fill caches.
   await Promise.all(Array.from({ length: LIMIT }, (_, i) => ask(i, Date.now())));
 
@@ -74,7 +81,9 @@ async function run(system: ChaosSystem, { progress }: ScenarioContext): Promise<
   // The queue's refusals say how many waited: more than the maximum means admissions raced past it.
   const mostWaiting = Math.max(
     0,
-    ...refused.map((sample) => Number(/(\d+) interactive generations wait/.exec(JSON.stringify(sample.body))?.[1] ?? 0)),
+    ...refused.map((sample) =>
+      Number(/(\d+) interactive generations wait/.exec(JSON.stringify(sample.body))?.[1] ?? 0),
+    ),
   );
 
   return {
@@ -98,6 +107,11 @@ async function run(system: ChaosSystem, { progress }: ScenarioContext): Promise<
         measured: `${refused.length} refused${others.length ? `; other answers: ${byStatus(others)}` : ''}`,
         // A job that ends while the burst arrives frees a place: up to the limit more may rightly be admitted.
         met: refused.length >= excess - LIMIT && others.length === 0,
+      },
+      {
+        goal: `no more than the maximum (${DEPTH}) ever waits`,
+        measured: `at most ${mostWaiting} waiting, as the refusals count them`,
+        met: mostWaiting <= DEPTH,
       },
       {
         goal: '... at once (p99 under 500 ms), with Retry-After',

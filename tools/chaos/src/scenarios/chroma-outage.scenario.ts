@@ -1,6 +1,6 @@
 // Scenario 3: Chroma stopped, then frozen (SIGSTOP), under /ask load: every /ask sent meanwhile answers
 // 503 or 504 by its deadline (ASK_TIMEOUT_MS, plus the 100 ms the issue allows), never hangs.
-import { byStatus, latencyOf, ms, openLoop, percentile, Sample } from '../load';
+import { byStatus, failuresOf, latencyOf, ms, openLoop, percentile, Sample } from '../load';
 import type { Scenario, ScenarioContext, ScenarioReport } from '../scenario';
 import { ChaosSystem, platformEnv, sleep, waitForStatus } from '../system';
 
@@ -78,7 +78,8 @@ async function run(system: ChaosSystem, { short, progress }: ScenarioContext): P
     const during = samples.filter((sample) => sample.startMs >= window.fromMs && sample.startMs <= window.toMs);
     // A request that ended after Chroma answered again may rightly be a 200.
     const wrong = during.filter(
-      (sample) => !(sample.status === 503 || sample.status === 504 || (sample.status === 200 && sample.endMs > window.toMs)),
+      (sample) =>
+        !(sample.status === 503 || sample.status === 504 || (sample.status === 200 && sample.endMs > window.toMs)),
     );
     const late = during.filter((sample) => latencyOf(sample) > deadlineMs);
     return { window, during, wrong, late };
@@ -88,7 +89,8 @@ async function run(system: ChaosSystem, { short, progress }: ScenarioContext): P
   const all = perWindow.flatMap((w) => w.during);
   const wrong = perWindow.flatMap((w) => w.wrong);
   const late = perWindow.flatMap((w) => w.late);
-  const byWindow = (list: Sample[]) => `${byStatus(list)}; p50 ${ms(percentile(list.map(latencyOf), 50))}, max ${ms(Math.max(0, ...list.map(latencyOf)))}`;
+  const byWindow = (list: Sample[]) =>
+    `${byStatus(list)}; p50 ${ms(percentile(list.map(latencyOf), 50))}, max ${ms(Math.max(0, ...list.map(latencyOf)))}`;
 
   return {
     title: `3. Chroma stopped ${outageMs / 1000} s, then frozen (SIGSTOP) ${outageMs / 1000} s, under /ask load`,
@@ -98,8 +100,11 @@ async function run(system: ChaosSystem, { short, progress }: ScenarioContext): P
       `Chroma stopped (SIGTERM) for ${outageMs / 1000} s and started again on the same port and data (${(restartMs / 1000).toFixed(1)} s to answer its heartbeat); ${settleMs / 1000} s later frozen for ${outageMs / 1000} s`,
     ],
     figures: [
-      `before: ${byWindow(before)}`,
-      ...perWindow.map(({ window, during }) => `${window.name}: ${during.length} asks sent in it: ${byWindow(during)}`),
+      `before: ${byWindow(before)}${before.some((s) => s.status !== 200) ? `; failures: ${failuresOf(before)}` : ''}`,
+      ...perWindow.map(
+        ({ window, during }) =>
+          `${window.name}: ${during.length} asks sent in it: ${byWindow(during)}; ${failuresOf(during)}`,
+      ),
       `after (from 1 s after the thaw): ${byWindow(after)}`,
     ],
     goals: [

@@ -2,7 +2,7 @@
 // second local-llm as the fallback (LLM_FALLBACK=ollama). Requests sent after the kill have not started
 // streaming from the primary: at least 99.5% of them must be served by the fallback, adding under 1 s
 // at p99. Which backend served an answer is read from the answer itself (`backend`).
-import { byStatus, latencyOf, ms, openLoop, percentile, Sample } from '../load';
+import { byStatus, failuresOf, latencyOf, ms, openLoop, percentile, Sample } from '../load';
 import type { Scenario, ScenarioContext, ScenarioReport } from '../scenario';
 import { ChaosSystem, platformEnv, sleep, waitForStatus } from '../system';
 
@@ -76,9 +76,9 @@ async function run(system: ChaosSystem, { short, progress }: ScenarioContext): P
       `rag-service with its own workers (GENERATION_CONCURRENCY adaptive, the default); POST /ask at ${perSecond}/s, ${baselineMs / 1000} s before the kill and ${afterMs / 1000} s after`,
     ],
     figures: [
-      `before the kill: ${before.length} asks: ${byStatus(before)}; p50 ${ms(percentile(before.map(latencyOf), 50))}, p99 ${ms(baselineP99)}; served by the fallback: ${before.filter(servedByFallback).length}`,
+      `before the kill: ${before.length} asks: ${byStatus(before)}; p50 ${ms(percentile(before.map(latencyOf), 50))}, p99 ${ms(baselineP99)}; served by the fallback: ${before.filter(servedByFallback).length}; failures: ${failuresOf(before)}`,
       `in flight at the kill: ${inFlight.length}: ${byStatus(inFlight)}; served by the fallback ${inFlight.filter(servedByFallback).length}`,
-      `sent after the kill: ${after.length}: ${byStatus(after)}; served by the fallback ${served.length}; p50 ${ms(percentile(served.map(latencyOf), 50))}, p99 ${ms(afterP99)}`,
+      `sent after the kill: ${after.length}: ${byStatus(after)}; served by the fallback ${served.length} (failures: ${failuresOf(after)}); p50 ${ms(percentile(served.map(latencyOf), 50))}, p99 ${ms(afterP99)}`,
       `the first 2 s after the kill (before the breaker opens): ${firstSecond.length} asks, p50 ${ms(percentile(firstSecond.map(latencyOf), 50))}, max ${ms(Math.max(0, ...firstSecond.map(latencyOf)))}`,
       'added latency = p99 of asks the fallback served after the kill - p99 of asks before it',
     ],

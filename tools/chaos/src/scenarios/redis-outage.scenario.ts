@@ -75,7 +75,10 @@ async function run(system: ChaosSystem, { short, progress }: ScenarioContext): P
   // requests are not aborted (that would cancel their jobs); what Redis took is read from Redis.
   const batches: Promise<Sample>[] = [];
   for (let first = 0; first < bulkJobs; first += 20) {
-    const questions = Array.from({ length: 20 }, (_, k) => `chaos bulk ${first + k}: what are the Breathing Space rules?`);
+    const questions = Array.from(
+      { length: 20 },
+      (_, k) => `chaos bulk ${first + k}: what are the Breathing Space rules?`,
+    );
     batches.push(timedPost(`${rag.url}/ask/batch`, { questions }, epoch, 600_000));
   }
   await sleep(3_000);
@@ -171,7 +174,11 @@ async function run(system: ChaosSystem, { short, progress }: ScenarioContext): P
         measured: `${completed} of ${accepted.size}`,
         met: accepted.size > 0 && completed === accepted.size,
       },
-      { goal: 'no process restarted', measured: samePids ? 'same pids, no exits' : unexpected.join('; '), met: samePids },
+      {
+        goal: 'no process restarted',
+        measured: samePids ? 'same pids, no exits' : unexpected.join('; '),
+        met: samePids,
+      },
     ],
   };
 }
@@ -179,5 +186,7 @@ async function run(system: ChaosSystem, { short, progress }: ScenarioContext): P
 function byStatusOf(statuses: number[]): string {
   const counts = new Map<number, number>();
   for (const status of statuses) counts.set(status, (counts.get(status) ?? 0) + 1);
-  return [...counts].map(([status, count]) => `${status === 0 ? 'no answer' : status} x${count}`).join(', ') || 'not probed';
+  return (
+    [...counts].map(([status, count]) => `${status === 0 ? 'no answer' : status} x${count}`).join(', ') || 'not probed'
+  );
 }

@@ -49,7 +49,10 @@ async function run(system: ChaosSystem, { short, progress }: ScenarioContext): P
   };
   const rag = await system.app('rag-service', { ...env, GENERATION_WORKERS: 'false' });
   await waitForStatus(`${rag.url}/health/ready`, 200, { timeoutMs: 60_000, app: rag });
-  const workers: AppProcess[] = [await system.app('generation-worker', env), await system.app('generation-worker', env)];
+  const workers: AppProcess[] = [
+    await system.app('generation-worker', env),
+    await system.app('generation-worker', env),
+  ];
   progress(`worker-kill: ${jobs} bulk questions in batches of ${batchSize}, ${kills} SIGKILLs`);
 
   const finishedBefore = await metricSum(llm.url, 'vllm:request_success_total');
@@ -91,7 +94,7 @@ async function run(system: ChaosSystem, { short, progress }: ScenarioContext): P
   const jobsInRedis = await markedJobs(redis.url, 'chaos job');
   const finished = (await metricSum(llm.url, 'vllm:request_success_total')) - finishedBefore;
 
-  const items = samples.flatMap((sample) => ((sample.body as { results?: BatchItem[] })?.results ?? []));
+  const items = samples.flatMap((sample) => (sample.body as { results?: BatchItem[] })?.results ?? []);
   const itemErrors = new Map<string, number>();
   for (const item of items.filter((i) => !i.ok)) {
     const key = `${item.error?.error}: ${item.error?.message?.slice(0, 100)}`;
