@@ -33,8 +33,9 @@ interface ComposeService {
   entrypoint?: string[];
   environment?: Record<string, string>;
   healthcheck?: { test: string[] };
-  depends_on?: Record<string, { condition: string }>;
-  deploy?: { resources?: { limits?: unknown; reservations?: { devices?: unknown[] } } };
+  depends_on?: Record<string, { condition: string; required?: boolean }>;
+  deploy?: { resources?: { limits?: { memory?: string }; reservations?: { devices?: unknown[] } } };
+  ports?: string[];
   volumes?: string[];
   profiles?: string[];
   restart?: string;
@@ -46,6 +47,7 @@ interface ComposeFile {
 
 const BASE = 'docker-compose.yml';
 const GPU = 'docker-compose.vllm.yml';
+const OLLAMA_GPU = 'docker-compose.ollama-gpu.yml';
 
 /** The two files as `docker compose -f base -f gpu` merges them: maps merge, everything else is replaced. */
 function mergedCompose(): ComposeFile {
@@ -132,7 +134,7 @@ describe('compose files', () => {
   const base = readYaml<ComposeFile>(BASE);
   const merged = mergedCompose();
 
-  it.each([BASE, GPU])('%s follows the Compose Specification', (file) => {
+  it.each([BASE, GPU, OLLAMA_GPU])('%s follows the Compose Specification', (file) => {
     const sut = validate(readYaml(file));
 
     expect(sut.errors).toBe('No errors');
@@ -174,7 +176,7 @@ describe('compose files', () => {
     },
   );
 
-  it.each([BASE, GPU])('%s: every variable it takes from .env is listed in .env.example', (file) => {
+  it.each([BASE, GPU, OLLAMA_GPU])('%s: every variable it takes from .env is listed in .env.example', (file) => {
     const used = [...readText(file).matchAll(/\$\{([A-Z][A-Z0-9_]*)/g)].map((match) => match[1]);
     const listed = envExampleKeys();
 
@@ -219,7 +221,8 @@ describe('compose files', () => {
   it('every long-running service has a healthcheck, a restart policy and resource limits', () => {
     for (const [name, service] of Object.entries(merged.services)) {
       if (name === 'ollama-pull') continue;
-      const limited = Boolean(service.deploy?.resources?.limits ?? service.deploy?.resources?.reservations?.devices);
+      // A GPU reservation is no memory limit: vLLM's host memory is bounded too.
+      const limited = Boolean(service.deploy?.resources?.limits?.memory);
 
       expect({ name, healthcheck: Boolean(service.healthcheck), restart: service.restart, limited }).toEqual({
         name,
@@ -233,6 +236,8 @@ describe('compose files', () => {
   it('services wait for healthy dependencies, and for the models to be pulled', () => {
     for (const [name, service] of Object.entries(merged.services)) {
       for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
+        // The services' dependency on vLLM is the exception: checked in its own test below.
+        if (dependency === 'vllm' && SERVICE_APPS.includes(name as (typeof SERVICE_APPS)[number])) continue;
         const expected = merged.services[dependency].healthcheck ? 'service_healthy' : 'service_completed_successfully';
         expect({ name, dependency, condition }).toEqual({ name, dependency, condition: expected });
       }
@@ -255,6 +260,38 @@ describe('compose files', () => {
     expect(script).toMatch(/for M in "\$\$CHAT" "\$\$EMBEDDING" "\$\$VISION"; do/);
     // A cached model is not pulled again: `ollama pull` needs the registry even then.
     expect(script).toMatch(/ollama show "\$\$M" >\/dev\/null 2>&1 \|\| ollama pull "\$\$M" \|\| exit 1/);
+  });
+
+  it('a broken vLLM does not stop the services from being recreated for the rollback', () => {
+    for (const app of SERVICE_APPS) {
+      expect(merged.services[app].depends_on?.['vllm']).toEqual({ condition: 'service_started' });
+    }
+  });
+
+  it('publishes ports on RMA_BIND_ADDRESS (127.0.0.1 by default) only', () => {
+    const ports = Object.values(merged.services).flatMap((service) => service.ports ?? []);
+
+    expect(ports.length).toBeGreaterThanOrEqual(8);
+    for (const port of ports) {
+      expect(port).toMatch(/^\$\{RMA_BIND_ADDRESS:-127\.0\.0\.1\}:\$\{[A-Z_]+:-\d+\}:\d+$/);
+    }
+  });
+
+  it('Prometheus has no lifecycle API and Grafana no default admin password', () => {
+    const grafana = base.services['grafana'];
+
+    expect(base.services['prometheus'].command).not.toContain('--web.enable-lifecycle');
+    expect(grafana.environment?.['GF_SECURITY_ADMIN_PASSWORD']).toBe('${GRAFANA_ADMIN_PASSWORD:-}');
+    expect(grafana.entrypoint?.join(' ')).toMatch(/\[ -n "\$\$GF_SECURITY_ADMIN_PASSWORD" \] \|\| .*exit 1; }; exec \/run\.sh$/);
+  });
+
+  it('the optional Ollama GPU file reserves an NVIDIA device for ollama and keeps its limits', () => {
+    const sut = readYaml<ComposeFile>(OLLAMA_GPU).services['ollama'];
+
+    expect(sut.deploy?.resources?.reservations?.devices).toEqual([
+      { driver: 'nvidia', device_ids: ['${OLLAMA_GPU_DEVICE:-0}'], capabilities: ['gpu'] },
+    ]);
+    expect(sut.deploy?.resources?.limits).toEqual(base.services['ollama'].deploy?.resources?.limits);
   });
 
   it('keeps data in named volumes declared at the top level', () => {
@@ -284,6 +321,8 @@ describe('compose files', () => {
       ]),
     );
     expect(embed).toEqual(expect.arrayContaining(['--runner=pooling']));
+    // vLLM refuses a nomic-bert --max-model-len above max_trained_positions (2048) without --hf-overrides.
+    expect(embed.find((arg) => arg.startsWith('--max-model-len='))).toBe('--max-model-len=2048');
     expect(merged.services['rag-service'].environment?.['LLM_EMBEDDING_URL']).toBe('http://vllm-embed:8000');
     expect(merged.services['vllm-1'].profiles).toEqual(['multi-gpu']);
   });
