@@ -111,6 +111,22 @@ const containersOf = (objects: K8sObject[]) =>
     (object.spec?.template?.spec.containers ?? []).map((container) => ({ owner: object, container })),
   );
 
+const isRmaConfig = (object: K8sObject) => object.kind === 'ConfigMap' && object.metadata.name.startsWith('rma-config');
+
+/** Names of the ConfigMaps a pod template reads, through envFrom or configMapKeyRef. */
+function configMapsReadBy(owner: K8sObject): string[] {
+  const containers = (owner.spec?.template?.spec.containers ?? []) as unknown as {
+    envFrom?: { configMapRef?: { name: string } }[];
+    env?: { valueFrom?: { configMapKeyRef?: { name: string } } }[];
+  }[];
+  return containers.flatMap((container) => [
+    ...(container.envFrom ?? []).flatMap((source) => (source.configMapRef ? [source.configMapRef.name] : [])),
+    ...(container.env ?? []).flatMap((variable) =>
+      variable.valueFrom?.configMapKeyRef ? [variable.valueFrom.configMapKeyRef.name] : [],
+    ),
+  ]);
+}
+
 describe('Kubernetes manifests (deploy/k8s)', () => {
   let dir: string;
   const rendered: Record<string, K8sObject[]> = {};
@@ -220,19 +236,44 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
 
   it.each(OVERLAYS)('%s: the ConfigMap sets only variables the services read, and images are pinned', (overlay) => {
     const read = new Set(SERVICE_APPS.flatMap((app) => appEnvKeys(app).keys));
-    const config = rendered[overlay].find((object) => object.kind === 'ConfigMap');
+    const config = rendered[overlay].find(isRmaConfig);
     const images = containersOf(rendered[overlay]).map(({ container }) => container.image);
 
     expect(Object.keys(config?.data ?? {}).filter((key) => !read.has(key))).toEqual([]);
     for (const image of images) expect(image).toMatch(/:v?\d+\.\d+\.\d+(-[a-z]+)?$|^rma\/[a-z-]+:[\w.-]+$/);
   });
 
+  it.each(OVERLAYS)(
+    '%s: a Job reads no hashed ConfigMap (its pod template is immutable), and pulls the models rma-config names',
+    (overlay) => {
+      const objects = rendered[overlay];
+      const generated = objects.filter(isRmaConfig).map((object) => object.metadata.name);
+      const jobs = objects.filter((object) => object.kind === 'Job');
+      const models = objects.find((object) => object.kind === 'ConfigMap' && object.metadata.name === 'ollama-models');
+      const config = objects.find(isRmaConfig)?.data ?? {};
+
+      expect(generated[0]).toMatch(/^rma-config-[a-z0-9]{10}$/);
+      expect(jobs.map((job) => job.metadata.name)).toEqual(['ollama-pull']);
+      for (const job of jobs) {
+        expect(configMapsReadBy(job)).toEqual(['ollama-models', 'ollama-models', 'ollama-models']);
+      }
+      expect(models?.data).toEqual({
+        LLM_CHAT_MODEL: config['LLM_CHAT_MODEL'],
+        LLM_EMBEDDING_MODEL: config['LLM_EMBEDDING_MODEL'],
+        LLM_VISION_MODEL: config['LLM_VISION_MODEL'],
+      });
+    },
+  );
+
   it('the vllm overlay runs vLLM per GPU with its probes on its port, and points the services at it', () => {
     const objects = rendered['vllm'];
     const engines = containersOf(objects).filter(({ container }) => container.image.startsWith('vllm/vllm-openai:'));
-    const config = objects.find((object) => object.kind === 'ConfigMap')?.data ?? {};
+    const config = objects.find(isRmaConfig)?.data ?? {};
 
     expect(engines.map(({ owner }) => owner.metadata.name).sort()).toEqual(['vllm-chat', 'vllm-embed']);
+    // vLLM refuses a nomic-bert --max-model-len above max_trained_positions (2048) without --hf-overrides.
+    const embed = engines.find(({ owner }) => owner.metadata.name === 'vllm-embed')?.container.args ?? [];
+    expect(embed.find((arg) => arg.startsWith('--max-model-len='))).toBe('--max-model-len=2048');
     for (const { container } of engines) {
       expect(container.resources?.limits?.['nvidia.com/gpu']).toBe('1');
       // vllm serve listens on 8000 unless --port says otherwise; /health is its liveness endpoint.
@@ -246,7 +287,7 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
       VLLM_URL: 'http://vllm-chat:8000',
       LLM_EMBEDDING_URL: 'http://vllm-embed:8000',
     });
-    expect(rendered['ollama'].find((object) => object.kind === 'ConfigMap')?.data).toMatchObject({
+    expect(rendered['ollama'].find(isRmaConfig)?.data).toMatchObject({
       LLM_PROVIDER: 'ollama',
     });
   });
