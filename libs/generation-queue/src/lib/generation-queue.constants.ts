@@ -32,6 +32,11 @@ export const BULK_CAP_KEY = 'rma:generation:bulk-cap';
  * score = the job's enqueue time.
  */
 export const BULK_PARKED_KEY = 'rma:generation:bulk-parked';
+/**
+ * Places taken by producers between admitting jobs and adding them, per class (a sorted set, score = when
+ * taken): admission counts them, so producers admitting at once cannot pass the maximum together.
+ */
+export const ADMISSION_KEY_PREFIX = 'rma:generation:admitting:';
 
 /** Classes of work: people at a screen before bulk runs. BullMQ runs lower numbers first. */
 export const CLASS_PRIORITY = { interactive: 1, bulk: 100 } as const;

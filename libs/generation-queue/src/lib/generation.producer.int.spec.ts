@@ -124,6 +124,23 @@ describe(GenerationProducer.name, () => {
     await Promise.all([...waiting, bulk]);
   });
 
+  it('admits no more than the maximum from a burst of callers at the same moment', async () => {
+    const callers = new AbortController();
+
+    const outcomes = Array.from({ length: 8 }, (_, i) =>
+      sut.generate(ask(`burst ${i}`), { signal: callers.signal }).catch((error: unknown) => error),
+    );
+    while ((await connections.queue.count()) < 3) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    expect(await connections.queue.count()).toBe(3);
+    callers.abort();
+    const refused = (await Promise.all(outcomes)).filter(
+      (outcome) => outcome instanceof GenerationError && outcome.code === 'overloaded',
+    );
+    expect(refused).toHaveLength(5);
+  });
+
   it('refuses a batch that would take its class past the maximum as a whole, adding none of it', async () => {
     const refused = await sut
       .generateMany(Array.from({ length: 6 }, (_, i) => ask(`letter ${i}`)))

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { decodeFailure } from './generation-failure.codec';
 import {
+  ADMISSION_KEY_PREFIX,
   BULK_PARKED_KEY,
   CANCEL_CHANNEL,
   CANCELLED_KEY_PREFIX,
@@ -23,6 +24,20 @@ import {
 import type { QueueMetrics } from './queue-metrics';
 import { describeIssues } from './structured-output';
 import type { TokenStreamReader } from './token-stream.reader';
+
+/** A producer that took places and died before giving them back loses them after this long. */
+const ADMISSION_TTL_MS = 30_000;
+
+// KEYS: BullMQ's prioritized set, the parked bulk jobs (or an empty key), this class's places being added.
+// ARGV: the class's score range in the prioritized set, its maximum, now, the places' TTL, then one id per
+// place asked. Returns -1 when the places were taken, else the number waiting (the refusal's figure).
+const ADMIT = `
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', tonumber(ARGV[4]) - tonumber(ARGV[5]))
+local waiting = redis.call('ZCOUNT', KEYS[1], ARGV[1], ARGV[2]) + redis.call('ZCARD', KEYS[2]) + redis.call('ZCARD', KEYS[3])
+if waiting + (#ARGV - 5) > tonumber(ARGV[3]) then return waiting end
+for i = 6, #ARGV do redis.call('ZADD', KEYS[3], ARGV[4], ARGV[i]) end
+redis.call('PEXPIRE', KEYS[3], ARGV[5])
+return -1`;
 
 export interface GenerationProducerDeps {
   queue: Queue;
@@ -145,8 +160,12 @@ export class GenerationProducer {
       'take the jobs',
       batch.map((job) => job.opts.jobId),
       async () => {
-        await this.admit(workClass, batch.length);
-        return this.deps.queue.addBulk(batch);
+        const release = await this.admit(workClass, batch.length);
+        try {
+          return await this.deps.queue.addBulk(batch);
+        } finally {
+          await release();
+        }
       },
       workClass,
     );
@@ -199,47 +218,60 @@ export class GenerationProducer {
       'take the job',
       options.idempotencyKey ? [] : [jobId],
       async () => {
-        await this.admit(workClass, 1);
-        return this.deps.queue.add(GENERATE_JOB_NAME, payload, {
-          priority: CLASS_PRIORITY[workClass],
-          jobId,
-          // A streamed job must not restart after its tokens went out: the provider already retried before them.
-          ...(stream ? { attempts: 1 } : {}),
-        });
+        const release = await this.admit(workClass, 1);
+        try {
+          return await this.deps.queue.add(GENERATE_JOB_NAME, payload, {
+            priority: CLASS_PRIORITY[workClass],
+            jobId,
+            // A streamed job must not restart after its tokens went out: the provider already retried before them.
+            ...(stream ? { attempts: 1 } : {}),
+          });
+        } finally {
+          await release();
+        }
       },
       workClass,
     );
   }
 
   /**
-   * Refuses `count` more jobs of a class that would go past its maximum of waiting jobs, before anything
-   * is added. Read, then add: producers adding at the same moment may pass it by a few jobs, never by a
-   * burst (each sees the others' jobs once they are added).
+   * Takes `count` places of a class's maximum of waiting jobs, or refuses them before anything is added.
+   * Counting and taking are one script, so producers admitting at the same moment cannot pass the maximum
+   * together; the places are given back once the jobs are added (and counted as waiting) or refused. A
+   * place its producer never gave back (it died) lapses after ADMISSION_TTL_MS.
    */
-  private async admit(workClass: WorkClass, count: number): Promise<void> {
+  private async admit(workClass: WorkClass, count: number): Promise<() => Promise<void>> {
+    const { redis, queue } = this.deps;
     const max = this.deps.maxWaiting[workClass];
-    const waiting = await this.waiting(workClass);
-    if (waiting + count <= max) return;
+    const from = CLASS_PRIORITY[workClass] * 0x100000000;
+    const places = Array.from({ length: count }, () => randomUUID());
+    const key = `${ADMISSION_KEY_PREFIX}${workClass}`;
+    const waiting = Number(
+      await redis.eval(
+        ADMIT,
+        3,
+        queue.keys['prioritized'],
+        workClass === 'bulk' ? BULK_PARKED_KEY : `${key}:none`,
+        key,
+        from,
+        from + 0xffffffff,
+        max,
+        Date.now(),
+        ADMISSION_TTL_MS,
+        ...places,
+      ),
+    );
+    if (waiting < 0) {
+      return async () => {
+        await redis.zrem(key, ...places).catch(() => undefined);
+      };
+    }
     this.deps.metrics.refused.inc({ class: workClass, reason: 'overloaded' });
     throw new GenerationError(
       'overloaded',
       `${waiting} ${workClass} generations wait already (at most ${max}${count > 1 ? `, ${count} more asked` : ''}): nothing was started; retry shortly`,
       { retryable: true },
     );
-  }
-
-  /**
-   * Jobs of a class waiting to start: its score range of BullMQ's prioritized set (`priority * 2^32 +
-   * counter`), and for bulk the jobs parked for a bulk slot.
-   */
-  private async waiting(workClass: WorkClass): Promise<number> {
-    const { redis, queue } = this.deps;
-    const from = CLASS_PRIORITY[workClass] * 0x100000000;
-    const [prioritized, parked] = await Promise.all([
-      redis.zcount(queue.keys['prioritized'], from, from + 0xffffffff),
-      workClass === 'bulk' ? redis.zcard(BULK_PARKED_KEY) : Promise.resolve(0),
-    ]);
-    return prioritized + parked;
   }
 
   /**
