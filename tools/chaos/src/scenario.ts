@@ -3,6 +3,12 @@ export interface Goal {
   goal: string;
   measured: string;
   met: boolean;
+  /**
+   * Why this goal is known to be missed some of the time, with the open work that would meet it. The full
+   * suite still reports and counts the miss; the CI form (`--short`) reports it without failing, so that
+   * CI does not turn red at random on a known race. Only for a goal the issue's note lists as not met.
+   */
+  knownMiss?: string;
 }
 
 /** What a scenario prints and writes to the report. */
