@@ -59,7 +59,17 @@ describe('Prometheus configuration, rules and dashboards', () => {
     // The compose file names the rules where the container mounts them; here they are in the checkout.
     const config = readYaml<Record<string, unknown>>('deploy/prometheus/prometheus.yml');
     const file = join(dir, 'prometheus.yml');
-    writeFileSync(file, stringify({ ...config, rule_files: [join(workspaceRoot, 'deploy/prometheus/rules/*.yml')] }));
+    expect(config['rule_files']).toEqual(['/etc/prometheus/rules/*.yml', '/etc/prometheus/compose.rules.yml']);
+    writeFileSync(
+      file,
+      stringify({
+        ...config,
+        rule_files: [
+          join(workspaceRoot, 'deploy/prometheus/rules/*.yml'),
+          join(workspaceRoot, 'deploy/prometheus/compose/compose.rules.yml'),
+        ],
+      }),
+    );
 
     const sut = promtool(['check', 'config', file]);
 
@@ -104,6 +114,26 @@ describe('Prometheus configuration, rules and dashboards', () => {
         .map((rule) => rule.alert)
         .filter((alert) => !tested.has(alert)),
     ).toEqual([]);
+  });
+
+  it('promtool runs the compose-only rules tests: ServiceMissing fires for a service without a target', () => {
+    const sut = promtool(['test', 'rules', 'deploy/prometheus/tests/compose.rules.test.yml']);
+
+    expect(sut.output).toContain('SUCCESS');
+    expect(sut.status).toBe(0);
+  });
+
+  it('ServiceMissing expects every service compose runs, and links its runbook', () => {
+    const [rule] = readYaml<{ groups: { rules: { alert: string; expr: string; annotations: Record<string, string> }[] }[] }>(
+      'deploy/prometheus/compose/compose.rules.yml',
+    ).groups.flatMap((group) => group.rules);
+    const compose = readYaml<{ services: Record<string, { build?: unknown }> }>('docker-compose.yml');
+    const built = Object.keys(compose.services).filter((name) => compose.services[name].build);
+    const expected = [...rule.expr.matchAll(/absent\(up\{job="rma-services", service="([a-z-]+)"\}\)/g)].map((m) => m[1]);
+
+    expect(expected.sort()).toEqual(built.sort());
+    expect(rule.annotations['runbook_url']).toBe('docs/operations.md#servicemissing');
+    expect(readText('docs/operations.md')).toMatch(/^### ServiceMissing$/m);
   });
 
   it('promtool test rules fails when an alert does not fire as its test expects', () => {
