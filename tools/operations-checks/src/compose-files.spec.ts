@@ -282,7 +282,9 @@ describe('compose files', () => {
 
     expect(base.services['prometheus'].command).not.toContain('--web.enable-lifecycle');
     expect(grafana.environment?.['GF_SECURITY_ADMIN_PASSWORD']).toBe('${GRAFANA_ADMIN_PASSWORD:-}');
-    expect(grafana.entrypoint?.join(' ')).toMatch(/\[ -n "\$\$GF_SECURITY_ADMIN_PASSWORD" \] \|\| .*exit 1; }; exec \/run\.sh$/);
+    expect(grafana.entrypoint?.join(' ')).toMatch(
+      /\[ -n "\$\$GF_SECURITY_ADMIN_PASSWORD" \] \|\| .*exit 1; }; exec \/run\.sh$/,
+    );
   });
 
   it('the optional Ollama GPU file reserves an NVIDIA device for ollama and keeps its limits', () => {

@@ -11,12 +11,15 @@ const envExample = parseEnv(readText('.env.example')) as Record<string, string>;
 
 /** Compose's interpolation of `${VAR}`, `${VAR:-default}` and `${VAR-default}` against an env file. */
 function interpolate(value: string, env: Record<string, string>): string {
-  return value.replace(/\$\{([A-Z][A-Z0-9_]*)(?:(:?-)([^}]*))?\}/g, (_, name: string, operator?: string, fallback?: string) => {
-    const set = env[name];
-    if (operator === ':-') return set ? set : (fallback ?? '');
-    if (operator === '-') return set !== undefined ? set : (fallback ?? '');
-    return set ?? '';
-  });
+  return value.replace(
+    /\$\{([A-Z][A-Z0-9_]*)(?:(:?-)([^}]*))?\}/g,
+    (_, name: string, operator?: string, fallback?: string) => {
+      const set = env[name];
+      if (operator === ':-') return set ? set : (fallback ?? '');
+      if (operator === '-') return set !== undefined ? set : (fallback ?? '');
+      return set ?? '';
+    },
+  );
 }
 
 function validateEnvOf(app: string): (env: Record<string, unknown>) => unknown {
@@ -46,7 +49,10 @@ describe('.env.example', () => {
         const environment = readYaml<ComposeFile>('docker-compose.yml').services[app].environment ?? {};
         const override = compose.services[app]?.environment ?? {};
         const resolved = Object.fromEntries(
-          Object.entries({ ...environment, ...override }).map(([key, value]) => [key, interpolate(String(value), envExample)]),
+          Object.entries({ ...environment, ...override }).map(([key, value]) => [
+            key,
+            interpolate(String(value), envExample),
+          ]),
         );
 
         expect(() => validateEnvOf(app)({ ...envExample, ...resolved })).not.toThrow();

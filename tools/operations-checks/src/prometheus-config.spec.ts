@@ -124,12 +124,14 @@ describe('Prometheus configuration, rules and dashboards', () => {
   });
 
   it('ServiceMissing expects every service compose runs, and links its runbook', () => {
-    const [rule] = readYaml<{ groups: { rules: { alert: string; expr: string; annotations: Record<string, string> }[] }[] }>(
-      'deploy/prometheus/compose/compose.rules.yml',
-    ).groups.flatMap((group) => group.rules);
+    const [rule] = readYaml<{
+      groups: { rules: { alert: string; expr: string; annotations: Record<string, string> }[] }[];
+    }>('deploy/prometheus/compose/compose.rules.yml').groups.flatMap((group) => group.rules);
     const compose = readYaml<{ services: Record<string, { build?: unknown }> }>('docker-compose.yml');
     const built = Object.keys(compose.services).filter((name) => compose.services[name].build);
-    const expected = [...rule.expr.matchAll(/absent\(up\{job="rma-services", service="([a-z-]+)"\}\)/g)].map((m) => m[1]);
+    const expected = [...rule.expr.matchAll(/absent\(up\{job="rma-services", service="([a-z-]+)"\}\)/g)].map(
+      (m) => m[1],
+    );
 
     expect(expected.sort()).toEqual(built.sort());
     expect(rule.annotations['runbook_url']).toBe('docs/operations.md#servicemissing');

@@ -5,7 +5,12 @@ describe('llmEnvShape', () => {
   const sut = z.object(llmEnvShape);
 
   it('reads an empty role provider as unset, so the role follows LLM_PROVIDER', () => {
-    const env = sut.parse({ LLM_PROVIDER: 'ollama', LLM_CHAT_PROVIDER: '', LLM_EMBEDDING_PROVIDER: '', LLM_VISION_PROVIDER: '' });
+    const env = sut.parse({
+      LLM_PROVIDER: 'ollama',
+      LLM_CHAT_PROVIDER: '',
+      LLM_EMBEDDING_PROVIDER: '',
+      LLM_VISION_PROVIDER: '',
+    });
 
     const options = llmOptionsFromEnv(env);
 
