@@ -259,6 +259,27 @@ describe('request deadlines', () => {
   }, 60_000);
 });
 
+describe('batch waits', () => {
+  it('fails a /ask/batch answer that waits past ASK_BATCH_TIMEOUT_MS with a timeout, instead of waiting on', async () => {
+    const service = await start(env(15, faulty.url, { ASK_BATCH_TIMEOUT_MS: '1000' }));
+    try {
+      await postJson(`${service.baseUrl}/documents`, DRO);
+      await setFaults(faulty.url, [{ kind: 'delay-first-token', delayMs: 10_000 }]);
+      const started = performance.now();
+
+      const response = await postJson(`${service.baseUrl}/ask/batch`, { questions: ['What is the DRO debt limit?'] });
+
+      expect(response.status).toBe(200);
+      expect(response.body.results).toEqual([
+        expect.objectContaining({ ok: false, error: expect.objectContaining({ statusCode: 504 }) }),
+      ]);
+      expect(performance.now() - started).toBeLessThan(3_000);
+    } finally {
+      await service.close();
+    }
+  });
+});
+
 describe('closing the connection', () => {
   let slowLlm: StartedServer;
   let slow: ServiceInProcess;

@@ -11,6 +11,8 @@ export const notesServiceEnvSchema = z.object({
   NOTES_MAX_CHARS: wholeNumberVar(100, 1_000_000).default(20_000),
   /** Most letters in one POST /letters/batch. */
   LETTER_BATCH_MAX_ITEMS: wholeNumberVar(1, 10_000).default(50),
+  /** How long each step of a /letters/batch letter may wait and run as bulk work; past it that letter fails. */
+  LETTER_BATCH_TIMEOUT_MS: millisecondsVar(1_800_000),
   /** The Flesch-Kincaid grade a letter should not exceed (grade 9 is a reading age of about 14). */
   LETTER_TARGET_GRADE: wholeNumberVar(1, 18).default(9),
   /** One rewrite call when a letter reads above the target grade (not for streamed letters). */

@@ -64,6 +64,7 @@ export class LettersService {
   private readonly targetGrade: number;
   private readonly rewrite: boolean;
   private readonly timeoutMs: number;
+  private readonly batchTimeoutMs: number;
 
   constructor(
     private readonly queue: GenerationQueue,
@@ -74,6 +75,7 @@ export class LettersService {
     this.targetGrade = config.get('LETTER_TARGET_GRADE');
     this.rewrite = config.get('LETTER_REWRITE') === 'true';
     this.timeoutMs = config.get('LETTER_TIMEOUT_MS');
+    this.batchTimeoutMs = config.get('LETTER_BATCH_TIMEOUT_MS');
   }
 
   /**
@@ -298,7 +300,7 @@ export class LettersService {
     const format = step === 'facts' ? FORMATS.facts : FORMATS.letter;
     const batch = await this.queue.generateMany(
       indexes.map((index) => ({ ...request(inputs.get(index) as CreateLetterDto, index), format })),
-      { workClass: 'bulk', signal },
+      { workClass: 'bulk', signal, timeoutMs: this.batchTimeoutMs },
     );
     const done = new Map<number, GenerationResult & { value: T }>();
     batch.forEach((item, position) => {

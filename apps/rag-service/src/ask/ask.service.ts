@@ -76,6 +76,7 @@ export class AskService {
     maxTokens: number;
     timeoutMs: number;
     batchConcurrency: number;
+    batchTimeoutMs: number;
     agenticSteps: number;
     agenticTimeoutMs: number;
   };
@@ -92,6 +93,7 @@ export class AskService {
       maxTokens: config.get('ASK_MAX_TOKENS'),
       timeoutMs: config.get('ASK_TIMEOUT_MS'),
       batchConcurrency: config.get('ASK_BATCH_CONCURRENCY'),
+      batchTimeoutMs: config.get('ASK_BATCH_TIMEOUT_MS'),
       agenticSteps: config.get('AGENTIC_MAX_STEPS'),
       agenticTimeoutMs: config.get('AGENTIC_TIMEOUT_MS'),
     };
@@ -203,7 +205,7 @@ export class AskService {
       const generated = performance.now();
       const answers = await this.queue.generateMany(
         valid.map((index, position) => answerRequest(input.questions[index], found[position], this.settings.maxTokens)),
-        { workClass: 'bulk', signal },
+        { workClass: 'bulk', signal, timeoutMs: this.settings.batchTimeoutMs },
       );
       answers.forEach((answer, position) => {
         const index = valid[position];

@@ -47,6 +47,8 @@ export const ragServiceEnvSchema = z
     CHROMA_TIMEOUT_MS: millisecondsVar(5_000),
     /** Questions of one /ask/batch embedded and searched at a time. */
     ASK_BATCH_CONCURRENCY: wholeNumberVar(1, 256).default(8),
+    /** How long a /ask/batch question may wait and run as bulk work; past it that answer fails with a timeout. */
+    ASK_BATCH_TIMEOUT_MS: millisecondsVar(600_000),
     /** Most sub-queries the agentic ask plans (and retrievals it runs). */
     AGENTIC_MAX_STEPS: wholeNumberVar(1, 10).default(4),
     /** The agentic ask's whole time budget: planning, retrievals and the answer. */
