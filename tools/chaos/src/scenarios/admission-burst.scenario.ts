@@ -110,8 +110,11 @@ async function run(system: ChaosSystem, { progress }: ScenarioContext): Promise<
       },
       {
         goal: `no more than the maximum (${DEPTH}) ever waits`,
-        measured: `at most ${mostWaiting} waiting, as the refusals count them`,
-        met: mostWaiting <= DEPTH,
+        // Counted from what was admitted: a refusal's own figure also counts the places of jobs other
+        // callers are adding at that moment (taken before their add, given back after it), so it can read
+        // above the maximum while no more than the maximum waits.
+        measured: `${admitted.length} admitted against the limit plus the depth, ${capacity} (up to ${LIMIT} more when jobs end during the burst); most waiting a refusal reported: ${mostWaiting}`,
+        met: admitted.length <= capacity + LIMIT,
       },
       {
         goal: '... at once (p99 under 500 ms), with Retry-After',
