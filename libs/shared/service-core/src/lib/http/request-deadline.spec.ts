@@ -24,7 +24,7 @@ describe(RequestDeadline.name, () => {
     const left = sut.remainingMs();
 
     expect(left).toBeGreaterThan(100);
-    expect(left).toBeLessThanOrEqual(200);
+    expect(left).toBeLessThan(250); // 300 less the ~100 ms slept (a timer may fire a fraction early)
     // A step bounded by the time left fails with its own timeout a moment before the deadline fires.
     await expect(
       sut.run(async () => {
