@@ -26,27 +26,11 @@ import { DEFAULT_MAX_WAITING, GenerationProducer } from './generation.producer';
 import type { GenerationRequest, GenerationResult } from './generation.schemas';
 import { QueueMetrics } from './queue-metrics';
 import { TokenStreamReader } from './token-stream.reader';
+import { settledWithin } from './settled-within';
 import { formatFor, parseStructured } from './structured-output';
 
 export type { BatchItem, GenerateOptions, GenerationQueueOptions, StreamChunk } from './generation-queue.types';
 export { formatFor, parseStructured } from './structured-output';
-
-/** Whether `operation` settled (resolved or failed) within `ms`; it is left running otherwise. */
-async function settledWithin(operation: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([
-      operation.then(
-        () => true,
-        () => true,
-      ),
-      expired,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * All LLM generation of the services: a BullMQ queue whose global concurrency (enforced in Redis across

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Job, Queue, QueueEvents } from 'bullmq';
+import { describeZodIssues } from '@rma/llm-provider';
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { decodeFailure } from './generation-failure.codec';
@@ -22,7 +23,6 @@ import {
   generationResultSchema,
 } from './generation.schemas';
 import type { QueueMetrics } from './queue-metrics';
-import { describeIssues } from './structured-output';
 import type { TokenStreamReader } from './token-stream.reader';
 
 /** A producer that took places and died before giving them back loses them after this long. */
@@ -200,7 +200,7 @@ export class GenerationProducer {
 
   private payload(request: GenerationRequest, workClass: WorkClass, stream: boolean): GenerationJob {
     const parsed = generationRequestSchema.safeParse(request);
-    if (!parsed.success) throw new GenerationError('invalid', describeIssues(parsed.error));
+    if (!parsed.success) throw new GenerationError('invalid', describeZodIssues(parsed.error));
     return { request: parsed.data, workClass, stream, enqueuedAt: Date.now() };
   }
 

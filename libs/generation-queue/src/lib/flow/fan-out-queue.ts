@@ -4,6 +4,7 @@ import { FlowProducer, Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CLASS_PRIORITY, QUEUE_PREFIX, WorkClass } from '../generation-queue.constants';
 import { GenerationError } from '../generation.errors';
+import { settledWithin } from '../settled-within';
 
 /** What a part's handler and the whole's handler are told besides their data. */
 export interface FanOutContext {
@@ -245,20 +246,5 @@ export class FanOutQueue<WholeData, PartData, PartResult, WholeResult> {
       { length: job.data.partCount },
       (_, index) => byIndex.get(index) ?? { ok: false, reason: 'the part was removed before it ran' },
     );
-  }
-}
-
-/** True when the operation settled (either way) within `ms`. */
-async function settledWithin(operation: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const settled = operation.then(
-    () => true,
-    () => true,
-  );
-  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([settled, late]);
-  } finally {
-    clearTimeout(timer);
   }
 }
