@@ -57,3 +57,6 @@ export { DeadlineExceededError, RequestDeadline } from './lib/http/request-deadl
 export type { RequestDeadlineOptions } from './lib/http/request-deadline';
 /** Redis down or frozen as a 503 with Retry-After (configureService installs it for every route). */
 export { RedisUnavailableInterceptor, isRedisOutage } from './lib/http/redis-unavailable.interceptor';
+/** Who is calling: organisation and scopes, put on each request by the auth guard (`@CurrentPrincipal()`). */
+export { API_SCOPES, CurrentPrincipal, LOCAL_ORGANISATION, LOCAL_PRINCIPAL, principalOf } from './lib/auth/principal';
+export type { ApiScope, Principal, RequestWithPrincipal } from './lib/auth/principal';
