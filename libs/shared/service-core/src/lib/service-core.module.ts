@@ -1,8 +1,10 @@
 import { DynamicModule, Inject, MiddlewareConsumer, Module, NestModule, OnApplicationShutdown } from '@nestjs/common';
 import type { ModuleMetadata } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { ApiKeyGuard } from './auth/api-key.guard';
 import { HealthController } from './health/health.controller';
 import { ReadinessRegistry } from './health/readiness.registry';
 import { RedisHealthIndicator } from './health/redis.health';
@@ -76,6 +78,7 @@ export class ServiceCoreModule implements NestModule, OnApplicationShutdown {
         },
         RedisHealthIndicator,
         ReadinessRegistry,
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
       ],
       exports: [SERVICE_CORE_OPTIONS, SERVICE_REDIS, Registry, ReadinessRegistry],
     };
