@@ -1,4 +1,5 @@
-import { decideLimit } from './concurrency-controller';
+import { decideLimit, Observation } from './concurrency-controller';
+import { sumReplicaLoads } from './replica-loads';
 
 const bounds = { min: 1, max: 512 };
 const engine = (running: number, waiting: number, kvCacheUsage = 0.1) => ({ running, waiting, kvCacheUsage });
@@ -69,5 +70,93 @@ describe(decideLimit.name, () => {
   it('without engine gauges (Ollama) grows by one while TTFT stays near its best, and backs off when it climbs', () => {
     expect(decideLimit(2, bounds, { backlog: 10, inFlight: 2, overloads: 0, ttftMs: 110 }, 100).limit).toBe(3);
     expect(decideLimit(8, bounds, { backlog: 10, inFlight: 8, overloads: 0, ttftMs: 400 }, 100).limit).toBe(6);
+  });
+
+  it('slow start: doubles per tick with a backlog and idle engines, and ends when an engine queue forms', () => {
+    const tick = (limit: number, waiting: number) =>
+      decideLimit(limit, bounds, {
+        backlog: 500,
+        inFlight: limit,
+        engine: engine(limit, waiting),
+        overloads: 0,
+        slowStart: true,
+      });
+
+    expect(tick(8, 0)).toMatchObject({ limit: 16, slowStart: true, reason: 'slow start: backlog and idle engines' });
+    expect(tick(16, 0)).toMatchObject({ limit: 32, slowStart: true });
+    expect(tick(32, 0)).toMatchObject({ limit: 64, slowStart: true });
+    // One request waiting in an engine: slow start is over, the additive probe takes over.
+    expect(tick(64, 1)).toMatchObject({ limit: 68, slowStart: false });
+  });
+
+  it('slow start counts requests the lagging gauges do not show yet as a queue forming', () => {
+    const decision = decideLimit(64, bounds, {
+      backlog: 500,
+      inFlight: 64,
+      engine: engine(32, 0),
+      overloads: 0,
+      slowStart: true,
+    });
+
+    expect(decision.slowStart).toBe(false);
+    expect(decision.limit).toBeLessThanOrEqual(64);
+  });
+
+  it('slow start holds without a backlog at the limit, and a 429/503 ends it', () => {
+    expect(
+      decideLimit(16, bounds, { backlog: 0, inFlight: 3, engine: engine(3, 0), overloads: 0, slowStart: true }),
+    ).toMatchObject({ limit: 16, slowStart: true });
+    expect(
+      decideLimit(16, bounds, { backlog: 9, inFlight: 16, engine: engine(16, 0), overloads: 1, slowStart: true }),
+    ).toMatchObject({ limit: 8, slowStart: false });
+  });
+
+  it('slow start without gauges (Ollama): doubles while TTFT stays near its best, ends when it rises', () => {
+    const seen = (ttftMs: number): Observation => ({ backlog: 50, inFlight: 4, overloads: 0, ttftMs, slowStart: true });
+
+    expect(decideLimit(4, bounds, seen(120), 100)).toMatchObject({ limit: 8, slowStart: true });
+    expect(decideLimit(4, bounds, seen(200), 100)).toMatchObject({ limit: 4, slowStart: false });
+  });
+
+  it('the engines target queue is per replica: 20 waiting over 4 replicas is in range, over 1 it is cut', () => {
+    const seen = { backlog: 100, inFlight: 120, engine: engine(100, 20), overloads: 0 };
+
+    expect(decideLimit(120, bounds, { ...seen, replicas: 4 }).limit).toBe(120);
+    expect(decideLimit(120, bounds, { ...seen, replicas: 1 }).limit).toBe(108);
+  });
+
+  it('scales the limit by the replica count at once when one leaves or returns; a return restarts slow start', () => {
+    const seen = { backlog: 100, inFlight: 120, engine: engine(100, 4), overloads: 0 };
+
+    expect(decideLimit(120, bounds, { ...seen, replicas: 3, previousReplicas: 4 })).toMatchObject({
+      limit: 90,
+      reason: 'replicas 4 -> 3',
+      slowStart: false,
+    });
+    expect(decideLimit(90, bounds, { ...seen, replicas: 4, previousReplicas: 3 })).toMatchObject({
+      limit: 120,
+      slowStart: true,
+    });
+    // None serving: nothing to size the limit for, it holds.
+    expect(decideLimit(90, bounds, { ...seen, replicas: 0, previousReplicas: 3 }).limit).toBe(90);
+  });
+});
+
+describe(sumReplicaLoads.name, () => {
+  it('sums the gauges of the replicas serving, counts them, and keeps the fullest KV cache', () => {
+    expect(
+      sumReplicaLoads([
+        { url: 'a', up: true, load: engine(10, 2, 0.3) },
+        { url: 'b', up: true, load: engine(20, 1, 0.7) },
+        { url: 'c', up: false, load: engine(99, 99, 0.99) },
+        { url: 'd', up: true },
+      ]),
+    ).toEqual({ replicas: 3, engine: { running: 30, waiting: 3, kvCacheUsage: 0.7 } });
+    expect(
+      sumReplicaLoads([
+        { url: 'a', up: true },
+        { url: 'b', up: false },
+      ]),
+    ).toEqual({ replicas: 1 });
   });
 });

@@ -10,8 +10,12 @@ export interface Observation {
   backlog: number;
   /** Jobs active across all workers. */
   inFlight: number;
-  /** The engine's own gauges (vLLM); undefined for Ollama, which exports none. */
+  /** The engines' own gauges summed over the replicas that answered (vLLM); undefined for Ollama. */
   engine?: EngineLoad;
+  /** Replicas serving now (default 1); the engines' target queue is per replica. */
+  replicas?: number;
+  /** Replicas serving at the last tick some did: a change rescales the limit at once. */
+  previousReplicas?: number;
   /** 429 and 503 answers workers saw since the last tick. */
   overloads: number;
   /** Mean time to first token workers saw since the last tick, if any. */
@@ -20,23 +24,29 @@ export interface Observation {
   previousRunning?: number;
   /** How many the engine ran the last time its queue overflowed: growth jumps no higher than this plus 8. */
   knownCeiling?: number;
+  /** Slow start is on: the limit doubles per tick while there is a backlog and the engines are idle. */
+  slowStart?: boolean;
 }
 
 export interface Decision {
   limit: number;
   reason: string;
+  /** Whether slow start goes on at the next tick: it ends once an engine queue forms, TTFT rises or a 429/503. */
+  slowStart: boolean;
 }
 
-/** The engine's waiting queue is kept in this range under backlog: never empty, never long. */
+/** Each engine's waiting queue is kept in this range under backlog: never empty, never long. */
 export const TARGET_ENGINE_WAITING = { min: 1, max: 8 } as const;
 
 /**
- * One step of the adaptive limit. With vLLM's gauges, while there is a backlog at our limit: grow by a
- * quarter while the engine queue is empty, probe by a few while it is at most half the target, hold
- * near the top of the target, shrink when it grows past it. The gauges lag, so
- * requests we have in flight that the engine does not show yet count as waiting. Without gauges
- * (Ollama): grow while time to first token stays near its best, shrink when it climbs. Any 429 or 503
- * halves the limit.
+ * One step of the adaptive limit. Replicas coming or going scale it by their count at once. Slow start
+ * (as TCP's): while there is a backlog at our limit and the engines are idle, double it per tick, so a
+ * burst is not held back by an additive ramp; it ends when an engine queue forms (or TTFT rises without
+ * gauges, or a 429/503), then the steps below. With vLLM's gauges, while there is a backlog at our
+ * limit: grow by a quarter while the engine queue is empty, probe by a few while it is at most half the
+ * target, hold near the top of the target, shrink when it grows past it. The gauges lag, so requests we
+ * have in flight that the engine does not show yet count as waiting. Without gauges (Ollama): grow while
+ * time to first token stays near its best, shrink when it climbs. Any 429 or 503 halves the limit.
  */
 export function decideLimit(
   current: number,
@@ -45,50 +55,93 @@ export function decideLimit(
   bestTtftMs?: number,
 ): Decision {
   const clamp = (value: number) => Math.max(bounds.min, Math.min(bounds.max, Math.round(value)));
-  if (seen.overloads > 0) return { limit: clamp(current / 2), reason: `backoff: ${seen.overloads} answers of 429/503` };
+  const slowStart = seen.slowStart === true;
+  const replicas = seen.replicas ?? 1;
+  if (replicas === 0) return { limit: current, reason: 'no replica serving', slowStart };
+  if (seen.previousReplicas && replicas !== seen.previousReplicas) {
+    // A replica that returns is idle: slow start fills it; one that left takes its share of the limit.
+    return {
+      limit: clamp((current * replicas) / seen.previousReplicas),
+      reason: `replicas ${seen.previousReplicas} -> ${replicas}`,
+      slowStart: replicas > seen.previousReplicas,
+    };
+  }
+  if (seen.overloads > 0) {
+    return { limit: clamp(current / 2), reason: `backoff: ${seen.overloads} answers of 429/503`, slowStart: false };
+  }
   // Our active count lags a little behind jobs finishing: 90% of the limit in use counts as using it.
   const saturated = seen.backlog > 0 && seen.inFlight >= current * 0.9;
-  if (seen.engine) {
-    // Jobs between our queue and the engine (starting, or writing their result) are always a few; only
-    // more than that slack counts as requests the lagging gauges do not show yet.
-    const slack = Math.ceil(seen.inFlight * 0.05) + 2;
-    const unseen = Math.max(0, seen.inFlight - (seen.engine.running + seen.engine.waiting) - slack);
-    const waiting = seen.engine.waiting + unseen;
-    if (waiting > TARGET_ENGINE_WAITING.max) {
-      // What the engine runs plus the top of the target: requests already sent stay until they finish, so
-      // cutting the limit step by step each tick would sink it far below what the engine can take.
-      const target = seen.engine.running + TARGET_ENGINE_WAITING.max;
-      return {
-        limit: clamp(Math.min(current, target)),
-        reason: `engine queue ${waiting} above ${TARGET_ENGINE_WAITING.max}`,
-      };
-    }
-    if ((seen.engine.kvCacheUsage ?? 0) >= 0.95) return { limit: current, reason: 'KV cache full' };
-    if (!saturated) return { limit: current, reason: 'no backlog at the limit' };
-    // An empty engine queue: grow by a quarter. A short one (requests arriving between two engine steps
-    // wait there briefly even with free sequences): probe upwards gently. Else hold: the target range.
-    // Once the engine's running count stops rising it may be at its maximum: probe, do not jump.
-    const plateau = seen.previousRunning !== undefined && seen.engine.running <= seen.previousRunning;
-    const jump = Math.min(
-      current + Math.max(1, Math.ceil(current / 4)),
-      seen.knownCeiling === undefined ? Number.POSITIVE_INFINITY : seen.knownCeiling + TARGET_ENGINE_WAITING.max,
-    );
-    if (waiting === 0 && !plateau && jump > current) {
-      return { limit: clamp(jump), reason: 'backlog and the engine has room' };
-    }
-    if (waiting <= TARGET_ENGINE_WAITING.max / 2) {
-      return {
-        limit: clamp(current + Math.ceil(TARGET_ENGINE_WAITING.max / 2 - waiting) + 1),
-        reason: `backlog and engine queue ${waiting}, probing`,
-      };
-    }
-    return { limit: current, reason: `engine queue ${waiting} in range` };
+  if (seen.engine)
+    return withGauges(current, clamp, { ...seen, engine: seen.engine }, { replicas, saturated, slowStart });
+  const nearBest = seen.ttftMs === undefined || bestTtftMs === undefined || seen.ttftMs <= bestTtftMs * 1.5;
+  if (slowStart && saturated && nearBest) {
+    return {
+      limit: clamp(current * 2),
+      reason: 'slow start: backlog and time to first token near its best',
+      slowStart,
+    };
   }
   if (seen.ttftMs !== undefined && bestTtftMs !== undefined && seen.ttftMs > bestTtftMs * 3) {
-    return { limit: clamp(current * 0.75), reason: `time to first token ${Math.round(seen.ttftMs)} ms, 3x its best` };
+    return {
+      limit: clamp(current * 0.75),
+      reason: `time to first token ${Math.round(seen.ttftMs)} ms, 3x its best`,
+      slowStart: false,
+    };
   }
-  if (saturated && (seen.ttftMs === undefined || bestTtftMs === undefined || seen.ttftMs <= bestTtftMs * 1.5)) {
-    return { limit: clamp(current + 1), reason: 'backlog and time to first token near its best' };
+  if (saturated && nearBest) {
+    return { limit: clamp(current + 1), reason: 'backlog and time to first token near its best', slowStart };
   }
-  return { limit: current, reason: saturated ? 'time to first token rising' : 'no backlog at the limit' };
+  return {
+    limit: current,
+    reason: saturated ? 'time to first token rising' : 'no backlog at the limit',
+    slowStart: slowStart && nearBest,
+  };
+}
+
+function withGauges(
+  current: number,
+  clamp: (value: number) => number,
+  seen: Observation & { engine: EngineLoad },
+  context: { replicas: number; saturated: boolean; slowStart: boolean },
+): Decision {
+  const { replicas, saturated } = context;
+  const targetMax = TARGET_ENGINE_WAITING.max * replicas;
+  // Jobs between our queue and the engine (starting, or writing their result) are always a few; only
+  // more than that slack counts as requests the lagging gauges do not show yet.
+  const slack = Math.ceil(seen.inFlight * 0.05) + 2 * replicas;
+  const unseen = Math.max(0, seen.inFlight - (seen.engine.running + seen.engine.waiting) - slack);
+  const waiting = seen.engine.waiting + unseen;
+  const kvFull = (seen.engine.kvCacheUsage ?? 0) >= 0.95;
+  // Slow start lasts while the engines are idle: the first request waiting in one ends it.
+  const slowStart = context.slowStart && waiting === 0 && !kvFull;
+  if (slowStart && saturated) {
+    return { limit: clamp(current * 2), reason: 'slow start: backlog and idle engines', slowStart };
+  }
+  if (waiting > targetMax) {
+    // What the engines run plus the top of the target: requests already sent stay until they finish, so
+    // cutting the limit step by step each tick would sink it far below what the engines can take.
+    const target = seen.engine.running + targetMax;
+    return { limit: clamp(Math.min(current, target)), reason: `engine queue ${waiting} above ${targetMax}`, slowStart };
+  }
+  if (kvFull) return { limit: current, reason: 'KV cache full', slowStart };
+  if (!saturated) return { limit: current, reason: 'no backlog at the limit', slowStart };
+  // An empty engine queue: grow by a quarter. A short one (requests arriving between two engine steps
+  // wait there briefly even with free sequences): probe upwards gently. Else hold: the target range.
+  // Once the engine's running count stops rising it may be at its maximum: probe, do not jump.
+  const plateau = seen.previousRunning !== undefined && seen.engine.running <= seen.previousRunning;
+  const jump = Math.min(
+    current + Math.max(1, Math.ceil(current / 4)),
+    seen.knownCeiling === undefined ? Number.POSITIVE_INFINITY : seen.knownCeiling + targetMax,
+  );
+  if (waiting === 0 && !plateau && jump > current) {
+    return { limit: clamp(jump), reason: 'backlog and the engine has room', slowStart };
+  }
+  if (waiting <= targetMax / 2) {
+    return {
+      limit: clamp(current + Math.ceil(targetMax / 2 - waiting) + 1),
+      reason: `backlog and engine queue ${waiting}, probing`,
+      slowStart,
+    };
+  }
+  return { limit: current, reason: `engine queue ${waiting} in range`, slowStart };
 }

@@ -1,20 +1,23 @@
-import { eventually } from '@rma/testing';
+import { parseVllmMetrics } from '@rma/llm-provider';
+import { eventually, StartedServer, startLocalLlm } from '@rma/testing';
 import { Job } from 'bullmq';
 import { Registry } from 'prom-client';
 import { BULK_CAP_KEY, CLASS_PRIORITY, CONTROLLER_STATE_KEY, GENERATE_JOB_NAME } from './generation-queue.constants';
 import { GenerationGovernor, GenerationGovernorOptions } from './generation.governor';
 import { flushQueueRedis, jobPayload, queueConnections } from './queue-test-kit';
 import { QueueMetrics } from './queue-metrics';
+import type { ReplicaLoad, ReplicaLoadSource } from './replica-loads';
 
 // The governor alone on a real Redis: no workers, so jobs stay where it puts them.
 let connections: Awaited<ReturnType<typeof queueConnections>>;
 const governors: GenerationGovernor[] = [];
 
-async function started(options: GenerationGovernorOptions): Promise<GenerationGovernor> {
+async function started(options: GenerationGovernorOptions, replicas?: ReplicaLoadSource): Promise<GenerationGovernor> {
   const { queue, redis } = connections;
   const sut = new GenerationGovernor(options, {
     queue,
     redis,
+    replicas,
     metrics: new QueueMetrics(new Registry()),
     counts: async () => ({ interactive: 0, bulk: 0, active: 0 }),
   });
@@ -87,5 +90,65 @@ describe(GenerationGovernor.name, () => {
 
     await eventually(async () => (await queue.getGlobalConcurrency()) === 4);
     expect(await redis.hget(CONTROLLER_STATE_KEY, 'limit')).toBe('4');
+  });
+
+  describe('across replicas (real local-llm processes, their /metrics over HTTP)', () => {
+    const engines: StartedServer[] = [];
+    const startEngine = () => startLocalLlm(['--engine', 'sim', '--profile', 'fast']);
+
+    beforeAll(async () => {
+      engines.push(...(await Promise.all([startEngine(), startEngine(), startEngine()])));
+    });
+    afterAll(async () => {
+      await Promise.all(engines.map((engine) => engine.stop()));
+    });
+
+    /**
+     * What the provider's replica list gives the controller, read here from each process's /metrics: a
+     * replica that does not answer is down. Each call is one controller tick, counted.
+     */
+    function replicaSource(): ReplicaLoadSource & { calls: number } {
+      const source = {
+        calls: 0,
+        replicaLoads: async (): Promise<ReplicaLoad[]> => {
+          source.calls += 1;
+          return Promise.all(
+            engines.map(async ({ url }) => {
+              try {
+                const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(1_000) });
+                const load = response.ok ? parseVllmMetrics(await response.text()) : undefined;
+                return { url, up: load !== undefined, load };
+              } catch {
+                return { url, up: false };
+              }
+            }),
+          );
+        },
+      };
+      return source;
+    }
+
+    it('scales the limit to the replicas serving within two ticks of one leaving and of one returning', async () => {
+      const { queue, redis } = connections;
+      const source = replicaSource();
+      await started(
+        { concurrency: { mode: 'adaptive', initial: 30, min: 1, max: 512 }, controllerTickMs: 100 },
+        source,
+      );
+      await eventually(async () => (await redis.hget(CONTROLLER_STATE_KEY, 'lastReplicas')) === '3');
+
+      await engines[2].stop();
+      const afterLeaving = source.calls;
+      await eventually(async () => (await queue.getGlobalConcurrency()) === 20, 5_000);
+      // The tick that saw it gone began after it stopped: at most the second one since.
+      expect(source.calls - afterLeaving).toBeLessThanOrEqual(2);
+
+      engines[2] = await startEngine();
+      const afterReturning = source.calls;
+      await eventually(async () => (await queue.getGlobalConcurrency()) === 30, 5_000);
+      expect(source.calls - afterReturning).toBeLessThanOrEqual(2);
+      // A replica back is idle: slow start fills it.
+      expect(await redis.hget(CONTROLLER_STATE_KEY, 'slowStart')).toBe('1');
+    });
   });
 });

@@ -15,6 +15,7 @@ import {
 } from './generation-queue.constants';
 import type { QueueCounts } from './generation-queue.types';
 import type { QueueMetrics } from './queue-metrics';
+import { ReplicaLoadSource, replicaLoadSourceOf, sumReplicaLoads } from './replica-loads';
 
 const BULK_LEASE_MS = 30_000;
 /**
@@ -72,6 +73,8 @@ export interface GenerationGovernorDeps {
   /** A command connection (not blocking, not subscribed). */
   redis: Redis;
   llm?: LlmClient;
+  /** Where the replicas' loads come from; by default the LLM client's. */
+  replicas?: ReplicaLoadSource;
   metrics: QueueMetrics;
   counts: () => Promise<QueueCounts>;
 }
@@ -89,6 +92,11 @@ export class GenerationGovernor implements WorkerGovernor {
   private bestTtftMs?: number;
   private lastEngineRunning?: number;
   private engineCeiling?: number;
+  /** Replicas serving at the last tick any did. */
+  private lastReplicas?: number;
+  /** A new controller starts in slow start; see `decideLimit`. */
+  private slowStart = true;
+  private readonly replicas?: ReplicaLoadSource;
   private stopped = false;
 
   constructor(
@@ -96,6 +104,7 @@ export class GenerationGovernor implements WorkerGovernor {
     private readonly deps: GenerationGovernorDeps,
   ) {
     this.limit = options.concurrency.mode === 'fixed' ? options.concurrency.limit : options.concurrency.initial;
+    this.replicas = deps.replicas ?? (deps.llm ? replicaLoadSourceOf(deps.llm) : undefined);
   }
 
   /** The global limit this process last set or saw. */
@@ -187,19 +196,20 @@ export class GenerationGovernor implements WorkerGovernor {
 
   /** One controller tick, on the process that holds the leader lease: parked bulk, aging, then the adaptive limit. */
   private async tick(): Promise<void> {
-    const { redis, queue, llm, metrics } = this.deps;
+    const { redis, queue, metrics } = this.deps;
     const lease = await this.leadership();
     if (!lease || this.stopped) return;
     await this.wakeParked();
     if (this.options.bulkAgingMs) await this.promoteAgedBulk(this.options.bulkAgingMs);
     const concurrency = this.options.concurrency;
     if (concurrency.mode !== 'adaptive') return;
-    const [counts, waiting, signals, engine] = await Promise.all([
+    const [counts, waiting, signals, replicaLoads] = await Promise.all([
       this.deps.counts(),
       queue.getWaitingCount(),
       redis.multi().hgetall(CONTROLLER_SIGNALS_KEY).del(CONTROLLER_SIGNALS_KEY).exec(),
-      llm?.engineLoad(),
+      this.replicas?.replicaLoads().catch(() => undefined),
     ]);
+    const { replicas, engine } = replicaLoads ? sumReplicaLoads(replicaLoads) : { replicas: 1, engine: undefined };
     const values = (signals?.[0]?.[1] ?? {}) as Record<string, string>;
     const ttftCount = Number(values['ttftCount'] ?? 0);
     const ttftMs = ttftCount > 0 ? Number(values['ttftSum']) / ttftCount : undefined;
@@ -211,15 +221,23 @@ export class GenerationGovernor implements WorkerGovernor {
         backlog: counts.interactive + counts.bulk + waiting,
         inFlight: counts.active,
         engine,
+        replicas,
+        previousReplicas: this.lastReplicas,
         overloads: Number(values['overloads'] ?? 0),
         ttftMs,
         previousRunning: this.lastEngineRunning,
         knownCeiling: this.engineCeiling,
+        slowStart: this.slowStart,
       },
       this.bestTtftMs,
     );
+    this.slowStart = decision.slowStart;
     this.lastEngineRunning = engine?.running;
-    if (engine && engine.waiting > TARGET_ENGINE_WAITING.max) this.engineCeiling = engine.running;
+    // Another set of replicas has another ceiling: learnt again.
+    if (replicas > 0 && this.lastReplicas !== undefined && replicas !== this.lastReplicas)
+      this.engineCeiling = undefined;
+    if (replicas > 0) this.lastReplicas = replicas;
+    if (engine && engine.waiting > TARGET_ENGINE_WAITING.max * replicas) this.engineCeiling = engine.running;
     // The state first, fenced: a leader that lost the lease without knowing (a long pause) writes
     // nothing, and leaves the limit to the new leader.
     const state = {
@@ -227,6 +245,8 @@ export class GenerationGovernor implements WorkerGovernor {
       bestTtftMs: this.bestTtftMs ?? '',
       engineCeiling: this.engineCeiling ?? '',
       lastEngineRunning: this.lastEngineRunning ?? '',
+      lastReplicas: this.lastReplicas ?? '',
+      slowStart: this.slowStart ? 1 : 0,
     };
     if (!(await lease.fencedHashSet(CONTROLLER_STATE_KEY, state))) return;
     if (decision.limit !== this.limit) {
@@ -264,6 +284,9 @@ export class GenerationGovernor implements WorkerGovernor {
       this.bestTtftMs = number('bestTtftMs') ?? this.bestTtftMs;
       this.engineCeiling = number('engineCeiling') ?? this.engineCeiling;
       this.lastEngineRunning = number('lastEngineRunning');
+      this.lastReplicas = number('lastReplicas') ?? this.lastReplicas;
+      // No state yet (the first controller): slow start, as constructed.
+      this.slowStart = state['slowStart'] === undefined ? this.slowStart : state['slowStart'] === '1';
       this.logger.log(`Leading the generation controller limit=${this.limit} fencingToken=${lease.token}`);
     }
     this.lease = lease;

@@ -1,0 +1,53 @@
+import type { EngineLoad, LlmClient } from '@rma/llm-provider';
+
+/** One replica of the engine serving chat, as the provider sees it at one tick. */
+export interface ReplicaLoad {
+  /** Which replica (its URL): only for logs. */
+  url: string;
+  /** Serving: it answers and its breaker is not open. A replica down counts for nothing. */
+  up: boolean;
+  /** Its own gauges (vLLM), when fresh; undefined for Ollama, which exports none. */
+  load?: EngineLoad;
+}
+
+/** What the controller needs of the provider: every replica of the engine serving chat, with its load. */
+export interface ReplicaLoadSource {
+  replicaLoads(): Promise<ReplicaLoad[]>;
+}
+
+/** What the controller sizes the global limit for: the replicas serving, and their gauges summed. */
+export interface EnginesSeen {
+  replicas: number;
+  engine?: EngineLoad;
+}
+
+/**
+ * The replicas serving and their gauges summed (running, waiting), with the fullest KV cache: the global
+ * limit is the sum of what each replica takes, and one replica with a full cache is where requests queue.
+ */
+export function sumReplicaLoads(replicas: readonly ReplicaLoad[]): EnginesSeen {
+  const up = replicas.filter((replica) => replica.up);
+  const gauged = up.map((replica) => replica.load).filter((load): load is EngineLoad => load !== undefined);
+  if (gauged.length === 0) return { replicas: up.length };
+  const usages = gauged.map((load) => load.kvCacheUsage).filter((usage): usage is number => usage !== undefined);
+  return {
+    replicas: up.length,
+    engine: {
+      running: gauged.reduce((sum, load) => sum + load.running, 0),
+      waiting: gauged.reduce((sum, load) => sum + load.waiting, 0),
+      kvCacheUsage: usages.length > 0 ? Math.max(...usages) : undefined,
+    },
+  };
+}
+
+/**
+ * The provider's replicas when it lists them (`replicaLoads`); else its one engine, always counted as
+ * serving (its gauges when it has them), as before replicas.
+ */
+export function replicaLoadSourceOf(llm: LlmClient): ReplicaLoadSource {
+  const { replicaLoads } = llm as unknown as Partial<ReplicaLoadSource>;
+  if (typeof replicaLoads === 'function') return { replicaLoads: () => replicaLoads.call(llm) };
+  return {
+    replicaLoads: async () => [{ url: llm.serving('chat').url, up: true, load: await llm.engineLoad() }],
+  };
+}
