@@ -7,7 +7,9 @@ import { JsonDepthPipe } from '../http/json-depth.pipe';
 import { RedisUnavailableInterceptor } from '../http/redis-unavailable.interceptor';
 import { ConfigValidationError } from '../config/env.schema';
 import { redisOptionsFromUrl } from '../messaging/redis-transport';
-import { RepeatLimitedConsoleLogger } from './repeat-limited.logger';
+import { AllowlistLogger } from '../logging/allowlist.logger';
+import { accessLog } from '../logging/access-log';
+import { requestLogContext } from '../logging/request-log-context';
 import { SERVICE_CORE_OPTIONS, ServiceCoreOptions } from '../service-core.options';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
@@ -19,12 +21,14 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as cons
 export async function configureService(app: INestApplication): Promise<ServiceCoreOptions> {
   const core = app.get<ServiceCoreOptions>(SERVICE_CORE_OPTIONS);
   app.useLogger(
-    new RepeatLimitedConsoleLogger({
+    new AllowlistLogger(core.serviceName, {
       json: core.logFormat === 'json',
       colors: core.logFormat === 'text',
       logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(core.logLevel) + 1),
     }),
   );
+  // First, so that every later step (body parsing included) logs with the request's ids.
+  app.use(requestLogContext, accessLog);
   // The app must be created with `bodyParser: false` for this limit to be the only one (bootstrapService does).
   (app as NestExpressApplication).useBodyParser('json', { limit: core.bodyLimitBytes ?? 1_048_576 });
   app.useGlobalPipes(
@@ -77,15 +81,29 @@ export async function bootstrapService(
   }
   const core = await configureService(app);
   const logger = new Logger(core.serviceName);
+  logUnhandledErrors(logger);
   closeOnSignals(app, core, logger);
 
   // Redis may be down at boot; the transport retries by itself and readiness says so meanwhile.
   app.startAllMicroservices().catch((error: unknown) => {
-    logger.error(`Redis transport stopped: ${error instanceof Error ? error.message : String(error)}`);
+    logger.error(`Redis transport stopped error="${error instanceof Error ? error.message : String(error)}"`);
   });
   await app.listen(core.port, core.host);
   logger.log(`Listening url=${await app.getUrl()} docs=/docs metrics=/metrics`);
   return app;
+}
+
+/**
+ * An error nothing caught ends the process as Node's default would (exit 1), but is printed through the
+ * logger's allowlist: Node's own print would show its message, which may quote a request.
+ */
+function logUnhandledErrors(logger: Logger): void {
+  const fail = (kind: string) => (error: unknown) => {
+    logger.error(`Unhandled error; exiting kind=${kind}`, error instanceof Error ? error.stack : undefined);
+    process.exit(1);
+  };
+  process.once('uncaughtException', fail('exception'));
+  process.once('unhandledRejection', fail('rejection'));
 }
 
 /**
@@ -108,7 +126,7 @@ function closeOnSignals(app: INestApplication, core: ServiceCoreOptions, logger:
         process.exit(0);
       },
       (error: unknown) => {
-        logger.error(`Shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+        logger.error(`Shutdown failed error="${error instanceof Error ? error.message : String(error)}"`);
         process.exit(1);
       },
     );
