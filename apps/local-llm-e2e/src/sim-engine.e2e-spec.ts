@@ -35,7 +35,7 @@ describe('local-llm --engine sim: the same APIs over a simulated GPU engine', ()
       usage = chunk.usage ?? usage;
     }
 
-    expect(response.headers.get('x-local-llm-simulation')).toBe('profile=fast; time-scale=1');
+    expect(response.headers.get('x-local-llm-simulation')).toBe('profile=fast; time-scale=1; speed=1');
     expect(text.split(' ')).toHaveLength(12);
     // 7 tokens (words and the question mark) plus 4 for the chat template's role markers.
     expect(usage).toMatchObject({ completion_tokens: 12, prompt_tokens: 11 });

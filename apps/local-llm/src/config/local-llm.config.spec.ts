@@ -39,6 +39,29 @@ describe(loadConfig.name, () => {
     expect(loadConfig([], { LOCAL_LLM_ADMIN: '0' }).admin).toBe(false);
   });
 
+  it('caches prefixes unless --no-enable-prefix-caching, as vLLM V1 does', () => {
+    expect(loadConfig([], {})['enable-prefix-caching']).toBe(true);
+    expect(loadConfig(['--no-enable-prefix-caching'], {})['enable-prefix-caching']).toBe(false);
+    expect(loadConfig(['--enable-prefix-caching'], { LOCAL_LLM_ENABLE_PREFIX_CACHING: 'false' })).toMatchObject({
+      'enable-prefix-caching': true,
+    });
+    expect(loadConfig([], { LOCAL_LLM_ENABLE_PREFIX_CACHING: 'false' })['enable-prefix-caching']).toBe(false);
+  });
+
+  it('takes a positive --speed for the sim engine and refuses anything else at start-up', () => {
+    expect(loadConfig([], {}).speed).toBe(1);
+    expect(loadConfig(['--engine', 'sim', '--speed', '0.5'], {}).speed).toBe(0.5);
+    expect(loadConfig(['--engine', 'sim'], { LOCAL_LLM_SPEED: '2' }).speed).toBe(2);
+    for (const bad of ['0', '-1', 'fast', 'Infinity', '']) {
+      expect(() => loadConfig(['--engine', 'sim', `--speed=${bad}`], {})).toThrow(
+        /--speed \(LOCAL_LLM_SPEED\): expected a number above 0/,
+      );
+    }
+    expect(() => loadConfig(['--speed', '0.5'], {})).toThrow(
+      /--speed \(LOCAL_LLM_SPEED\): applies to --engine sim only/,
+    );
+  });
+
   it('rejects an unknown flag and lists the known ones', () => {
     expect(() => loadConfig(['--paralel', '2'], {})).toThrow(LocalLlmConfigError);
     expect(() => loadConfig(['--paralel', '2'], {})).toThrow(/known flags: .*--parallel/);

@@ -21,6 +21,8 @@ const FLAGS = {
   profile: { type: 'string', env: 'LOCAL_LLM_PROFILE' },
   'time-scale': { type: 'string', env: 'LOCAL_LLM_TIME_SCALE' },
   'scheduling-policy': { type: 'string', env: 'LOCAL_LLM_SCHEDULING_POLICY' },
+  'enable-prefix-caching': { type: 'boolean', env: 'LOCAL_LLM_ENABLE_PREFIX_CACHING' },
+  speed: { type: 'string', env: 'LOCAL_LLM_SPEED' },
   admin: { type: 'boolean', env: 'LOCAL_LLM_ADMIN' },
   faults: { type: 'string', env: 'LOCAL_LLM_FAULTS' },
 } as const;
@@ -31,49 +33,67 @@ const wholeNumber = (min: number, max: number) =>
     .int({ error: `expected a whole number from ${min} to ${max}` })
     .min(min, { error: `expected a whole number from ${min} to ${max}` })
     .max(max, { error: `expected a whole number from ${min} to ${max}` });
-const count = (_name: string, min: number, max: number, fallback: number) => wholeNumber(min, max).default(fallback);
-
-const schema = z.object({
-  port: count('port', 1, 65535, 8000),
-  host: z.string().min(1).default('127.0.0.1'),
-  model: z.string().min(1).optional(),
-  preset: z.enum(['tiny', 'medium'], { error: 'expected tiny or medium' }).default('tiny'),
-  seed: count('seed', 0, 2 ** 31 - 1, 42),
-  'models-dir': z.string().min(1).default('.cache/models'),
-  // Engine defaults apply when unset: llama 4 sequences and a queue of 64; sim takes its profile's.
-  parallel: wholeNumber(1, 4096).optional(),
-  'max-queue': wholeNumber(0, 1_000_000).optional(),
-  // Measured: 1 thread was the fastest on these 2-vCPU machines (see README, "local-llm").
-  threads: count('threads', 1, 256, 1),
-  'context-size': count('context-size', 64, 131_072, 2048),
-  'served-model-name': z
-    .string()
-    .default(DEFAULT_SERVED_MODEL_NAMES.join(','))
-    .transform((value) =>
-      value
-        .split(',')
-        .map((name) => name.trim())
-        .filter(Boolean),
-    )
-    .refine((names) => names.length > 0, {
-      error: 'expected at least one model name',
-    }),
-  'log-format': z.enum(['json', 'text'], { error: 'expected json or text' }).default('json'),
-  engine: z.enum(['llama', 'sim'], { error: 'expected llama or sim' }).default('llama'),
-  profile: z
-    .enum(['vllm-a100-8b', 'ollama-default', 'fast'], { error: 'expected vllm-a100-8b, ollama-default or fast' })
-    .default('fast'),
-  'time-scale': z.coerce
-    .number({ error: 'expected a number above 0 (0.1 runs ten times faster than the simulated GPU)' })
-    .positive({ error: 'expected a number above 0 (0.1 runs ten times faster than the simulated GPU)' })
-    .default(1),
-  'scheduling-policy': z.enum(['fcfs', 'priority'], { error: 'expected fcfs or priority' }).default('fcfs'),
-  admin: z
+/** A switch: `--flag` / `--no-flag`, or true, false, 1, 0 in the environment. */
+const onOff = (fallback: boolean) =>
+  z
     .union([z.boolean(), z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' })])
     .transform((value) => value === true || value === 'true' || value === '1')
-    .default(false),
-  faults: z.string().optional(),
-});
+    .default(fallback);
+const SPEED_ERROR = 'expected a number above 0, at most 1000 (0.5 is half as fast as the profile: a slower GPU)';
+const count = (_name: string, min: number, max: number, fallback: number) => wholeNumber(min, max).default(fallback);
+
+const schema = z
+  .object({
+    port: count('port', 1, 65535, 8000),
+    host: z.string().min(1).default('127.0.0.1'),
+    model: z.string().min(1).optional(),
+    preset: z.enum(['tiny', 'medium'], { error: 'expected tiny or medium' }).default('tiny'),
+    seed: count('seed', 0, 2 ** 31 - 1, 42),
+    'models-dir': z.string().min(1).default('.cache/models'),
+    // Engine defaults apply when unset: llama 4 sequences and a queue of 64; sim takes its profile's.
+    parallel: wholeNumber(1, 4096).optional(),
+    'max-queue': wholeNumber(0, 1_000_000).optional(),
+    // Measured: 1 thread was the fastest on these 2-vCPU machines (see README, "local-llm").
+    threads: count('threads', 1, 256, 1),
+    'context-size': count('context-size', 64, 131_072, 2048),
+    'served-model-name': z
+      .string()
+      .default(DEFAULT_SERVED_MODEL_NAMES.join(','))
+      .transform((value) =>
+        value
+          .split(',')
+          .map((name) => name.trim())
+          .filter(Boolean),
+      )
+      .refine((names) => names.length > 0, {
+        error: 'expected at least one model name',
+      }),
+    'log-format': z.enum(['json', 'text'], { error: 'expected json or text' }).default('json'),
+    engine: z.enum(['llama', 'sim'], { error: 'expected llama or sim' }).default('llama'),
+    profile: z
+      .enum(['vllm-a100-8b', 'ollama-default', 'fast'], { error: 'expected vllm-a100-8b, ollama-default or fast' })
+      .default('fast'),
+    'time-scale': z.coerce
+      .number({ error: 'expected a number above 0 (0.1 runs ten times faster than the simulated GPU)' })
+      .positive({ error: 'expected a number above 0 (0.1 runs ten times faster than the simulated GPU)' })
+      .default(1),
+    'scheduling-policy': z.enum(['fcfs', 'priority'], { error: 'expected fcfs or priority' }).default('fcfs'),
+    // vLLM V1 caches prefixes unless told not to (CacheConfig.enable_prefix_caching = True).
+    'enable-prefix-caching': onOff(true),
+    speed: z.coerce
+      .number({ error: SPEED_ERROR })
+      .positive({ error: SPEED_ERROR })
+      .max(1000, { error: SPEED_ERROR })
+      .default(1),
+    admin: onOff(false),
+    faults: z.string().optional(),
+  })
+  .superRefine((config, context) => {
+    // A speed the llama.cpp engine would ignore is a mistake to report, not a setting to drop silently.
+    if (config.engine !== 'sim' && config.speed > 0 && config.speed !== 1) {
+      context.addIssue({ code: 'custom', path: ['speed'], message: 'applies to --engine sim only' });
+    }
+  });
 
 export type LocalLlmConfig = z.output<typeof schema>;
 
@@ -90,6 +110,8 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
       args: argv,
       options: Object.fromEntries(Object.entries(FLAGS).map(([name, flag]) => [name, { type: flag.type }])),
       strict: true,
+      // vLLM's switches come in pairs: --enable-prefix-caching / --no-enable-prefix-caching.
+      allowNegative: true,
     }).values as Record<string, string | undefined>;
   } catch (error) {
     throw new LocalLlmConfigError(

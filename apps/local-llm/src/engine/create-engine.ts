@@ -13,6 +13,8 @@ export async function createEngine(config: LocalLlmConfig, modelPath: () => stri
       timeScale: config['time-scale'],
       maxNumSeqs: config.parallel,
       maxQueue: config['max-queue'],
+      prefixCaching: config['enable-prefix-caching'],
+      speed: config.speed,
     });
   }
   return LlamaEngine.create({

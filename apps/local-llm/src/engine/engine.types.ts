@@ -58,6 +58,15 @@ export interface EngineLoad {
   kvCacheUsage: number;
 }
 
+/** The KV cache as vLLM reports it: its shape, and prefix-cache lookups of new requests so far, in tokens. */
+export interface KvCacheReport {
+  blockSize: number;
+  numBlocks: number;
+  prefixCaching: boolean;
+  queries: number;
+  hits: number;
+}
+
 export interface ModelInfo {
   contextLength: number;
   embeddingLength: number;
@@ -75,10 +84,12 @@ export interface ModelInfo {
 export interface LlmEngine {
   readonly model: ModelInfo;
   /** Set by simulated engines: reported with every response so no one takes scaled time for real time. */
-  readonly simulation?: { profile: string; timeScale: number; clockMs: number };
+  readonly simulation?: { profile: string; timeScale: number; speed: number; clockMs: number };
   generate(request: GenerationRequest): Promise<GenerationResult>;
   embed(texts: string[], signal: AbortSignal): Promise<EmbeddingResult>;
   countTokens(text: string): number;
   load(): EngineLoad;
+  /** Engines that model vLLM's paged KV cache report it; others have no prefix cache to count. */
+  kvCache?(): KvCacheReport;
   close(): Promise<void>;
 }

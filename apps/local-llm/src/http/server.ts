@@ -47,7 +47,10 @@ export function createLocalLlmApp(options: LocalLlmServerOptions): express.Expre
   if (simulation) {
     // Scaled time must never pass for real time: every response says it came from a simulation.
     app.use((_req: Request, res: Response, next: NextFunction) => {
-      res.set('X-Local-Llm-Simulation', `profile=${simulation.profile}; time-scale=${simulation.timeScale}`);
+      res.set(
+        'X-Local-Llm-Simulation',
+        `profile=${simulation.profile}; time-scale=${simulation.timeScale}; speed=${simulation.speed}`,
+      );
       next();
     });
   }

@@ -38,6 +38,48 @@ export class VllmMetrics {
     gauge('vllm:num_requests_running', 'Number of requests in model execution batches.', () => engine.load().running);
     gauge('vllm:num_requests_waiting', 'Number of requests waiting to be processed.', () => engine.load().waiting);
     gauge('vllm:kv_cache_usage_perc', 'KV-cache usage. 1 means 100 percent usage.', () => engine.load().kvCacheUsage);
+    // vLLM's counters of prefix-cache lookups by new requests, in tokens; 0 for an engine without one.
+    const fromEngine = (name: string, help: string, read: () => number) => {
+      let counted = 0;
+      return new Counter({
+        name,
+        help,
+        labelNames: ['model_name'],
+        registers,
+        collect() {
+          const total = read();
+          this.inc({ model_name: modelName }, total - counted);
+          counted = total;
+        },
+      });
+    };
+    fromEngine(
+      'vllm:prefix_cache_queries_total',
+      'Prefix cache queries, in terms of number of queried tokens.',
+      () => engine.kvCache?.().queries ?? 0,
+    );
+    fromEngine(
+      'vllm:prefix_cache_hits_total',
+      'Prefix cache hits, in terms of number of cached tokens.',
+      () => engine.kvCache?.().hits ?? 0,
+    );
+    const cache = engine.kvCache?.();
+    if (cache) {
+      // vLLM's info gauge: the cache's settings as labels (Python's str() of each), value 1.
+      new Gauge({
+        name: 'vllm:cache_config_info',
+        help: 'Information of the LLMEngine CacheConfig',
+        labelNames: ['block_size', 'enable_prefix_caching', 'num_gpu_blocks'],
+        registers,
+      }).set(
+        {
+          block_size: String(cache.blockSize),
+          enable_prefix_caching: cache.prefixCaching ? 'True' : 'False',
+          num_gpu_blocks: String(cache.numBlocks),
+        },
+        1,
+      );
+    }
     const counter = (name: string, help: string) => new Counter({ name, help, labelNames: ['model_name'], registers });
     this.promptTokens = counter('vllm:prompt_tokens_total', 'Number of prefill tokens processed.');
     this.generationTokens = counter('vllm:generation_tokens_total', 'Number of generation tokens processed.');
@@ -82,6 +124,13 @@ export class VllmMetrics {
         labelNames: ['model_name', 'profile'],
         registers,
       }).set({ model_name: modelName, profile: engine.simulation.profile }, engine.simulation.timeScale);
+      // Replicas on mixed GPUs: 0.5 means this one takes twice its profile's time for everything.
+      new Gauge({
+        name: 'local_llm_simulation_speed',
+        help: 'Speed of the simulated GPU against its profile (0.5: every step takes twice as long).',
+        labelNames: ['model_name', 'profile'],
+        registers,
+      }).set({ model_name: modelName, profile: engine.simulation.profile }, engine.simulation.speed);
       // The simulated GPU's own clock: rates computed against it stay exact when this machine lags.
       new Gauge({
         name: 'local_llm_simulation_clock_seconds',

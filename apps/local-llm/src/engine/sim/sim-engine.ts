@@ -1,23 +1,22 @@
 import { createHash } from 'node:crypto';
 import { EngineError, priorityNotEnabled } from '../engine.errors';
 import type {
-  ChatMessage,
   EmbeddingResult,
   EngineLoad,
   GenerationRequest,
+  KvCacheReport,
   GenerationResult,
   LlmEngine,
   ModelInfo,
 } from '../engine.types';
 import { StopStringMatcher } from '../stop-strings';
+import { blockHashes, promptTokenList } from './prompt-blocks';
 import type { SimProfile } from './sim-profiles';
 import { SchedulingPolicy, SimScheduler, SimSequence, StepRecord } from './sim-scheduler';
 import { countTokens, embed, random, seedFrom, splitIntoTokens, valueForSchema, wordAt } from './sim-text';
 
 /** Width of the simulated embedding vectors: wide enough that the words of a 1,000-character chunk rarely share a slot. */
 export const SIM_EMBEDDING_DIMENSIONS = 1024;
-/** Tokens a chat template adds around each message (role markers), counted into the prompt. */
-const TEMPLATE_TOKENS_PER_MESSAGE = 4;
 
 export interface SimEngineOptions {
   profile: SimProfile;
@@ -26,6 +25,10 @@ export interface SimEngineOptions {
   timeScale: number;
   maxNumSeqs?: number;
   maxQueue?: number;
+  /** vLLM's --enable-prefix-caching (on unless false): a cached prompt prefix skips its prefill. */
+  prefixCaching?: boolean;
+  /** How fast this simulated GPU is against its profile: 0.5 takes twice as long for everything. */
+  speed?: number;
   /** Off for tests that drive `runStep()` by hand. */
   autoRun?: boolean;
 }
@@ -61,6 +64,8 @@ export class SimEngine implements LlmEngine {
       policy: options.policy,
       maxNumSeqs: options.maxNumSeqs ?? profile.maxNumSeqs,
       maxQueue: options.maxQueue ?? profile.maxQueue,
+      prefixCaching: options.prefixCaching ?? true,
+      speed: options.speed ?? 1,
     });
     this.model = {
       contextLength: profile.contextLength,
@@ -73,10 +78,15 @@ export class SimEngine implements LlmEngine {
     };
   }
 
-  /** The profile, the time scale and the simulated clock (ms): what every report of this engine is in. */
-  get simulation(): { profile: string; timeScale: number; clockMs: number } {
+  /** The profile, the time scale, the speed and the simulated clock (ms): what every report of this engine is in. */
+  get simulation(): { profile: string; timeScale: number; speed: number; clockMs: number } {
     this.syncIdleClock();
-    return { profile: this.options.profile.name, timeScale: this.options.timeScale, clockMs: this.scheduler.nowMs };
+    return {
+      profile: this.options.profile.name,
+      timeScale: this.options.timeScale,
+      speed: this.options.speed ?? 1,
+      clockMs: this.scheduler.nowMs,
+    };
   }
 
   countTokens(text: string): number {
@@ -87,12 +97,17 @@ export class SimEngine implements LlmEngine {
     return this.scheduler.load();
   }
 
+  kvCache(): KvCacheReport {
+    return { ...this.scheduler.cacheConfig, ...this.scheduler.prefixCacheStats() };
+  }
+
   generate(request: GenerationRequest): Promise<GenerationResult> {
     if (request.signal.aborted) return Promise.reject(new EngineError('aborted', 'the request was cancelled'));
     if (this.options.policy === 'fcfs' && request.priority) {
       return Promise.reject(priorityNotEnabled(request.priority));
     }
-    const promptTokens = this.promptTokens(request);
+    const promptTokenIds = promptTokenList(request.input);
+    const promptTokens = promptTokenIds.length;
     let plan: { pieceAt: (index: number) => string; length: number };
     try {
       plan = this.plan(request);
@@ -115,6 +130,10 @@ export class SimEngine implements LlmEngine {
       id: this.nextId++,
       priority: request.priority ?? 0,
       promptTokens,
+      // Hashing costs CPU on this machine, so only when there is a cache to look in.
+      promptBlockHashes: this.scheduler.cacheConfig.prefixCaching
+        ? blockHashes(promptTokenIds, this.scheduler.cacheConfig.blockSize)
+        : [],
       targetTokens,
       generated: 0,
       arrivedAtMs: 0,
@@ -166,14 +185,6 @@ export class SimEngine implements LlmEngine {
       entry.reject(new EngineError('aborted', 'the server is shutting down'));
     }
     this.pending.clear();
-  }
-
-  private promptTokens(request: GenerationRequest): number {
-    if (request.input.kind === 'completion') return Math.max(countTokens(request.input.prompt), 1);
-    return request.input.messages.reduce(
-      (sum: number, message: ChatMessage) => sum + countTokens(message.content) + TEMPLATE_TOKENS_PER_MESSAGE,
-      0,
-    );
   }
 
   /** What the request will say: structured output in full, or free text of a seeded length. */

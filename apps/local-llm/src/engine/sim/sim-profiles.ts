@@ -9,8 +9,10 @@ export interface SimProfile {
   maxNumSeqs: number;
   /** Requests that may wait; one more is refused with 503 (Ollama OLLAMA_MAX_QUEUE; vLLM has no bound). */
   maxQueue: number;
-  /** KV-cache budget in tokens, over all running sequences (prompt plus generated). */
+  /** KV-cache budget in tokens, over all running sequences (prompt plus generated), and cached prefixes. */
   kvCacheTokens: number;
+  /** Tokens per KV block (vLLM's --block-size, 16 on CUDA): the unit of allocation and of prefix caching. */
+  blockSize: number;
   stepBaseMs: number;
   stepPerSeqMs: number;
   prefillPerTokenMs: number;
@@ -43,6 +45,7 @@ export const SIM_PROFILES: Record<SimProfileName, SimProfile> = {
     maxNumSeqs: 256,
     maxQueue: 1_000_000,
     kvCacheTokens: 137_000,
+    blockSize: 16,
     stepBaseMs: 13,
     stepPerSeqMs: 1.2,
     prefillPerTokenMs: 0.1,
@@ -62,6 +65,7 @@ export const SIM_PROFILES: Record<SimProfileName, SimProfile> = {
     maxNumSeqs: 1,
     maxQueue: 512,
     kvCacheTokens: 4096,
+    blockSize: 16,
     stepBaseMs: 24,
     stepPerSeqMs: 0,
     prefillPerTokenMs: 0.33,
@@ -76,6 +80,7 @@ export const SIM_PROFILES: Record<SimProfileName, SimProfile> = {
     maxNumSeqs: 8,
     maxQueue: 64,
     kvCacheTokens: 4096,
+    blockSize: 16,
     stepBaseMs: 1,
     stepPerSeqMs: 0.125,
     prefillPerTokenMs: 0.001,

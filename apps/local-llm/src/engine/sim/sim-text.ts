@@ -24,6 +24,11 @@ export function countTokens(text: string): number {
   return text.match(TOKEN)?.length ?? 0;
 }
 
+/** The tokens of a text, by the rule above. */
+export function tokenize(text: string): string[] {
+  return text.match(TOKEN) ?? [];
+}
+
 /** Text split into token-sized pieces whose concatenation is exactly the text. */
 export function splitIntoTokens(text: string): string[] {
   return text.match(PIECE) ?? [];
