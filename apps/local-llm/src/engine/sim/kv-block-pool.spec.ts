@@ -109,7 +109,7 @@ describe(KvBlockPool.name, () => {
     const sut = pool(4);
     const first = admit(sut, prompt('s', 8, 'a', 9)); // 3 blocks
     sut.release(first.table); // 2 cached, unheld: all 4 free
-    const other = admit(sut, prompt('o', 0, 'o', 3)); // 1 block, never-cached
+    admit(sut, prompt('o', 0, 'o', 3)); // 1 block, never-cached
     expect(sut.freeBlocks).toBe(3);
 
     // 9 tokens need 3 blocks; 2 are the cached ones (free until held), so 3 free blocks are enough.
