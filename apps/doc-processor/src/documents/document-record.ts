@@ -26,6 +26,11 @@ export interface DocumentRecord {
   pageCount: number;
   sizeBytes: number;
   sha256: string;
+  /**
+   * The organisation of the key that uploaded it: only that organisation sees it. Absent in records stored
+   * before tenancy, which are LOCAL_ORGANISATION's (`ownerOf`).
+   */
+  organisation?: string;
   clientId?: string;
   /** The type the uploader expects; the classifier may disagree, and says so. */
   hint?: string;

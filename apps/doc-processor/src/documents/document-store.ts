@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { SERVICE_REDIS } from '@rma/service-core';
+import { SERVICE_REDIS, organisationScoped, ownerOf } from '@rma/service-core';
 import type { Redis } from 'ioredis';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -15,7 +15,10 @@ const PAGES_KEY = 'rma:documents:pages:';
 const PAGE_TEXT_KEY = 'rma:documents:page-text:';
 const MARKDOWN_KEY = 'rma:documents:markdown:';
 const RESULT_KEY = 'rma:documents:result:';
-/** `rma:documents:sha:<clientId or ->:<sha256>` → document id: the same file for the same client is read once. */
+/**
+ * `rma:documents:sha:<organisation-scoped clientId or ->:<sha256>` → document id: the same file for the same
+ * client of one organisation is read once (another organisation's upload of it is its own document).
+ */
 const SHA_KEY = 'rma:documents:sha:';
 
 const SWEEP_INTERVAL_MS = 10 * 60_000;
@@ -74,8 +77,8 @@ export class DocumentStore implements OnModuleInit, OnApplicationShutdown {
     await rm(this.folder(documentId), { recursive: true, force: true });
   }
 
-  async findBySha(sha256: string, clientId: string | undefined): Promise<string | null> {
-    return this.redis.get(this.shaKey(sha256, clientId));
+  async findBySha(claim: Pick<DocumentRecord, 'sha256' | 'organisation' | 'clientId'>): Promise<string | null> {
+    return this.redis.get(this.shaKey(claim));
   }
 
   /**
@@ -83,7 +86,7 @@ export class DocumentStore implements OnModuleInit, OnApplicationShutdown {
    * returns that document's id and creates nothing.
    */
   async create(record: DocumentRecord): Promise<{ created: true } | { created: false; documentId: string }> {
-    const shaKey = this.shaKey(record.sha256, record.clientId);
+    const shaKey = this.shaKey(record);
     const claimed = await this.redis.set(shaKey, record.documentId, 'EX', this.ttlSeconds, 'NX');
     if (claimed !== 'OK') {
       const documentId = await this.redis.get(shaKey);
@@ -147,7 +150,7 @@ export class DocumentStore implements OnModuleInit, OnApplicationShutdown {
     const id = record.documentId;
     await this.redis.del(RECORD_KEY + id, PAGES_KEY + id, PAGE_TEXT_KEY + id, MARKDOWN_KEY + id, RESULT_KEY + id);
     // Only this document's claim: a re-upload after a delete may already hold the hash.
-    const shaKey = this.shaKey(record.sha256, record.clientId);
+    const shaKey = this.shaKey(record);
     if ((await this.redis.get(shaKey)) === id) await this.redis.del(shaKey);
     await this.removeFiles(id);
   }
@@ -171,7 +174,9 @@ export class DocumentStore implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private shaKey(sha256: string, clientId: string | undefined): string {
-    return `${SHA_KEY}${clientId ?? '-'}:${sha256}`;
+  // Records without an organisation (stored before tenancy) keep their key: organisationScoped leaves the
+  // local organisation's names as they were.
+  private shaKey(claim: Pick<DocumentRecord, 'sha256' | 'organisation' | 'clientId'>): string {
+    return `${SHA_KEY}${organisationScoped(ownerOf(claim), claim.clientId ?? '-')}:${claim.sha256}`;
   }
 }

@@ -28,7 +28,8 @@ import {
   ApiUnprocessableEntityResponse,
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
-import { abortOnClose } from '@rma/service-core';
+import { CurrentPrincipal, abortOnClose } from '@rma/service-core';
+import type { Principal } from '@rma/service-core';
 import type { Response } from 'express';
 import { DOCUMENT_TYPES } from '../analysis/document-types';
 import { DOCUMENT_VIEW_EXAMPLE } from './documents.examples';
@@ -63,7 +64,7 @@ export class DocumentsController {
     description:
       'Stores the file and returns 202 with a `documentId`; poll `GET /documents/{id}`. The type comes from the ' +
       "file's bytes, never its name. The same file for the same client again returns the first document (200, " +
-      '`duplicate: true`).',
+      "`duplicate: true`). The document is the caller's organisation's: another organisation's key gets 404 for it.",
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody(UPLOAD_BODY)
@@ -78,9 +79,11 @@ export class DocumentsController {
   async upload(
     @Body() body: UploadDocumentDto,
     @UploadedFile() file: Upload | undefined,
+    @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) response: Response,
   ): Promise<DocumentView & { duplicate: boolean }> {
-    const { view, duplicate } = await this.documents.upload({ file, ...body, workClass: 'bulk' });
+    const { organisation } = principal;
+    const { view, duplicate } = await this.documents.upload({ file, ...body, organisation, workClass: 'bulk' });
     response.status(duplicate ? 200 : 202);
     return { ...view, duplicate };
   }
@@ -101,26 +104,33 @@ export class DocumentsController {
   async process(
     @Body() body: UploadDocumentDto,
     @UploadedFile() file: Upload | undefined,
+    @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) response: Response,
   ): Promise<DocumentView & { duplicate: boolean; markdown?: string }> {
-    const { view: accepted, duplicate } = await this.documents.upload({ file, ...body, workClass: 'interactive' });
+    const { organisation } = principal;
+    const { view: accepted, duplicate } = await this.documents.upload({
+      file,
+      ...body,
+      organisation,
+      workClass: 'interactive',
+    });
     // A caller who goes away stops the wait, not the document: it was accepted and finishes.
-    const view = await this.documents.waitForResult(accepted.documentId, abortOnClose(response));
+    const view = await this.documents.waitForResult(accepted.documentId, organisation, abortOnClose(response));
     const finished = view.status === 'done' || view.status === 'failed';
     response.status(finished ? 200 : 202);
     return {
       ...view,
       duplicate,
-      ...(view.status === 'done' ? { markdown: await this.documents.markdown(view.documentId) } : {}),
+      ...(view.status === 'done' ? { markdown: await this.documents.markdown(view.documentId, organisation) } : {}),
     };
   }
 
   @Get('documents/:id')
   @ApiOperation({ summary: "A document's status, per-page progress and, when done, its result" })
   @ApiOkResponse({ schema: { example: DOCUMENT_VIEW_EXAMPLE.done } })
-  @ApiNotFoundResponse({ description: 'No such document, or it expired.' })
-  get(@Param('id') id: string): Promise<DocumentView> {
-    return this.documents.view(id);
+  @ApiNotFoundResponse({ description: "No such document, it expired, or it is another organisation's." })
+  get(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<DocumentView> {
+    return this.documents.view(id, principal.organisation);
   }
 
   @Get('documents/:id/markdown')
@@ -130,19 +140,19 @@ export class DocumentsController {
     description: 'Markdown.',
     content: { 'text/markdown': { example: '<!-- page 1 -->\n# Statement' } },
   })
-  @ApiNotFoundResponse({ description: 'No such document.' })
+  @ApiNotFoundResponse({ description: "No such document, or another organisation's." })
   @ApiConflictResponse({ description: 'Not finished yet, or failed.' })
-  markdown(@Param('id') id: string): Promise<string> {
-    return this.documents.markdown(id);
+  markdown(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<string> {
+    return this.documents.markdown(id, principal.organisation);
   }
 
   @Delete('documents/:id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a document: its file, pages, results and its copy in rag-service' })
   @ApiNoContentResponse({ description: 'Deleted.' })
-  @ApiNotFoundResponse({ description: 'No such document.' })
+  @ApiNotFoundResponse({ description: "No such document, or another organisation's." })
   @ApiServiceUnavailableResponse({ description: 'rag-service could not remove its copy: nothing was deleted; retry.' })
-  async remove(@Param('id') id: string): Promise<void> {
-    await this.documents.remove(id);
+  async remove(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<void> {
+    await this.documents.remove(id, principal.organisation);
   }
 }

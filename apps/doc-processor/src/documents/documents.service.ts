@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { GenerationError } from '@rma/generation-queue';
 import type { WorkClass } from '@rma/generation-queue';
+import { isOwnedBy, ownerOf } from '@rma/service-core';
 import { createHash, randomBytes } from 'node:crypto';
 import { DocumentError, DocumentErrorCode } from '../common/documents.errors';
 import type { DocProcessorEnv } from '../config/env.schema';
@@ -79,11 +80,12 @@ export class DocumentsService {
 
   /**
    * Stores a file and queues it, after its type (by magic bytes), page count and limits are checked:
-   * a file refused there never becomes a document. The same file for the same client again is that
-   * first document (`duplicate`).
+   * a file refused there never becomes a document. The same file for the same client of the same
+   * organisation again is that first document (`duplicate`). The document is `organisation`'s alone.
    */
   async upload(input: {
     file: UploadedFile | undefined;
+    organisation: string;
     clientId?: string;
     hint?: string;
     workClass: WorkClass;
@@ -92,7 +94,7 @@ export class DocumentsService {
     if (!file) throw new DocumentError('missing_file', 'send the document as a multipart form field named `file`');
     if (file.size === 0) throw new DocumentError('empty_file', 'the file is empty (0 bytes): send the document itself');
     const sha256 = createHash('sha256').update(file.buffer).digest('hex');
-    const existing = await this.existing(sha256, input.clientId);
+    const existing = await this.existing({ sha256, organisation: input.organisation, clientId: input.clientId });
     if (existing) return { view: existing, duplicate: true };
 
     const documentId = `doc_${randomBytes(10).toString('hex')}`;
@@ -112,6 +114,7 @@ export class DocumentsService {
       pageCount: inspection.pages,
       sizeBytes: file.size,
       sha256,
+      organisation: input.organisation,
       clientId: input.clientId,
       hint: input.hint,
       workClass: input.workClass,
@@ -121,7 +124,7 @@ export class DocumentsService {
     if (!created.created) {
       // Another upload of the same file won the race: this copy goes, that document answers.
       await this.store.removeFiles(documentId);
-      const view = await this.view(created.documentId);
+      const view = await this.view(created.documentId, input.organisation);
       return { view, duplicate: true };
     }
     await this.pipeline.enqueue(record).catch(async (error: unknown) => {
@@ -135,22 +138,22 @@ export class DocumentsService {
       `Document accepted documentId=${documentId} kind=${record.kind} pages=${record.pageCount} ` +
         `sizeBytes=${record.sizeBytes} workClass=${record.workClass} client=${record.clientId ? 'yes' : 'no'}`,
     );
-    return { view: await this.view(documentId), duplicate: false };
+    return { view: await this.view(documentId, input.organisation), duplicate: false };
   }
 
   /** Waits for a document to finish, up to PROCESS_SYNC_TIMEOUT_MS; returns its view either way. */
-  async waitForResult(documentId: string, signal?: AbortSignal): Promise<DocumentView> {
+  async waitForResult(documentId: string, organisation: string, signal?: AbortSignal): Promise<DocumentView> {
     const deadline = Date.now() + this.syncTimeoutMs;
     for (;;) {
-      const view = await this.view(documentId);
+      const view = await this.view(documentId, organisation);
       if (view.status === 'done' || view.status === 'failed' || Date.now() >= deadline || signal?.aborted) return view;
       await new Promise((resolve) => setTimeout(resolve, SYNC_POLL_MS));
     }
   }
 
-  async view(documentId: string): Promise<DocumentView> {
-    const record = await this.store.record(documentId);
-    if (!record) throw notFound(documentId);
+  /** The document, when `organisation` owns it; another organisation's reads as missing (404, same body). */
+  async view(documentId: string, organisation: string): Promise<DocumentView> {
+    const record = await this.owned(documentId, organisation);
     const [pages, result] = await Promise.all([
       this.store.pages(documentId),
       record.status === 'done' ? this.store.result(documentId) : Promise.resolve(null),
@@ -179,9 +182,8 @@ export class DocumentsService {
     };
   }
 
-  async markdown(documentId: string): Promise<string> {
-    const record = await this.store.record(documentId);
-    if (!record) throw notFound(documentId);
+  async markdown(documentId: string, organisation: string): Promise<string> {
+    const record = await this.owned(documentId, organisation);
     const markdown = record.status === 'done' ? await this.store.markdown(documentId) : null;
     if (markdown === null) {
       throw new DocumentError(
@@ -198,12 +200,12 @@ export class DocumentsService {
    * Removes the file, every derived artefact and the jobs not yet started; a client's document is removed
    * from rag-service first, so a failure there leaves everything in place to retry (503), never half gone.
    */
-  async remove(documentId: string): Promise<void> {
-    const record = await this.store.record(documentId);
-    if (!record) throw notFound(documentId);
+  async remove(documentId: string, organisation: string): Promise<void> {
+    const record = await this.owned(documentId, organisation);
     await this.pipeline.cancel(documentId);
     if (record.clientId && record.handoff) {
-      await this.handoff.deleted({ documentId, clientId: record.clientId }).catch((error: Error) => {
+      const deleted = { documentId, organisation: ownerOf(record), clientId: record.clientId };
+      await this.handoff.deleted(deleted).catch((error: Error) => {
         throw new DocumentError(
           'handoff_failed',
           `removing the document from rag-service failed (${error.message || error.name}); nothing was deleted: retry`,
@@ -214,10 +216,17 @@ export class DocumentsService {
     this.logger.log(`Document deleted documentId=${documentId}`);
   }
 
-  private async existing(sha256: string, clientId: string | undefined): Promise<DocumentView | null> {
-    const documentId = await this.store.findBySha(sha256, clientId);
+  private async existing(claim: { sha256: string; organisation: string; clientId?: string }): Promise<DocumentView | null> {
+    const documentId = await this.store.findBySha(claim);
     if (!documentId) return null;
-    return this.view(documentId).catch(() => null); // a claim whose record expired first
+    return this.view(documentId, claim.organisation).catch(() => null); // a claim whose record expired first
+  }
+
+  /** The record when `organisation` owns it; a missing one and another organisation's fail alike. */
+  private async owned(documentId: string, organisation: string): Promise<DocumentRecord> {
+    const record = await this.store.record(documentId);
+    if (!record || !isOwnedBy(record, organisation)) throw notFound(documentId);
+    return record;
   }
 }
 

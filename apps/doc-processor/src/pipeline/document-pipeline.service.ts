@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { FanOutQueue, PartOutcome } from '@rma/generation-queue';
+import { ownerOf } from '@rma/service-core';
 import { assemblePages } from '../analysis/assembly';
 import type { DocProcessorEnv } from '../config/env.schema';
 import type { DocumentRecord, PageMethod, PageOutcome } from '../documents/document-record';
@@ -218,6 +219,8 @@ export class DocumentPipelineService implements BeforeApplicationShutdown {
     try {
       const reply = await this.handoff.processed({
         documentId,
+        // Its client's collection in rag-service is the uploading organisation's.
+        organisation: ownerOf(record),
         clientId: record.clientId,
         title: `${result.documentType.replace(/_/g, ' ')} ${documentId}`,
         markdown,

@@ -9,7 +9,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { GenerationError, generationFailureResponse } from '@rma/generation-queue';
-import { abortOnClose, sendEventStream } from '@rma/service-core';
+import { CurrentPrincipal, abortOnClose, sendEventStream } from '@rma/service-core';
+import type { Principal } from '@rma/service-core';
 import type { Response } from 'express';
 import { RAG_ERROR_STATUS, RagError } from '../common/rag.errors';
 import { ASK_EXAMPLE, AGENTIC_EXAMPLE } from './ask.examples';
@@ -35,8 +36,12 @@ export class AskController {
     description: 'Interactive work: it goes ahead of bulk questions. Closing the connection cancels it.',
   })
   @ApiOkResponse({ schema: { example: ASK_EXAMPLE } })
-  async ask(@Body() body: AskQuestionDto, @Res({ passthrough: true }) response: Response): Promise<AskResult> {
-    return this.asks.ask(body, abortOnClose(response));
+  async ask(
+    @Body() body: AskQuestionDto,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<AskResult> {
+    return this.asks.ask({ ...body, organisation: principal.organisation }, abortOnClose(response));
   }
 
   @Post('stream')
@@ -48,9 +53,14 @@ export class AskController {
       'error. Closing the connection cancels the generation on the engine.',
   })
   @ApiOkResponse({ description: 'text/event-stream' })
-  async stream(@Body() body: AskQuestionDto, @Res() response: Response): Promise<void> {
+  async stream(
+    @Body() body: AskQuestionDto,
+    @CurrentPrincipal() principal: Principal,
+    @Res() response: Response,
+  ): Promise<void> {
+    const input = { ...body, organisation: principal.organisation };
     // `done` is the service's own last event, with usage and timings.
-    await sendEventStream(response, this.asks.stream(body, abortOnClose(response)), {
+    await sendEventStream(response, this.asks.stream(input, abortOnClose(response)), {
       done: false,
       errorBody: (error) =>
         error instanceof GenerationError
@@ -71,9 +81,11 @@ export class AskController {
   })
   async batch(
     @Body() body: AskBatchDto,
+    @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) response: Response,
   ): Promise<{ results: AskBatchItem[] }> {
-    return { results: await this.asks.askMany(body, abortOnClose(response)) };
+    const input = { ...body, organisation: principal.organisation };
+    return { results: await this.asks.askMany(input, abortOnClose(response)) };
   }
 
   @Post('agentic')
@@ -84,7 +96,11 @@ export class AskController {
       'At most AGENTIC_MAX_STEPS retrievals, within AGENTIC_TIMEOUT_MS (then 504). Sources are deduplicated.',
   })
   @ApiOkResponse({ schema: { example: AGENTIC_EXAMPLE } })
-  async agentic(@Body() body: AskQuestionDto, @Res({ passthrough: true }) response: Response): Promise<AgenticResult> {
-    return this.asks.askAgentic(body, abortOnClose(response));
+  async agentic(
+    @Body() body: AskQuestionDto,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<AgenticResult> {
+    return this.asks.askAgentic({ ...body, organisation: principal.organisation }, abortOnClose(response));
   }
 }

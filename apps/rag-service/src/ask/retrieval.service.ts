@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { RagError } from '../common/rag.errors';
 import type { RagServiceEnv } from '../config/env.schema';
-import { FoundChunk, METADATA_KEY, RESERVED_METADATA_KEYS } from '../vector-store/chunk-store';
+import { ChunkStore, FoundChunk, METADATA_KEY, RESERVED_METADATA_KEYS } from '../vector-store/chunk-store';
 import { ChunkStores } from '../vector-store/chunk-stores';
 
 /** A retrieved chunk and the collection it came from. */
@@ -12,7 +12,12 @@ export type RetrievedChunk = FoundChunk & { collection: 'manuals' | 'client' };
 export interface RetrievalScope {
   topK?: number;
   filters?: Record<string, string | number | boolean>;
-  /** Also that client's documents; never any other client's. */
+  /**
+   * The caller's organisation (its key's, never the request body's): a clientId names that organisation's
+   * client. The manuals are every organisation's.
+   */
+  organisation?: string;
+  /** Also that client's documents; never any other client's, nor another organisation's. */
   clientId?: string;
 }
 
@@ -31,12 +36,14 @@ export class RetrievalService {
   /** Refuses bad filters or a bad clientId before any work: the service is also called from code no DTO checked. */
   checkScope(scope: RetrievalScope): void {
     this.checkFilters(scope.filters);
-    if (scope.clientId !== undefined) this.stores.forClient(scope.clientId);
+    if (scope.clientId !== undefined) this.clientStore(scope);
   }
 
   /**
    * The nearest chunks of the manuals and, for a client, of that client's documents (none yet: just the
-   * manuals), merged by score. Scores compare across the two: one embedding model, cosine in both.
+   * manuals), merged by score. Scores compare across the two: one embedding model, cosine in both. The
+   * request's filters narrow a search within a collection; which collections are searched comes from the
+   * organisation and client alone, so no filter reaches another organisation's documents.
    */
   async search(
     vector: number[],
@@ -46,7 +53,7 @@ export class RetrievalService {
     const topK = scope.topK ?? this.topK;
     const [manuals, client] = await Promise.all([
       this.stores.manuals.query(vector, topK, scope.filters, options),
-      scope.clientId ? this.stores.forClient(scope.clientId).query(vector, topK, scope.filters, options) : [],
+      scope.clientId ? this.clientStore(scope).query(vector, topK, scope.filters, options) : [],
     ]);
     return [
       ...manuals.map((chunk): RetrievedChunk => ({ ...chunk, collection: 'manuals' })),
@@ -54,6 +61,12 @@ export class RetrievalService {
     ]
       .sort((a, b) => b.score - a.score)
       .slice(0, topK);
+  }
+
+  /** The store of the scope's client; without the caller's organisation no client can be searched. */
+  private clientStore(scope: RetrievalScope): ChunkStore {
+    if (!scope.organisation) throw new Error('a client was named without the caller organisation: a wiring bug');
+    return this.stores.forClient(scope.organisation, scope.clientId as string);
   }
 
   private checkFilters(filters: RetrievalScope['filters']): void {

@@ -2,6 +2,7 @@ import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservice
 import {
   DOCUMENT_DELETED_PATTERN,
   DOCUMENT_PROCESSED_PATTERN,
+  LOCAL_ORGANISATION,
   configureService,
   documentIndexedReplySchema,
   pingPattern,
@@ -59,6 +60,7 @@ function processed(overrides: Partial<DocumentProcessed> = {}): DocumentProcesse
   const markdown = overrides.markdown ?? STATEMENT;
   return {
     documentId: 'doc-statement-1',
+    organisation: LOCAL_ORGANISATION,
     clientId: 'client-a',
     title: 'Current account statement, March',
     markdown,
@@ -258,10 +260,11 @@ describe(ClientDocumentsController.name, () => {
     const figures = sut.app.get(ClientDocumentFigures);
 
     await send(DOCUMENT_PROCESSED_PATTERN, letter);
-    const stored = await figures.find('client-d', ['doc-letter-1', 'doc-never-sent']);
-    const otherClient = await figures.find('client-e', ['doc-letter-1']);
+    const local = (clientId: string) => ({ organisation: LOCAL_ORGANISATION, clientId });
+    const stored = await figures.find(local('client-d'), ['doc-letter-1', 'doc-never-sent']);
+    const otherClient = await figures.find(local('client-e'), ['doc-letter-1']);
     await send(DOCUMENT_DELETED_PATTERN, { documentId: 'doc-letter-1', clientId: 'client-d' });
-    const afterDelete = await figures.find('client-d', ['doc-letter-1']);
+    const afterDelete = await figures.find(local('client-d'), ['doc-letter-1']);
 
     expect(stored).toEqual({
       figures: [
@@ -285,7 +288,8 @@ describe(ClientDocumentsController.name, () => {
   it('records a document sent without facts (an older sender) as found, with no figures', async () => {
     await send(DOCUMENT_PROCESSED_PATTERN, processed({ documentId: 'doc-statement-3', clientId: 'client-d' }));
 
-    expect(await sut.app.get(ClientDocumentFigures).find('client-d', ['doc-statement-3'])).toEqual({
+    const client = { organisation: LOCAL_ORGANISATION, clientId: 'client-d' };
+    expect(await sut.app.get(ClientDocumentFigures).find(client, ['doc-statement-3'])).toEqual({
       figures: [],
       missing: [],
     });

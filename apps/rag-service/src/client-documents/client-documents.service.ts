@@ -2,11 +2,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { DocumentDeleted, DocumentIndexedReply, DocumentProcessed } from '@rma/service-core';
 import { DocumentsService } from '../documents/documents.service';
 import { ChunkStores } from '../vector-store/chunk-stores';
-import { ClientDocumentFigures } from './client-document-figures';
+import { ClientDocumentFigures, ClientOfOrganisation } from './client-document-figures';
 import { documentFigures } from './document-figures';
 
 /**
- * Clients' documents from doc-processor, each in its client's own collection: indexed exactly as manuals
+ * Clients' documents from doc-processor, each in the collection of its organisation's client: indexed exactly as manuals
  * are (same splitter, embeddings and versioning), with the client's id and the document's type on every
  * chunk. The upload's sha256 is the version, so a resend of the same file changes nothing. The debts and
  * income its facts show are kept beside it, each with its page, to pre-fill an eligibility check.
@@ -36,7 +36,7 @@ export class ClientDocumentsService {
         contentHash: document.sha256,
       },
       // Inline: the reply tells doc-processor the document is searchable, so it must not be a queued job.
-      { inline: true, store: this.stores.forClient(document.clientId) },
+      { inline: true, store: this.stores.forClient(document.organisation, document.clientId) },
     );
     if (outcome.status === 'queued' || outcome.status === 'duplicate') {
       // The sender's id rules out duplicates and `inline` rules out jobs: this is a bug.
@@ -53,7 +53,7 @@ export class ClientDocumentsService {
           markdown: document.markdown,
         })
       : [];
-    await this.figures.save({ clientId: document.clientId, documentId: document.documentId, figures });
+    await this.figures.save({ ...clientOf(document), documentId: document.documentId, figures });
     this.logger.log(
       `Client document indexed clientId=${document.clientId} documentId=${document.documentId} status=${outcome.status} chunks=${outcome.chunks} figures=${figures.length}`,
     );
@@ -62,13 +62,17 @@ export class ClientDocumentsService {
 
   async remove(document: DocumentDeleted): Promise<DocumentIndexedReply> {
     const chunks = await this.documents.delete(document.documentId, {
-      store: this.stores.forClient(document.clientId),
+      store: this.stores.forClient(document.organisation, document.clientId),
     });
-    await this.figures.remove(document.clientId, document.documentId);
+    await this.figures.remove(clientOf(document), document.documentId);
     const status = chunks > 0 ? 'deleted' : 'not_found';
     this.logger.log(
       `Client document removed clientId=${document.clientId} documentId=${document.documentId} status=${status} chunks=${chunks}`,
     );
     return { documentId: document.documentId, status, chunks };
   }
+}
+
+function clientOf(document: DocumentProcessed | DocumentDeleted): ClientOfOrganisation {
+  return { organisation: document.organisation, clientId: document.clientId };
 }

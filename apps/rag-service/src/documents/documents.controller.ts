@@ -29,6 +29,8 @@ import {
   getSchemaPath,
   ApiExtraModels,
 } from '@nestjs/swagger';
+import { CurrentPrincipal } from '@rma/service-core';
+import type { Principal } from '@rma/service-core';
 import type { Response } from 'express';
 import { basename, extname } from 'node:path';
 import { RagError } from '../common/rag.errors';
@@ -52,7 +54,9 @@ export class DocumentsController {
       'JSON (text or markdown with title, source and metadata) or multipart with a `file` (.md, .txt, or .pdf ' +
       'with a text layer; up to UPLOAD_MAX_BYTES). The same content again adds nothing (`unchanged`); the ' +
       'same text under another name is a `duplicate`; new text for the same source `replaced` its chunks. ' +
-      'A document of more than INGEST_JOB_MIN_CHUNKS chunks is ingested in the background: 202 with a `jobId`.',
+      'A document of more than INGEST_JOB_MIN_CHUNKS chunks is ingested in the background: 202 with a `jobId`. ' +
+      "The manuals are shared: every organisation's questions are answered from them, and every organisation " +
+      'may list and read them.',
   })
   @ApiConsumes('application/json', 'multipart/form-data')
   @ApiBody({
@@ -97,6 +101,7 @@ export class DocumentsController {
   async ingest(
     @Body() body: IngestDocumentDto,
     @UploadedFile() file: UploadedDocument | undefined,
+    @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) response: Response,
   ): Promise<IngestOutcome> {
     if (file && body.text !== undefined) {
@@ -110,13 +115,16 @@ export class DocumentsController {
     const title =
       body.title ?? firstHeading(text) ?? (file ? basename(file.originalname, extname(file.originalname)) : undefined);
     if (!title) throw new RagError('empty_document', 'title is required when the text has no heading to take it from');
-    const outcome = await this.documents.ingest({
-      text,
-      title,
-      source: body.source ?? file?.originalname,
-      format: body.format ?? read?.format ?? 'markdown',
-      metadata: parseMetadata(body.metadata),
-    });
+    const outcome = await this.documents.ingest(
+      {
+        text,
+        title,
+        source: body.source ?? file?.originalname,
+        format: body.format ?? read?.format ?? 'markdown',
+        metadata: parseMetadata(body.metadata),
+      },
+      { organisation: principal.organisation },
+    );
     response.status(
       outcome.status === 'queued' ? 202 : outcome.status === 'created' || outcome.status === 'replaced' ? 201 : 200,
     );
@@ -124,16 +132,16 @@ export class DocumentsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List documents, with their chunk counts' })
+  @ApiOperation({ summary: 'List the manuals (shared by every organisation), with their chunk counts' })
   async list(@Query() query: ListDocumentsQuery) {
     return this.documents.list({ limit: query.limit ?? 20, offset: query.offset ?? 0 });
   }
 
   @Get('jobs/:id')
   @ApiOperation({ summary: "A background ingest's progress" })
-  @ApiNotFoundResponse({ description: 'No such job (kept 24 hours).' })
-  async job(@Param('id') id: string) {
-    return this.documents.job(id);
+  @ApiNotFoundResponse({ description: "No such job (kept 24 hours), or another organisation's." })
+  async job(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+    return this.documents.job(id, principal.organisation);
   }
 
   @Get(':id')

@@ -39,6 +39,11 @@ export interface IngestOptions {
   inline?: boolean;
   /** Where the chunks go; the manuals' collection by default. */
   store?: ChunkStore;
+  /**
+   * The organisation of the caller: a background job is its alone (GET /documents/jobs/:id). Needed for any
+   * ingest that may become a job (not `inline`).
+   */
+  organisation?: string;
 }
 
 export type IngestOutcome =
@@ -157,6 +162,8 @@ export class DocumentsService {
       };
       const status = current.length > 0 ? 'replaced' : 'created';
       if (pieces.length > this.jobMinChunks && !options.inline) {
+        const { organisation } = options;
+        if (!organisation) throw new Error('an ingest that may run as a job was started without the caller organisation');
         const turn = this.jobSlots.tryEnter();
         if (!turn) {
           throw new RagError(
@@ -164,7 +171,7 @@ export class DocumentsService {
             'too many large documents are waiting to be ingested (INGEST_JOBS_MAX_WAITING); send it again shortly',
           );
         }
-        const job = await this.jobs.create({ documentId, title, chunksTotal: pieces.length }).catch((error) => {
+        const job = await this.jobs.create({ documentId, title, chunksTotal: pieces.length, organisation }).catch((error) => {
           void turn.then(() => this.jobSlots.leave());
           throw error;
         });
@@ -256,8 +263,9 @@ export class DocumentsService {
     }
   }
 
-  async job(id: string): Promise<IngestJob> {
-    const job = await this.jobs.get(id);
+  /** A background ingest, when `organisation` started it; another organisation's reads as missing (404, same body). */
+  async job(id: string, organisation: string): Promise<IngestJob> {
+    const job = await this.jobs.get(id, organisation);
     if (!job) throw new RagError('job_not_found', `no ingest job ${id}: jobs are kept for 24 hours after they start`);
     return job;
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import { RedisRecords, SERVICE_REDIS } from '@rma/service-core';
+import { RedisRecords, SERVICE_REDIS, isOwnedBy } from '@rma/service-core';
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 
@@ -14,6 +14,11 @@ const STALE_AFTER_MS = 120_000;
 
 export interface IngestJob {
   id: string;
+  /**
+   * The organisation of the key that started it: only that organisation reads it. Records from before
+   * tenancy have none and are LOCAL_ORGANISATION's.
+   */
+  organisation?: string;
   status: 'queued' | 'running' | 'completed' | 'failed';
   documentId: string;
   title: string;
@@ -40,7 +45,9 @@ export class IngestJobs implements OnModuleDestroy {
     this.records = new RedisRecords(redis, { prefix: INGEST_JOB_KEY_PREFIX, ttlSeconds: RETENTION_SECONDS });
   }
 
-  async create(fields: Pick<IngestJob, 'documentId' | 'title' | 'chunksTotal'>): Promise<IngestJob> {
+  async create(
+    fields: Pick<IngestJob, 'documentId' | 'title' | 'chunksTotal'> & { organisation: string },
+  ): Promise<IngestJob> {
     const now = new Date().toISOString();
     const job: IngestJob = {
       id: randomUUID(),
@@ -67,14 +74,16 @@ export class IngestJobs implements OnModuleDestroy {
     await this.update(id, {});
   }
 
-  async get(id: string): Promise<IngestJob | undefined> {
+  /** The job, when `organisation` started it; another organisation's reads as absent. */
+  async get(id: string, organisation: string): Promise<IngestJob | undefined> {
     const fields = await this.records.get(id).catch((error: Error) => {
       if (error.message.startsWith('WRONGTYPE')) return undefined; // an earlier release's record
       throw error;
     });
-    if (!fields) return undefined;
+    if (!fields || !isOwnedBy(fields, organisation)) return undefined;
     const job: IngestJob = {
       id: fields['id'],
+      ...(fields['organisation'] !== undefined && { organisation: fields['organisation'] }),
       status: fields['status'] as IngestJob['status'],
       documentId: fields['documentId'],
       title: fields['title'],

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { abortOnClose, sendEventStream } from '@rma/service-core';
+import { CurrentPrincipal, abortOnClose, sendEventStream } from '@rma/service-core';
+import type { Principal } from '@rma/service-core';
 import type { Response } from 'express';
 import { EligibilityRequestDto } from './dto/eligibility-request.dto';
 import { ELIGIBILITY_EXAMPLE } from './eligibility.examples';
@@ -11,7 +12,9 @@ import { EligibilityAnswer, EligibilityService } from './eligibility.service';
   description:
     'A negative amount, an impossible date, totals that disagree, an unknown field: the message says what to change.',
 })
-@ApiNotFoundResponse({ description: 'A documentId that is not a processed document of that client.' })
+@ApiNotFoundResponse({
+  description: "A documentId that is not a processed document of that client of the caller's organisation.",
+})
 @Controller('eligibility')
 export class EligibilityController {
   constructor(private readonly eligibility: EligibilityService) {}
@@ -29,9 +32,10 @@ export class EligibilityController {
   @ApiOkResponse({ schema: { example: ELIGIBILITY_EXAMPLE } })
   async check(
     @Body() body: EligibilityRequestDto,
+    @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) response: Response,
   ): Promise<EligibilityAnswer> {
-    return this.eligibility.check(body, abortOnClose(response));
+    return this.eligibility.check({ ...body, organisation: principal.organisation }, abortOnClose(response));
   }
 
   @Post('stream')
@@ -43,9 +47,14 @@ export class EligibilityController {
       'with the reason), then `done`. Closing the connection cancels the generation.',
   })
   @ApiOkResponse({ description: 'text/event-stream' })
-  async stream(@Body() body: EligibilityRequestDto, @Res() response: Response): Promise<void> {
+  async stream(
+    @Body() body: EligibilityRequestDto,
+    @CurrentPrincipal() principal: Principal,
+    @Res() response: Response,
+  ): Promise<void> {
+    const input = { ...body, organisation: principal.organisation };
     // Failures of the explanation are events of their own; anything else is a bug, a 500 `error` event.
-    await sendEventStream(response, this.eligibility.stream(body, abortOnClose(response)), {
+    await sendEventStream(response, this.eligibility.stream(input, abortOnClose(response)), {
       errorBody: () => undefined,
     });
   }

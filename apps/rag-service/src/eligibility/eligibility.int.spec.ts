@@ -1,4 +1,4 @@
-import { configureService } from '@rma/service-core';
+import { LOCAL_ORGANISATION, configureService } from '@rma/service-core';
 import type { DocumentProcessed } from '@rma/service-core';
 import {
   ServiceInProcess,
@@ -212,6 +212,7 @@ describe('POST /eligibility with documents', () => {
       '<!-- page 2 -->\n## Balance\n\nThe balance outstanding is £2,450.75.';
     return {
       documentId: `doc-letter-${clientId}`,
+      organisation: LOCAL_ORGANISATION,
       clientId,
       title: 'debt letter',
       markdown,
@@ -262,6 +263,7 @@ describe('POST /eligibility with documents', () => {
     const markdown = '<!-- page 1 -->\n# Payslip\n\nNet pay £350.00 for the week.';
     await sut.app.get(ClientDocumentsService).index({
       documentId: 'doc-payslip',
+      organisation: LOCAL_ORGANISATION,
       clientId: 'cl-income',
       title: 'payslip',
       markdown,

@@ -23,6 +23,8 @@ import { allowedAmounts, inventedAmounts, type InventedAmount } from './explanat
 /** The check's input: the client's facts, and where to read more of them. */
 export interface EligibilityInput extends ClientFacts {
   asOf?: string;
+  /** The caller's organisation (its key's): `clientId` names that organisation's client. */
+  organisation: string;
   clientId?: string;
   documentIds?: string[];
   explain?: boolean;
@@ -160,13 +162,13 @@ export class EligibilityService {
 
   /** The facts (with document figures), validated, and the rules' report. No LLM, no Chroma. */
   async decide(input: EligibilityInput): Promise<EligibilityDecision> {
-    const { asOf: requestedAsOf, clientId, documentIds, explain: _explain, ...given } = input;
+    const { asOf: requestedAsOf, organisation, clientId, documentIds, explain: _explain, ...given } = input;
     const asOf = requestedAsOf ?? todayInLondon();
     const givenProblems = factProblems(given, asOf);
     if (givenProblems.length > 0) {
       throw new RagError('invalid_facts', givenProblems.map((problem) => problem.message).join(' '));
     }
-    const { documents, figures } = await this.documentFigures(clientId, documentIds);
+    const { documents, figures } = await this.documentFigures({ organisation, clientId }, documentIds);
     const { facts, prefilled } = prefillFacts(given, figures);
     try {
       const report = checkEligibility(facts, {
@@ -185,18 +187,20 @@ export class EligibilityService {
     }
   }
 
+  /** The figures of the organisation's client's documents; another organisation's read as missing (404). */
   private async documentFigures(
-    clientId: string | undefined,
+    client: { organisation: string; clientId?: string },
     documentIds: string[] | undefined,
   ): Promise<{ documents: EligibilityDecision['documents']; figures: DocumentFigure[] }> {
     if (!documentIds || documentIds.length === 0) return { documents: [], figures: [] };
+    const { organisation, clientId } = client;
     if (!clientId) {
       throw new RagError('invalid_facts', 'documentIds are the documents of a client: give that clientId too.');
     }
     const ids = [...new Set(documentIds)];
-    const { figures, missing } = await this.figures.find(clientId, ids);
+    const { figures, missing } = await this.figures.find({ organisation, clientId }, ids);
     // A document indexed before its figures were kept has chunks but no figures: found, showing none.
-    const store = this.stores.forClient(clientId);
+    const store = this.stores.forClient(organisation, clientId);
     const unknown: string[] = [];
     for (const documentId of missing) {
       if ((await store.find({ documentId }, { limit: 1 })).length === 0) unknown.push(documentId);

@@ -68,6 +68,8 @@ export interface ChunkStoreOptions {
   name: string;
   /** Stored as the collection's metadata when it is created. */
   purpose: string;
+  /** More of the collection's metadata, stored when it is created. */
+  labels?: Record<string, string>;
   /**
    * Whether reading creates the collection (the manuals'); otherwise reading a collection that does not
    * exist finds nothing, and only storing creates it (a client's: a client without documents has none).
@@ -184,7 +186,7 @@ export class ChunkStore {
         name: this.options.name,
         embeddingFunction: null,
         configuration: { hnsw: { space: 'cosine' } },
-        metadata: { purpose: this.options.purpose },
+        metadata: { ...this.options.labels, purpose: this.options.purpose },
       })
       .catch((error: unknown) => {
         this.opening = undefined;

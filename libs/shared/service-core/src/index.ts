@@ -60,3 +60,5 @@ export { RedisUnavailableInterceptor, isRedisOutage } from './lib/http/redis-una
 /** Who is calling: organisation and scopes, put on each request by the auth guard (`@CurrentPrincipal()`). */
 export { API_SCOPES, CurrentPrincipal, LOCAL_ORGANISATION, LOCAL_PRINCIPAL, principalOf } from './lib/auth/principal';
 export type { ApiScope, Principal, RequestWithPrincipal } from './lib/auth/principal';
+/** Tenancy: who owns a stored record (LOCAL_ORGANISATION when it predates tenancy), and names per organisation. */
+export { isOwnedBy, organisationScoped, ownerOf } from './lib/auth/ownership';

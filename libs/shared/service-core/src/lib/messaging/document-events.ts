@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOCAL_ORGANISATION } from '../auth/principal';
 
 // doc-processor hands a finished client document to rag-service over Nest's Redis transport. These are
 // request-response patterns (MessagePattern), not fire-and-forget events: Redis pub/sub drops a message
@@ -15,8 +16,16 @@ export const CLIENT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
 /** What a clientId must look like, said so that a caller can fix it. */
 export const CLIENT_ID_MESSAGE = 'clientId must be 1-48 letters, digits, _ or -, starting with a letter or digit';
 
+/**
+ * The organisation that owns the document (that of the key which uploaded it): its client's collection is
+ * that organisation's. An older sender sends none: its documents are {@link LOCAL_ORGANISATION}'s, as are
+ * records stored before tenancy.
+ */
+const organisation = z.string().min(1).max(200).default(LOCAL_ORGANISATION);
+
 export const documentProcessedSchema = z.object({
   documentId: z.string().min(1).max(100),
+  organisation,
   clientId: z.string().regex(CLIENT_ID),
   title: z.string().min(1).max(300),
   /** The assembled markdown, with page markers. */
@@ -34,6 +43,7 @@ export const documentProcessedSchema = z.object({
 
 export const documentDeletedSchema = z.object({
   documentId: z.string().min(1).max(100),
+  organisation,
   clientId: z.string().regex(CLIENT_ID),
 });
 
