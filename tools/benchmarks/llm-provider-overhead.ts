@@ -22,7 +22,7 @@ async function main() {
   // The simulated engine's fast profile: steady server time, so differences are the client's.
   const server = await startLocalLlm(['--engine', 'sim', '--profile', 'fast', '--parallel', '8']);
   const client = new LlmClient({
-    backends: { vllm: { url: server.url }, ollama: { url: server.url } },
+    backends: { vllm: { urls: [server.url] }, ollama: { urls: [server.url] } },
     roles: Object.fromEntries(
       (['chat', 'embedding', 'vision'] as const).map((role) => [
         role,

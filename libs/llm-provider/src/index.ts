@@ -2,7 +2,8 @@
 
 /**
  * The typed facade: chat, stream, structured output, embeddings, vision, health; `serving(role)` names the
- * backend serving a role now (the fallback while the primary's breaker is open), for a concurrency limit.
+ * backend serving a role now (the fallback while every primary replica's breaker is open), and
+ * `replicaLoads(role)` lists its replicas with their state and load, for a concurrency limit.
  */
 export { LlmClient } from './lib/llm-client';
 /** Our messages as LangChain's, for chains that call ResilientChatModel. */
@@ -16,6 +17,7 @@ export type {
   EmbedResult,
   JsonOutputFormat,
   LlmMessage,
+  ReplicaLoad,
   ServedBy,
   StreamEvent,
   StructuredResult,
@@ -43,6 +45,10 @@ export {
   LlmUnavailableError,
 } from './lib/llm.errors';
 export type { BackendRef, LlmErrorKind, TimeoutPhase } from './lib/llm.errors';
+/** How a call picks a backend's replica (least loaded with prefix affinity, or round robin), and why it did. */
+export { DEFAULT_ROUTING, ROUTING_STRATEGIES } from './lib/routing/routing-policy';
+export type { RoutingOptions, RoutingStrategy } from './lib/routing/routing-policy';
+export type { RouteReason } from './lib/routing/replica-router';
 /** Options, and the LLM_* environment variables an app's config folder validates. */
 export { llmEnvShape, llmOptionsFromConfig, llmOptionsFromEnv, modelNameFor } from './lib/llm.options';
 export type { BackendKind, LlmEnv, LlmProviderOptions, LlmRole, RoleOptions, RoleTimeouts } from './lib/llm.options';

@@ -2,7 +2,7 @@ import { AIMessage, AIMessageChunk, BaseMessage } from '@langchain/core/messages
 import { z } from 'zod';
 import { BackendRegistry } from './backends/backend-registry';
 import type { SamplingOptions } from './backends/llm-backend';
-import { EngineLoad, parseVllmMetrics } from './engine-load';
+import type { EngineLoad } from './engine-load';
 import { finishReasonOf, hasFinishReason, textOf, toLangChainMessages, usageOf } from './langchain/langchain-messages';
 import type {
   BackendHealth,
@@ -10,6 +10,7 @@ import type {
   ChatRequest,
   ChatResult,
   EmbedResult,
+  ReplicaLoad,
   ServedBy,
   StreamEvent,
   StructuredResult,
@@ -21,6 +22,11 @@ import type { BackendKind, LlmProviderOptions, LlmRole } from './llm.options';
 import { AttemptTimers } from './resilience/attempt-timers';
 import { callPolicyFrom } from './resilience/call-policy';
 import { CallRunner } from './resilience/call-runner';
+import { EngineLoadScraper } from './routing/engine-load-scraper';
+import { prefixKeyOf } from './routing/prefix-affinity';
+import { ReplicaRouter } from './routing/replica-router';
+import { ReplicaStatus } from './routing/replica-status';
+import { RoutingPolicy, routingPolicyFrom } from './routing/routing-policy';
 import {
   cleanJsonSchema,
   constraintFor,
@@ -31,19 +37,30 @@ import {
 } from './structured-output';
 
 /**
- * The one way RMA reaches an LLM: vLLM or Ollama per role, with timeouts, retries with backoff, a
- * circuit breaker per backend and a silent fallback before the first token (never after it). Every
- * result says which backend served it; every failure is an LlmError.
+ * The one way RMA reaches an LLM: vLLM or Ollama per role, each a set of replicas routed by load and
+ * prompt prefix, with timeouts, retries with backoff, a circuit breaker per replica and a silent move to
+ * another replica or the fallback before the first token (never after it). Every result says which
+ * backend served it; every failure is an LlmError.
  */
 export class LlmClient {
   readonly metrics: LlmMetrics;
   private readonly backends: BackendRegistry;
   private readonly runner: CallRunner;
+  private readonly routing: RoutingPolicy;
+  private readonly scraper: EngineLoadScraper;
+  private readonly replicas: ReplicaStatus;
 
   constructor(private readonly options: LlmProviderOptions) {
     this.metrics = new LlmMetrics(options.registry);
     this.backends = new BackendRegistry(options, (backend, state) => this.metrics.breakerChanged(backend, state));
-    this.runner = new CallRunner(callPolicyFrom(options), this.backends, this.metrics);
+    this.routing = routingPolicyFrom(options.routing);
+    this.scraper = new EngineLoadScraper(() => this.backends.all().map(({ replica }) => replica), this.routing);
+    const router = new ReplicaRouter(this.routing, this.scraper, (replica, reason) =>
+      this.metrics.routeDecisions.inc({ backend: replica.kind, replica: replica.url, reason }),
+    );
+    this.replicas = new ReplicaStatus(this.backends, this.scraper, router);
+    this.metrics.watchReplicas(() => this.replicas.gaugeReadings());
+    this.runner = new CallRunner(callPolicyFrom(options), this.backends, router, this.metrics);
   }
 
   /** A chat completion, not streamed. */
@@ -123,66 +140,64 @@ export class LlmClient {
     }
     return {
       vectors,
-      backend: backend ?? { ...this.backends.primary('embedding').ref(), fallback: false },
+      backend: backend ?? { ...this.backends.primary('embedding').replicas[0].backend.ref(), fallback: false },
       requests,
     };
   }
 
-  /** Each configured backend probed cheaply (never a generation), with its breaker state. */
+  /** Each replica of every backend probed cheaply (never a generation), with its breaker and in-flight calls. */
   async health(timeoutMs = 2_000): Promise<BackendHealth[]> {
     return Promise.all(
-      this.backends.all().map(async ({ backend, roles }) => {
+      this.backends.all().map(async ({ replica, roles }) => {
+        const { backend } = replica;
         const started = performance.now();
+        const state = () => ({
+          kind: backend.kind,
+          url: backend.url,
+          roles,
+          breaker: backend.breaker.state,
+          inFlight: replica.inFlight,
+          latencyMs: performance.now() - started,
+        });
         try {
           await backend.probe(AbortSignal.timeout(timeoutMs));
-          return {
-            kind: backend.kind,
-            url: backend.url,
-            roles,
-            up: true,
-            breaker: backend.breaker.state,
-            latencyMs: performance.now() - started,
-          };
+          return { ...state(), up: true };
         } catch (error) {
-          return {
-            kind: backend.kind,
-            url: backend.url,
-            roles,
-            up: false,
-            breaker: backend.breaker.state,
-            latencyMs: performance.now() - started,
-            error: error instanceof Error ? error.message : String(error),
-          };
+          return { ...state(), up: false, error: error instanceof Error ? error.message : String(error) };
         }
       }),
     );
   }
 
   /**
-   * The backend serving a role now: its primary, or the fallback while the primary's breaker is open
-   * (half-open: the primary, which is being probed). What a concurrency controller sizes its limit for.
+   * The backend serving a role now: its primary while any of its replicas is healthy, or the fallback
+   * while every primary replica's breaker is open (half-open: the primary, which is being probed), and a
+   * healthy replica of it. What a concurrency controller sizes its limit for.
    */
   serving(role: LlmRole = 'chat'): ServedBy {
-    const chain = this.backends.chain(role);
-    const index = chain.length > 1 && chain[0].backend.breaker.state === 'open' ? 1 : 0;
-    return { ...chain[index].backend.ref(chain[index].model), fallback: index > 0 };
+    return this.replicas.serving(role);
   }
 
   /**
-   * The load of the backend serving chat (see `serving`) from its /metrics (vLLM only; Ollama exports
-   * none): what a concurrency controller reads. Undefined when it has no such metrics or does not answer.
+   * Every replica of the backend serving a role now (see `serving`): up, breaker, this client's in-flight
+   * calls and its engine's gauges when fresh (vLLM; scraped every second while asked for). What a
+   * concurrency controller sums its limit over. The first call after a pause waits up to 1 s for readings.
    */
-  async engineLoad(timeoutMs = 1_000): Promise<EngineLoad | undefined> {
-    const backend = this.backends.backendFor('chat', this.serving('chat').kind);
-    if (backend?.kind !== 'vllm') return undefined;
-    try {
-      const response = await fetch(`${backend.url.replace(/\/$/, '')}/metrics`, {
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      return response.ok ? parseVllmMetrics(await response.text()) : undefined;
-    } catch {
-      return undefined;
-    }
+  async replicaLoads(role: LlmRole = 'chat'): Promise<ReplicaLoad[]> {
+    return this.replicas.replicaLoads(role);
+  }
+
+  /**
+   * The load of the backend serving chat (see `serving`), its replicas' vLLM gauges summed (Ollama
+   * exports none): undefined when no replica has a fresh reading. `replicaLoads` tells them apart.
+   */
+  async engineLoad(): Promise<EngineLoad | undefined> {
+    return this.replicas.engineLoad('chat');
+  }
+
+  /** Stops reading the replicas' metrics (it stops by itself when unused; a Nest app calls this on shutdown). */
+  close(): void {
+    this.scraper.stop();
   }
 
   /** Which engine kind serves chat first. */
@@ -200,7 +215,13 @@ export class LlmClient {
     const role = options.role ?? 'chat';
     const started = performance.now();
     const { value: message, servedBy } = await this.runner.run(
-      { role, kind: 'chat', signal: options.signal, maxTokens: sampling.maxTokens },
+      {
+        role,
+        kind: 'chat',
+        signal: options.signal,
+        maxTokens: sampling.maxTokens,
+        prefixKey: this.prefixKey(messages, role),
+      },
       async (attempt) => {
         const model = attempt.backend.chatModel(attempt.model, sampling, attempt.timeouts.connectMs, attempt.signal);
         return (await model.invoke(messages, {
@@ -235,10 +256,15 @@ export class LlmClient {
     const total = this.runner.totalTimer(role, options.signal);
     let iterator: AsyncIterator<AIMessageChunk> | undefined;
     let streamTimers: AttemptTimers | undefined;
+    let endOnReplica: (() => void) | undefined;
     try {
       // Up to the first token the call may be retried or fall back; after it, it belongs to one backend.
-      const { value: first, servedBy } = await this.runner.run(
-        { role, kind: 'stream', signal: options.signal, total },
+      const {
+        value: first,
+        servedBy,
+        end,
+      } = await this.runner.run(
+        { role, kind: 'stream', signal: options.signal, total, prefixKey: this.prefixKey(messages, role) },
         async (attempt) => {
           const model = attempt.backend.chatModel(attempt.model, sampling, attempt.timeouts.connectMs, attempt.signal);
           const stream = await model.stream(messages, {
@@ -259,6 +285,7 @@ export class LlmClient {
         },
       );
       iterator = first.iterator;
+      endOnReplica = end;
       const firstTokenMs = performance.now() - started;
       this.metrics.timeToFirstToken.observe({ backend: servedBy.kind, role }, firstTokenMs / 1000);
       let last: AIMessageChunk | undefined = first.chunk;
@@ -306,7 +333,12 @@ export class LlmClient {
       total.dispose();
       // A caller that stops reading ends the HTTP request too.
       if (iterator?.return) await iterator.return(undefined).catch(() => undefined);
+      endOnReplica?.();
     }
+  }
+
+  private prefixKey(messages: BaseMessage[], role: LlmRole): string | undefined {
+    return prefixKeyOf(messages, this.options.roles[role].model, this.routing.affinityMinPrefixChars);
   }
 
   private countTokens(servedBy: ServedBy, role: LlmRole, usage: Usage): void {

@@ -1,4 +1,5 @@
 import type { SamplingOptions } from './backends/llm-backend';
+import type { EngineLoad } from './engine-load';
 import type { BackendRef } from './llm.errors';
 import type { BackendKind, LlmRole } from './llm.options';
 
@@ -69,6 +70,7 @@ export interface EmbedResult {
   requests: number;
 }
 
+/** One replica (one server) of a backend, probed: what /health/ready lists. */
 export interface BackendHealth {
   kind: BackendKind;
   url: string;
@@ -76,5 +78,25 @@ export interface BackendHealth {
   up: boolean;
   breaker: string;
   latencyMs: number;
+  /** This client's calls on it now. */
+  inFlight: number;
   error?: string;
+}
+
+/**
+ * One replica of the backend serving a role, as the router sees it now (`LlmClient.replicaLoads`). A
+ * concurrency controller sums what the replicas that are `up` take. Stable: add fields, never rename.
+ */
+export interface ReplicaLoad {
+  backend: BackendKind;
+  url: string;
+  /** It takes calls: its breaker is not open. A replica down gets none. */
+  up: boolean;
+  breaker: 'closed' | 'open' | 'half_open';
+  /** This client's calls on it now (a stream until its last token). */
+  inFlight: number;
+  /** Its engine's gauges (vLLM /metrics) when the last reading is fresh; undefined for Ollama or stale. */
+  load?: EngineLoad;
+  /** How old that reading is. */
+  loadAgeMs?: number;
 }

@@ -56,7 +56,7 @@ describe.each<BackendKind>(['vllm', 'ollama'])('LlmClient vision on %s', (provid
 
   beforeAll(() => {
     const options: LlmProviderOptions = testOptions({ provider, vllmUrl: chatServer.url, ollamaUrl: chatServer.url });
-    options.roles.vision = { ...options.roles.vision, url: visionServer.url, model: 'llava' };
+    options.roles.vision = { ...options.roles.vision, urls: [visionServer.url], model: 'llava' };
     sut = new LlmClient(options);
   });
 

@@ -1,6 +1,15 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BreakerState } from './resilience/circuit-breaker';
 
+/** One replica as the gauges show it. */
+export interface ReplicaGaugeReading {
+  backend: string;
+  url: string;
+  up: boolean;
+  inFlight: number;
+  routingLoad?: number;
+}
+
 const BREAKER_VALUES: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
 /** The library's Prometheus metrics, registered on the app's registry (its /metrics). */
@@ -13,6 +22,9 @@ export class LlmMetrics {
   readonly timeToFirstToken: Histogram<'backend' | 'role'>;
   readonly duration: Histogram<'backend' | 'role' | 'kind'>;
   readonly tokens: Counter<'backend' | 'role' | 'type'>;
+  readonly routeDecisions: Counter<'backend' | 'replica' | 'reason'>;
+  /** What the replica gauges read when scraped; set by the client. */
+  private replicas: () => ReplicaGaugeReading[] = () => [];
 
   constructor(registry: Registry = new Registry()) {
     const registers = [registry];
@@ -66,6 +78,46 @@ export class LlmMetrics {
       labelNames: ['backend', 'role', 'type'],
       registers,
     });
+    this.routeDecisions = new Counter({
+      name: 'llm_route_decisions_total',
+      help:
+        'Replica picked per call attempt, by backend, replica (URL) and reason: only_replica, only_healthy, ' +
+        'least_loaded, affinity, affinity_broken, round_robin, failover, retry.',
+      labelNames: ['backend', 'replica', 'reason'],
+      registers,
+    });
+    const replicaGauge = (name: string, help: string, read: (reading: ReplicaGaugeReading) => number | undefined) => {
+      const readReplicas = () => this.replicas();
+      return new Gauge({
+        name,
+        help,
+        labelNames: ['backend', 'replica'],
+        registers,
+        collect() {
+          this.reset();
+          for (const reading of readReplicas()) {
+            const value = read(reading);
+            if (value !== undefined) this.set({ backend: reading.backend, replica: reading.url }, value);
+          }
+        },
+      });
+    };
+    replicaGauge('llm_replica_in_flight', "This client's calls on each replica now.", (reading) => reading.inFlight);
+    replicaGauge(
+      'llm_replica_healthy',
+      'Whether each replica takes calls: 1 while its breaker is not open, else 0.',
+      (reading) => (reading.up ? 1 : 0),
+    );
+    replicaGauge(
+      'llm_replica_load',
+      "The load the router weighs each replica by, in requests (in-flight, plus its engine's gauges when fresh).",
+      (reading) => reading.routingLoad,
+    );
+  }
+
+  /** Where the replica gauges read from (the client's replicas). */
+  watchReplicas(read: () => ReplicaGaugeReading[]): void {
+    this.replicas = read;
   }
 
   breakerChanged(backend: string, state: BreakerState): void {

@@ -25,4 +25,55 @@ describe('llmEnvShape', () => {
     expect(result.success).toBe(false);
     expect(result.error?.issues[0].message).toBe('expected vllm or ollama');
   });
+
+  it('reads one URL as a list of one replica, and a replica list that wins over it when both are set', () => {
+    const single = llmOptionsFromEnv(sut.parse({ VLLM_URL: 'http://gpu:8000', OLLAMA_URL: 'http://cpu:11434' }));
+    const listed = llmOptionsFromEnv(
+      sut.parse({
+        VLLM_URL: 'http://gpu:8000',
+        LLM_VLLM_URLS: ' http://gpu0:8000, http://gpu1:8000 ,',
+        LLM_OLLAMA_URLS: 'http://cpu0:11434,http://cpu1:11434',
+        LLM_CHAT_URL: 'http://chat:8000',
+        LLM_EMBEDDING_URL: 'http://embed:8000',
+        LLM_EMBEDDING_URLS: 'http://embed0:8000,http://embed1:8000',
+      }),
+    );
+
+    expect(single.backends.vllm.urls).toEqual(['http://gpu:8000']);
+    expect(single.backends.ollama.urls).toEqual(['http://cpu:11434']);
+    expect(single.roles.chat.urls).toBeUndefined();
+    expect(listed.backends.vllm.urls).toEqual(['http://gpu0:8000', 'http://gpu1:8000']);
+    expect(listed.backends.ollama.urls).toEqual(['http://cpu0:11434', 'http://cpu1:11434']);
+    expect(listed.roles.chat.urls).toEqual(['http://chat:8000']);
+    expect(listed.roles.embedding.urls).toEqual(['http://embed0:8000', 'http://embed1:8000']);
+  });
+
+  it('says what to change in a bad replica list', () => {
+    const result = sut.safeParse({
+      LLM_VLLM_URLS: 'http://gpu0:8000,gpu1:8000',
+      LLM_OLLAMA_URLS: 'http://cpu:11434,http://cpu:11434/',
+      LLM_ROUTING: 'random',
+      LLM_AFFINITY_MARGIN: '-1',
+    });
+
+    expect(result.error?.issues.map((issue) => [issue.path[0], issue.message])).toEqual([
+      ['LLM_VLLM_URLS', 'expected comma-separated http:// or https:// URLs'],
+      ['LLM_OLLAMA_URLS', 'expected each URL once (a replica listed twice would get twice the traffic)'],
+      ['LLM_ROUTING', 'expected least-loaded or round-robin'],
+      ['LLM_AFFINITY_MARGIN', 'expected a number of requests, 0 or more'],
+    ]);
+  });
+
+  it('reads the routing policy, least loaded by default', () => {
+    expect(llmOptionsFromEnv(sut.parse({})).routing).toEqual({
+      strategy: 'least-loaded',
+      scrapeIntervalMs: 1_000,
+      affinityMargin: 4,
+    });
+    expect(
+      llmOptionsFromEnv(
+        sut.parse({ LLM_ROUTING: 'round-robin', LLM_ROUTING_SCRAPE_INTERVAL_MS: '500', LLM_AFFINITY_MARGIN: '0' }),
+      ).routing,
+    ).toEqual({ strategy: 'round-robin', scrapeIntervalMs: 500, affinityMargin: 0 });
+  });
 });

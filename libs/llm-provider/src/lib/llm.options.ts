@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
+import { DEFAULT_ROUTING, ROUTING_STRATEGIES, RoutingOptions } from './routing/routing-policy';
 
 export type BackendKind = 'vllm' | 'ollama';
 export type LlmRole = 'chat' | 'embedding' | 'vision';
@@ -22,8 +23,8 @@ export interface RoleTimeouts {
 
 export interface RoleOptions {
   provider: BackendKind;
-  /** Overrides the provider's URL for this role (embeddings often run on their own server). */
-  url?: string;
+  /** Overrides the provider's replicas for this role (embeddings often run on their own server). */
+  urls?: string[];
   fallback?: BackendKind;
   /** The model, as an Ollama tag or a Hugging Face name; `modelNames` maps it for each backend. */
   model: string;
@@ -31,7 +32,8 @@ export interface RoleOptions {
 }
 
 export interface LlmProviderOptions {
-  backends: { vllm: { url: string; apiKey?: string }; ollama: { url: string } };
+  /** Each engine's replicas (one URL each, at least one); calls are routed across them. */
+  backends: { vllm: { urls: string[]; apiKey?: string }; ollama: { urls: string[] } };
   roles: Record<LlmRole, RoleOptions>;
   /** Pairs of the same model's names: Ollama tag -> Hugging Face name (vLLM). */
   modelNames: Record<string, string>;
@@ -39,6 +41,8 @@ export interface LlmProviderOptions {
   breaker: { failureThreshold: number; failureRate: number; windowSize: number; minCalls: number; openMs: number };
   /** Texts per embedding request. */
   embeddingBatchSize: number;
+  /** How a call picks a backend's replica; defaults in `DEFAULT_ROUTING`. */
+  routing?: Partial<RoutingOptions>;
   /** Where the library's metrics go; apps pass their /metrics registry. */
   registry?: Registry;
 }
@@ -70,10 +74,38 @@ const optionalUrl = z
     error: 'expected an http:// or https:// URL',
   });
 
+const HTTP_URL = /^https?:\/\/[^/]+/;
+/**
+ * A comma-separated list of replica URLs; empty means unset. A URL listed twice would get a double share
+ * of the traffic and two breakers for one server, so it is refused.
+ */
+const urlList = z
+  .string()
+  .optional()
+  .transform((value) =>
+    value
+      ?.split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean),
+  )
+  .transform((urls) => (urls && urls.length > 0 ? urls : undefined))
+  .refine((urls) => urls === undefined || urls.every((entry) => HTTP_URL.test(entry)), {
+    error: 'expected comma-separated http:// or https:// URLs',
+  })
+  .refine((urls) => urls === undefined || new Set(urls.map(withoutSlash)).size === urls.length, {
+    error: 'expected each URL once (a replica listed twice would get twice the traffic)',
+  });
+
+function withoutSlash(value: string): string {
+  return value.replace(/\/+$/, '');
+}
+
 const roleEnv = (role: string, defaults: { model: string; firstTokenMs: number; idleMs: number; totalMs: number }) => ({
   // Empty means unset (`LLM_CHAT_PROVIDER=` in a .env copied from .env.example): the role follows LLM_PROVIDER.
   [`LLM_${role}_PROVIDER`]: z.preprocess((value) => (value === '' ? undefined : value), kind.optional()),
   [`LLM_${role}_URL`]: optionalUrl,
+  // The role's replicas; wins over LLM_<ROLE>_URL when both are set.
+  [`LLM_${role}_URLS`]: urlList,
   [`LLM_${role}_FALLBACK`]: optionalKind,
   [`LLM_${role}_MODEL`]: z.string().min(1).default(defaults.model),
   [`LLM_${role}_CONNECT_TIMEOUT_MS`]: ms(2_000),
@@ -92,6 +124,18 @@ export const llmEnvShape = {
   VLLM_URL: url('http://127.0.0.1:8000'),
   VLLM_API_KEY: z.string().optional(),
   OLLAMA_URL: url('http://127.0.0.1:11434'),
+  // Replica lists: each wins over its one-URL variable when set (a .env copied from .env.example keeps
+  // VLLM_URL, so adding the list alone is enough).
+  LLM_VLLM_URLS: urlList,
+  LLM_OLLAMA_URLS: urlList,
+  LLM_ROUTING: z
+    .enum(ROUTING_STRATEGIES, { error: 'expected least-loaded or round-robin' })
+    .default(DEFAULT_ROUTING.strategy),
+  LLM_ROUTING_SCRAPE_INTERVAL_MS: ms(DEFAULT_ROUTING.scrapeIntervalMs),
+  LLM_AFFINITY_MARGIN: z.coerce
+    .number({ error: 'expected a number of requests, 0 or more' })
+    .min(0, { error: 'expected a number of requests, 0 or more' })
+    .default(DEFAULT_ROUTING.affinityMargin),
   LLM_MODEL_NAMES: z
     .string()
     .default('llama3.2=meta-llama/Llama-3.2-3B-Instruct')
@@ -125,7 +169,7 @@ export function llmOptionsFromEnv(env: LlmEnv, registry?: Registry): LlmProvider
     defaultFallback?: BackendKind,
   ): RoleOptions => ({
     provider: (value[`LLM_${name}_PROVIDER`] as BackendKind | undefined) ?? defaultProvider,
-    url: value[`LLM_${name}_URL`] as string | undefined,
+    urls: oneOrMany(value[`LLM_${name}_URLS`], value[`LLM_${name}_URL`]),
     fallback: (value[`LLM_${name}_FALLBACK`] as BackendKind | undefined) ?? defaultFallback,
     model: value[`LLM_${name}_MODEL`] as string,
     timeouts: {
@@ -138,7 +182,10 @@ export function llmOptionsFromEnv(env: LlmEnv, registry?: Registry): LlmProvider
   });
   const fallback = env.LLM_FALLBACK === env.LLM_PROVIDER ? undefined : env.LLM_FALLBACK;
   return {
-    backends: { vllm: { url: env.VLLM_URL, apiKey: env.VLLM_API_KEY || undefined }, ollama: { url: env.OLLAMA_URL } },
+    backends: {
+      vllm: { urls: oneOrMany(env.LLM_VLLM_URLS, env.VLLM_URL) as string[], apiKey: env.VLLM_API_KEY || undefined },
+      ollama: { urls: oneOrMany(env.LLM_OLLAMA_URLS, env.OLLAMA_URL) as string[] },
+    },
     roles: {
       chat: role('CHAT', env.LLM_PROVIDER, fallback),
       embedding: role('EMBEDDING', env.LLM_PROVIDER, fallback),
@@ -164,8 +211,19 @@ export function llmOptionsFromEnv(env: LlmEnv, registry?: Registry): LlmProvider
       openMs: env.LLM_BREAKER_OPEN_MS,
     },
     embeddingBatchSize: env.LLM_EMBEDDING_BATCH_SIZE,
+    routing: {
+      strategy: env.LLM_ROUTING,
+      scrapeIntervalMs: env.LLM_ROUTING_SCRAPE_INTERVAL_MS,
+      affinityMargin: env.LLM_AFFINITY_MARGIN,
+    },
     registry,
   };
+}
+
+/** A replica list wins over its one-URL variable; either alone is a list. */
+function oneOrMany(list: unknown, single: unknown): string[] | undefined {
+  if (Array.isArray(list) && list.length > 0) return list as string[];
+  return typeof single === 'string' && single ? [single] : undefined;
 }
 
 /** The same, reading each LLM_* key through a getter (a Nest ConfigService's `get`). */

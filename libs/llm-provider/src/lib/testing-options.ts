@@ -2,12 +2,18 @@ import type { BackendKind, LlmProviderOptions, RoleOptions, RoleTimeouts } from 
 
 const TIMEOUTS: RoleTimeouts = { connectMs: 1_000, firstTokenMs: 10_000, idleMs: 10_000, totalMs: 30_000 };
 
-/** Options for tests: both backend URLs, one provider and fallback for every role, fast retries. */
+const list = (urls: string | readonly string[]): string[] => (typeof urls === 'string' ? [urls] : [...urls]);
+
+/**
+ * Options for tests: both backends' URLs (one, or a list of replicas), one provider and fallback for
+ * every role, fast retries.
+ */
 export function testOptions(overrides: {
   provider: BackendKind;
   fallback?: BackendKind;
-  vllmUrl: string;
-  ollamaUrl: string;
+  vllmUrl: string | readonly string[];
+  ollamaUrl: string | readonly string[];
+  routing?: LlmProviderOptions['routing'];
   timeouts?: Partial<RoleTimeouts>;
   retry?: Partial<LlmProviderOptions['retry']>;
   breaker?: Partial<LlmProviderOptions['breaker']>;
@@ -20,7 +26,7 @@ export function testOptions(overrides: {
     timeouts: { ...TIMEOUTS, ...overrides.timeouts },
   };
   return {
-    backends: { vllm: { url: overrides.vllmUrl }, ollama: { url: overrides.ollamaUrl } },
+    backends: { vllm: { urls: list(overrides.vllmUrl) }, ollama: { urls: list(overrides.ollamaUrl) } },
     roles: { chat: role, embedding: role, vision: role },
     modelNames: { 'llama3.2': 'meta-llama/Llama-3.2-3B-Instruct' },
     retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50, ...overrides.retry },
@@ -33,5 +39,6 @@ export function testOptions(overrides: {
       ...overrides.breaker,
     },
     embeddingBatchSize: overrides.embeddingBatchSize ?? 2,
+    routing: overrides.routing,
   };
 }

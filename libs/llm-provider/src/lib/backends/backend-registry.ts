@@ -3,33 +3,37 @@ import { modelNameFor } from '../llm.options';
 import { BreakerState, CircuitBreaker } from '../resilience/circuit-breaker';
 import type { LlmBackend } from './llm-backend';
 import { OllamaBackend } from './ollama.backend';
+import { Replica, ReplicaPool } from './replica';
 import { VllmBackend } from './vllm.backend';
 
-/** One backend a role may use, with the model's name on it. */
+/** One backend a role may use (all its replicas), with the model's name on it. */
 export interface ChainLink {
-  backend: LlmBackend;
+  pool: ReplicaPool;
   model: string;
 }
 
-/** What the call runner needs of the registry: each role's backends, primary first. */
+/**
+ * What the call runner needs of the registry: each role's backends, primary first. This is where a
+ * backend is chosen; which of its replicas serves is the router's choice, per attempt.
+ */
 export interface BackendChains {
   chain(role: LlmRole): readonly ChainLink[];
 }
 
-/** A backend and the roles it serves (as primary or fallback). */
-export interface RegisteredBackend {
-  backend: LlmBackend;
+/** A replica and the roles it serves (as primary or fallback). */
+export interface RegisteredReplica {
+  replica: Replica;
   roles: LlmRole[];
 }
 
 type RegistryOptions = Pick<LlmProviderOptions, 'backends' | 'roles' | 'modelNames' | 'breaker'>;
 
 /**
- * The backends of every role: one per server (a kind at a URL) with its own breaker, so roles that
- * share a URL share its breaker. Built at construction, never changed.
+ * The backends of every role, each a pool of replicas: one replica per server (a kind at a URL) with its
+ * own breaker, so roles that share a URL share its replica. Built at construction, never changed.
  */
 export class BackendRegistry implements BackendChains {
-  private readonly byKey = new Map<string, LlmBackend>();
+  private readonly byKey = new Map<string, Replica>();
   private readonly chains = new Map<LlmRole, ChainLink[]>();
 
   constructor(
@@ -38,7 +42,10 @@ export class BackendRegistry implements BackendChains {
   ) {
     for (const role of Object.keys(options.roles) as LlmRole[]) {
       const chain = this.chainKinds(role).map((kind) => ({
-        backend: this.create(role, kind, onBreakerChange),
+        pool: {
+          kind,
+          replicas: this.urlsOf(role, kind).map((url) => this.replica(kind, url, onBreakerChange)),
+        },
         model: modelNameFor(kind, options.roles[role].model, options.modelNames),
       }));
       this.chains.set(role, chain);
@@ -49,22 +56,27 @@ export class BackendRegistry implements BackendChains {
     return this.chains.get(role) ?? [];
   }
 
-  /** The role's first backend (its provider). */
-  primary(role: LlmRole): LlmBackend {
-    return this.chain(role)[0].backend;
+  /** The role's first backend's replicas (its provider's). */
+  primary(role: LlmRole): ReplicaPool {
+    return this.chain(role)[0].pool;
   }
 
-  /** The backend of `kind` in the role's chain. */
-  backendFor(role: LlmRole, kind: BackendKind): LlmBackend | undefined {
-    return this.chain(role).find((link) => link.backend.kind === kind)?.backend;
+  /** The link of `kind` in the role's chain. */
+  linkFor(role: LlmRole, kind: BackendKind): ChainLink | undefined {
+    return this.chain(role).find((link) => link.pool.kind === kind);
+  }
+
+  /** The replica at `url` of `kind`, whichever roles it serves. */
+  replicaAt(kind: BackendKind, url: string): Replica | undefined {
+    return this.byKey.get(`${kind} ${url}`);
   }
 
   /** Every server once, in the order first configured, with the roles it serves. */
-  all(): RegisteredBackend[] {
-    return [...this.byKey.values()].map((backend) => ({
-      backend,
+  all(): RegisteredReplica[] {
+    return [...this.byKey.values()].map((replica) => ({
+      replica,
       roles: (Object.keys(this.options.roles) as LlmRole[]).filter((role) =>
-        this.chain(role).some((link) => link.backend === backend),
+        this.chain(role).some((link) => link.pool.replicas.includes(replica)),
       ),
     }));
   }
@@ -74,24 +86,30 @@ export class BackendRegistry implements BackendChains {
     return fallback && fallback !== provider ? [provider, fallback] : [provider];
   }
 
-  private create(
-    role: LlmRole,
-    kind: BackendKind,
-    onBreakerChange: (backend: string, state: BreakerState) => void,
-  ): LlmBackend {
+  /** A role's own URLs apply to its provider; its fallback uses the backend's. */
+  private urlsOf(role: LlmRole, kind: BackendKind): string[] {
     const roleOptions = this.options.roles[role];
-    const url = kind === roleOptions.provider && roleOptions.url ? roleOptions.url : this.options.backends[kind].url;
+    const own = kind === roleOptions.provider ? roleOptions.urls : undefined;
+    return own && own.length > 0 ? own : this.options.backends[kind].urls;
+  }
+
+  private replica(
+    kind: BackendKind,
+    url: string,
+    onBreakerChange: (backend: string, state: BreakerState) => void,
+  ): Replica {
     const key = `${kind} ${url}`;
-    let backend = this.byKey.get(key);
-    if (!backend) {
+    let replica = this.byKey.get(key);
+    if (!replica) {
       const breaker = new CircuitBreaker(this.options.breaker, Date.now, (state) => onBreakerChange(key, state));
       onBreakerChange(key, 'closed');
-      backend =
+      const backend: LlmBackend =
         kind === 'vllm'
           ? new VllmBackend(url, breaker, this.options.backends.vllm.apiKey)
           : new OllamaBackend(url, breaker);
-      this.byKey.set(key, backend);
+      replica = new Replica(backend);
+      this.byKey.set(key, replica);
     }
-    return backend;
+    return replica;
   }
 }

@@ -1,12 +1,15 @@
-import { Injectable, Module, OnModuleInit, Optional } from '@nestjs/common';
+import { Injectable, Module, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { ReadinessRegistry } from '@rma/service-core';
 import { LlmClient } from '../llm-client';
 import type { LlmProviderOptions } from '../llm.options';
 import { LLM_PROVIDER_OPTIONS, LlmProviderConfigurableModule } from './llm-provider.module-definition';
 
-/** Reports each backend's state and breaker in the app's readiness; ready while a chat backend answers. */
+/**
+ * Reports each replica of every backend (state, breaker, in-flight calls) in the app's readiness; ready
+ * while a chat replica answers. Stops the client's metrics reading on shutdown.
+ */
 @Injectable()
-class LlmReadiness implements OnModuleInit {
+class LlmReadiness implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly client: LlmClient,
     @Optional() private readonly readiness?: ReadinessRegistry,
@@ -17,6 +20,10 @@ class LlmReadiness implements OnModuleInit {
       const backends = await this.client.health();
       return { up: backends.some((backend) => backend.up && backend.roles.includes('chat')), details: { backends } };
     });
+  }
+
+  onModuleDestroy(): void {
+    this.client.close();
   }
 }
 

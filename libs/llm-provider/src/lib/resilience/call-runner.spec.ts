@@ -1,9 +1,12 @@
 import { Registry } from 'prom-client';
 import type { BackendChains, ChainLink } from '../backends/backend-registry';
 import type { LlmBackend } from '../backends/llm-backend';
+import { Replica } from '../backends/replica';
 import { LlmBadRequestError, LlmTimeoutError, LlmUnavailableError } from '../llm.errors';
 import { LlmMetrics } from '../llm-metrics';
 import type { BackendKind } from '../llm.options';
+import { ReplicaRouter } from '../routing/replica-router';
+import { routingPolicyFrom } from '../routing/routing-policy';
 import { testOptions } from '../testing-options';
 import { callPolicyFrom } from './call-policy';
 import { Attempt, CallRunner } from './call-runner';
@@ -33,17 +36,31 @@ function backend(kind: BackendKind, url: string, alive = true): LlmBackend {
   } as unknown as LlmBackend;
 }
 
-function runner(primaryAlive = true) {
+function link(kind: BackendKind, urls: string[], model: string, alive = true): ChainLink {
+  return { pool: { kind, replicas: urls.map((url) => new Replica(backend(kind, url, alive))) }, model };
+}
+
+function runner(primaryAlive = true, primaryUrls = ['http://gpu:8000']) {
   const chain: ChainLink[] = [
-    { backend: backend('vllm', 'http://gpu:8000', primaryAlive), model: 'big' },
-    { backend: backend('ollama', 'http://cpu:11434'), model: 'small' },
+    link('vllm', primaryUrls, 'big', primaryAlive),
+    link('ollama', ['http://cpu:11434'], 'small'),
   ];
   const chains: BackendChains = { chain: () => chain };
   const registry = new Registry();
-  const sut = new CallRunner(callPolicyFrom(options), chains, new LlmMetrics(registry));
-  const count = async (name: string) =>
-    ((await registry.getSingleMetric(name)?.get())?.values ?? []).reduce((sum, value) => sum + value.value, 0);
-  return { sut, chain, count };
+  const metrics = new LlmMetrics(registry);
+  // No engine readings: the router weighs in-flight counts (the router's spec covers the gauges).
+  const router = new ReplicaRouter(
+    routingPolicyFrom({ strategy: 'round-robin' }),
+    { loadOf: () => undefined, touch: () => undefined },
+    (replica, reason) => metrics.routeDecisions.inc({ backend: replica.kind, replica: replica.url, reason }),
+  );
+  const sut = new CallRunner(callPolicyFrom(options), chains, router, metrics);
+  const count = async (name: string, labels: Record<string, string> = {}) =>
+    ((await registry.getSingleMetric(name)?.get())?.values ?? [])
+      .filter((value) => Object.entries(labels).every(([key, wanted]) => value.labels[key] === wanted))
+      .reduce((sum, value) => sum + value.value, 0);
+  const primary = (index = 0) => chain[0].pool.replicas[index];
+  return { sut, chain, count, primary };
 }
 
 const unavailable = (attempt: Attempt) =>
@@ -60,7 +77,7 @@ describe(CallRunner.name, () => {
       return 'answer';
     });
 
-    expect(result).toEqual({
+    expect(result).toMatchObject({
       value: 'answer',
       servedBy: { kind: 'vllm', url: 'http://gpu:8000', model: 'big', fallback: false },
     });
@@ -82,7 +99,7 @@ describe(CallRunner.name, () => {
   });
 
   it('passes a bad request straight to the caller: no retry, no fallback, the breaker counts a success', async () => {
-    const { sut, chain } = runner();
+    const { sut, primary } = runner();
     let calls = 0;
 
     const failure = sut.run({ role: 'chat', kind: 'chat' }, async (attempt) => {
@@ -92,13 +109,13 @@ describe(CallRunner.name, () => {
 
     await expect(failure).rejects.toBeInstanceOf(LlmBadRequestError);
     expect(calls).toBe(1);
-    expect(chain[0].backend.breaker.state).toBe('closed');
+    expect(primary().backend.breaker.state).toBe('closed');
   });
 
   it('skips a backend whose breaker is open, without calling it', async () => {
-    const { sut, chain } = runner();
-    chain[0].backend.breaker.recordFailure();
-    chain[0].backend.breaker.recordFailure();
+    const { sut, primary } = runner();
+    primary().backend.breaker.recordFailure();
+    primary().backend.breaker.recordFailure();
     const called: string[] = [];
 
     const result = await sut.run({ role: 'chat', kind: 'chat' }, async (attempt) => {
@@ -132,7 +149,7 @@ describe(CallRunner.name, () => {
   ])(
     'counts first-token timeouts against the breaker only when the server misses its probe (answers: %s)',
     async (alive, state) => {
-      const { sut, chain } = runner(alive);
+      const { sut, primary } = runner(alive);
       const timeOut = async (attempt: Attempt) => {
         if (attempt.backend.kind === 'ollama') return 'fallback';
         throw new LlmTimeoutError('first_token', 300, { backend: attempt.backend.ref() });
@@ -142,7 +159,7 @@ describe(CallRunner.name, () => {
       await sut.run({ role: 'chat', kind: 'stream' }, timeOut);
 
       expect(first.servedBy.kind).toBe('ollama');
-      expect(chain[0].backend.breaker.state).toBe(state);
+      expect(primary().backend.breaker.state).toBe(state);
     },
   );
 

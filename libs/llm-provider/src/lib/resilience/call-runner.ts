@@ -1,5 +1,7 @@
 import type { BackendChains } from '../backends/backend-registry';
 import type { LlmBackend } from '../backends/llm-backend';
+import type { Replica, ReplicaPool } from '../backends/replica';
+import type { ReplicaRouter, RouteRequest } from '../routing/replica-router';
 import type { ServedBy } from '../llm-client.types';
 import { BackendRef, LlmAbortedError, LlmError, LlmTimeoutError, LlmUnavailableError } from '../llm.errors';
 import type { LlmMetrics } from '../llm-metrics';
@@ -31,6 +33,8 @@ export interface RunRequest {
   total?: TotalTimer;
   /** The tokens asked for: a `chat` call (not streamed) may take its first-token time plus an allowance each. */
   maxTokens?: number;
+  /** The prompt's shared prefix, for the router's affinity (see `prefixKeyOf`). */
+  prefixKey?: string;
 }
 
 /** Timeouts after the server took the request: it is busy or stuck, never unreachable. */
@@ -40,13 +44,24 @@ function isServerSideTimeout(error: LlmError): error is LlmTimeoutError {
   return error instanceof LlmTimeoutError && SERVER_SIDE_PHASES.has(error.phase);
 }
 
+/** The error of a backend none of whose replicas takes a call now. */
+function breakerOpen(pool: ReplicaPool, model: string): LlmUnavailableError {
+  const [first] = pool.replicas;
+  const where =
+    pool.replicas.length === 1
+      ? `the circuit breaker for ${pool.kind} at ${first.url} is open`
+      : `no ${pool.kind} replica takes calls: every circuit breaker is open (${pool.replicas.map((replica) => replica.url).join(', ')})`;
+  return new LlmUnavailableError(where, { backend: first.backend.ref(model) });
+}
+
 /** What the call runner needs of the metrics. */
 type RunnerMetrics = Pick<LlmMetrics, 'requests' | 'errors' | 'retries' | 'fallbacks' | 'duration'>;
 
 /**
- * Runs one call on a role's backends in order, as the policy says: attempts with backoff on retryable
- * failures (Retry-After honoured), the breaker consulted before each, then the fallback when the failure
- * says another backend may serve. Bad requests, auth and context errors never fall back.
+ * Runs one call on a role's backends in order, as the policy says: each attempt on a replica the router
+ * picks (its breaker consulted), another replica after a failure, attempts with backoff on retryable
+ * failures (Retry-After honoured), then the fallback when the failure says another backend may serve.
+ * Bad requests, auth and context errors never fall back. This is the library's one retry layer.
  */
 export class CallRunner {
   /** One busy probe in flight per backend, shared by every call that timed out on it meanwhile. */
@@ -55,6 +70,7 @@ export class CallRunner {
   constructor(
     private readonly policy: CallPolicy,
     private readonly backends: BackendChains,
+    private readonly router: Pick<ReplicaRouter, 'acquire'>,
     private readonly metrics: RunnerMetrics,
   ) {}
 
@@ -63,7 +79,18 @@ export class CallRunner {
     return new TotalTimer(this.policy.timeouts[role].totalMs, signal);
   }
 
-  async run<T>(request: RunRequest, call: (attempt: Attempt) => Promise<T>): Promise<{ value: T; servedBy: ServedBy }> {
+  /**
+   * Runs the call on the role's backends in order. On each backend the router picks a replica per
+   * attempt: a failure before the first token moves to another healthy replica at once (another server,
+   * like the fallback: no backoff, no retry used); once every healthy replica failed, a retryable failure
+   * is tried again on the least loaded after the backoff, up to the policy's attempts. With one replica
+   * this is the attempts-then-fallback it always was. `end` ends the replica's in-flight count: the
+   * runner calls it, except for a stream, whose caller does once the stream is over.
+   */
+  async run<T>(
+    request: RunRequest,
+    call: (attempt: Attempt) => Promise<T>,
+  ): Promise<{ value: T; servedBy: ServedBy; end: () => void }> {
     const { role, kind, signal } = request;
     const timeouts = this.policy.timeouts[role];
     const answerMs = kind === 'chat' ? answerBudgetMs(timeouts, request.maxTokens) : undefined;
@@ -74,23 +101,28 @@ export class CallRunner {
     let attempts = 0;
     const failWith = (error: LlmError): LlmError => Object.assign(error, { attempts: Math.max(attempts, 1) });
     try {
-      for (const [index, { backend, model }] of chain.entries()) {
+      for (const [index, { pool, model }] of chain.entries()) {
         const fallback = index > 0;
         if (fallback && lastError) {
           this.metrics.fallbacks.inc({
             role,
-            from: chain[index - 1].backend.kind,
-            to: backend.kind,
+            from: chain[index - 1].pool.kind,
+            to: pool.kind,
             reason: lastError.kind,
           });
         }
-        for (let attemptNumber = 1; attemptNumber <= this.policy.attempts.maxAttempts; attemptNumber += 1) {
-          if (!backend.breaker.tryAcquire()) {
-            lastError = new LlmUnavailableError(`the circuit breaker for ${backend.kind} at ${backend.url} is open`, {
-              backend: backend.ref(model),
-            });
+        const failed = new Set<Replica>();
+        let retries = 0;
+        let after: RouteRequest['after'];
+        for (;;) {
+          // A retry may go back to a replica that failed this call; a first attempt or a failover may not.
+          const exclude = after === 'retry' ? undefined : failed;
+          const route = this.router.acquire(pool, { prefixKey: request.prefixKey, exclude, after });
+          if (!route) {
+            lastError = breakerOpen(pool, model);
             break;
           }
+          const { backend } = route.replica;
           attempts += 1;
           const timers = new AttemptTimers({ ...timeouts, answerMs }, backend.ref(model));
           const attemptSignal = AbortSignal.any([total.signal, timers.controller.signal]);
@@ -106,13 +138,16 @@ export class CallRunner {
             if (!timers.streaming || kind !== 'stream') timers.stop();
             backend.breaker.recordSuccess();
             this.metrics.requests.inc({ backend: backend.kind, role, kind, outcome: 'ok' });
-            if (kind !== 'stream')
+            if (kind !== 'stream') {
+              route.end();
               this.metrics.duration.observe(
                 { backend: backend.kind, role, kind },
                 (performance.now() - started) / 1000,
               );
-            return { value, servedBy: { ...backend.ref(model), fallback } };
+            }
+            return { value, servedBy: { ...backend.ref(model), fallback }, end: route.end };
           } catch (raw) {
+            route.end();
             timers.stop();
             const error = this.classify(raw, { backend: backend.ref(model), timeouts, signal, total, timers });
             this.metrics.errors.inc({ backend: backend.kind, role, kind, error: error.kind });
@@ -125,14 +160,21 @@ export class CallRunner {
             else backend.breaker.recordSuccess();
             lastError = error;
             if (!error.fallbackable) throw failWith(error);
+            failed.add(route.replica);
+            if (pool.replicas.some((replica) => replica.healthy && !failed.has(replica))) {
+              after = 'failover';
+              continue;
+            }
             const sameBackendAgain =
               error.retryable &&
-              attemptNumber < this.policy.attempts.maxAttempts &&
+              retries + 1 < this.policy.attempts.maxAttempts &&
               (this.policy.attempts.retryServerTimeouts || !isServerSideTimeout(error));
             if (!sameBackendAgain) break;
+            retries += 1;
+            after = 'retry';
             this.metrics.retries.inc({ backend: backend.kind, role });
             const retryAfter = 'retryAfterMs' in error ? (error.retryAfterMs as number | undefined) : undefined;
-            await sleep(retryDelayMs(attemptNumber, this.policy.attempts, retryAfter), total.signal).catch(() => {
+            await sleep(retryDelayMs(retries, this.policy.attempts, retryAfter), total.signal).catch(() => {
               throw failWith(
                 this.classify(total.signal.reason, { backend: backend.ref(model), timeouts, signal, total }),
               );
@@ -165,8 +207,11 @@ export class CallRunner {
       timers: context.timers,
     });
     if (error instanceof LlmAbortedError) return error;
-    const backend = this.backends.chain(role).find((link) => link.backend.kind === servedBy.kind)?.backend;
-    if (backend) await this.countFailure(backend, error);
+    const replica = this.backends
+      .chain(role)
+      .flatMap((link) => link.pool.replicas)
+      .find((candidate) => candidate.kind === servedBy.kind && candidate.url === servedBy.url);
+    if (replica) await this.countFailure(replica.backend, error);
     this.metrics.errors.inc({ backend: servedBy.kind, role, kind: 'stream', error: error.kind });
     return error;
   }
