@@ -16,6 +16,21 @@ function runUntilIdle(engine: SimEngine): void {
   while (engine.runStep());
 }
 
+/** A system prompt of `words` tokens: with its 4 template tokens and the user's 3 header tokens, 7 more are shared. */
+const systemPrompt = (words: number, word = 'budget') => Array.from({ length: words }, () => word).join(' ');
+const withSystem = (system: string, question: string, extra: Partial<GenerationRequest> = {}): GenerationRequest => ({
+  input: {
+    kind: 'chat',
+    messages: [
+      { role: 'system', content: system },
+      { role: 'user', content: question },
+    ],
+  },
+  maxTokens: 2,
+  signal: new AbortController().signal,
+  ...extra,
+});
+
 async function gauge(metrics: VllmMetrics, name: string): Promise<number> {
   const metric = await metrics.registry.getSingleMetric(name)?.get();
   return metric?.values[0]?.value ?? Number.NaN;
@@ -120,5 +135,66 @@ describe(SimEngine.name, () => {
 
     expect(result.completionTokens).toBe(20);
     expect(sut.load().running).toBe(0);
+  });
+
+  it('skips the prefill of a shared system prompt, and counts vLLM prefix-cache metrics in tokens', async () => {
+    const sut = manualEngine({ profile: { ...SIM_PROFILES.fast, prefillPerTokenMs: 0.5 } });
+    const metrics = new VllmMetrics(sut, 'llama3.2');
+    const shared = systemPrompt(121); // 121 + 4 + 3 = 128 shared tokens: 8 full blocks
+    const ask = async (request: GenerationRequest) => {
+      const result = sut.generate(request);
+      runUntilIdle(sut);
+      return result;
+    };
+
+    const first = await ask(withSystem(shared, 'What is a DRO?'));
+    expect(await gauge(metrics, 'vllm:prefix_cache_queries_total')).toBe(first.promptTokens);
+    const second = await ask(withSystem(shared, 'Who can get one?'));
+    const other = await ask(withSystem(systemPrompt(121, 'letter'), 'What is a DRO?'));
+
+    // The first token's step computes the prompt: the cached 128 tokens are 64 ms less of it.
+    expect((first.firstTokenMs as number) - (second.firstTokenMs as number)).toBeCloseTo(0.5 * 128, 6);
+    expect(other.firstTokenMs).toBeCloseTo(first.firstTokenMs as number, 6);
+    expect(await gauge(metrics, 'vllm:prefix_cache_queries_total')).toBe(
+      first.promptTokens + second.promptTokens + other.promptTokens,
+    );
+    expect(await gauge(metrics, 'vllm:prefix_cache_hits_total')).toBe(128);
+    expect(await gauge(metrics, 'vllm:kv_cache_usage_perc')).toBe(0);
+  });
+
+  it('reports its cache settings as vLLM cache_config_info, and no lookups with prefix caching off', async () => {
+    const sut = manualEngine({ prefixCaching: false });
+    const metrics = new VllmMetrics(sut, 'llama3.2');
+    const results = [
+      sut.generate(withSystem(systemPrompt(121), 'a')),
+      sut.generate(withSystem(systemPrompt(121), 'b')),
+    ];
+    runUntilIdle(sut);
+    await Promise.all(results);
+
+    const info = await metrics.registry.getSingleMetric('vllm:cache_config_info')?.get();
+
+    expect(info?.values[0]).toMatchObject({
+      value: 1,
+      labels: { block_size: '16', enable_prefix_caching: 'False', num_gpu_blocks: '256' },
+    });
+    expect(await gauge(metrics, 'vllm:prefix_cache_queries_total')).toBe(0);
+    expect(await gauge(metrics, 'vllm:prefix_cache_hits_total')).toBe(0);
+  });
+
+  it('takes twice the simulated time at half speed, and says so', async () => {
+    const timed = async (speed: number) => {
+      const sut = manualEngine({ speed });
+      const result = sut.generate(ask('How long does a DRO last?', { maxTokens: 20 }));
+      runUntilIdle(sut);
+      return { result: await result, simulation: sut.simulation };
+    };
+
+    const full = await timed(1);
+    const half = await timed(0.5);
+
+    expect(half.result.totalMs).toBeCloseTo(2 * full.result.totalMs, 9);
+    expect(half.result.firstTokenMs).toBeCloseTo(2 * (full.result.firstTokenMs as number), 9);
+    expect(half.simulation).toMatchObject({ speed: 0.5 });
   });
 });
