@@ -13,8 +13,8 @@ import { LlmClient } from '@rma/llm-provider';
 import { testOptions } from '@rma/llm-provider/testing';
 import { metricValue, startLocalLlm, StartedServer } from '@rma/testing';
 import { Redis } from 'ioredis';
-// The serving benchmarks' helpers (an ES module; Node 24 requires it synchronously).
-import { percentile } from './serving-bench.mjs';
+// Percentiles as tools/bench reports them (interpolated between ranks, as numpy and vllm bench do).
+import { percentile } from '../bench/src/metrics.ts';
 
 const { values: flags } = parseArgs({
   options: {

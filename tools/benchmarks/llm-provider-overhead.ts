@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalLlm } from '@rma/testing';
 import { LlmClient } from '../../libs/llm-provider/src/lib/llm-client';
-// The serving benchmarks' helpers (an ES module; Node 24 requires it synchronously).
-import { percentile } from './serving-bench.mjs';
+// Percentiles as tools/bench reports them (interpolated between ranks, as numpy and vllm bench do).
+import { percentile } from '../bench/src/metrics.ts';
 
 const { values: flags } = parseArgs({
   options: { pairs: { type: 'string', default: '300' }, 'max-tokens': { type: 'string', default: '8' } },

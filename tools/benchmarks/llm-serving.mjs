@@ -1,4 +1,4 @@
-// A serving benchmark in the manner of `vllm bench serve` (see serving-bench.mjs) against any
+// A serving benchmark in the manner of `vllm bench serve` (measured by tools/bench) against any
 // OpenAI-compatible server, or against apps/local-llm's llama.cpp engine started here. Prints a line per
 // concurrency level and writes a markdown report.
 //
@@ -10,7 +10,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalLlm, workspaceRoot } from '../servers/servers.mjs';
-import { describeRow, machineLine, markdownTable, runLevel, streamOne } from './serving-bench.mjs';
+import { measureRun } from '../bench/src/bench.ts';
+import { loadDataset } from '../bench/src/dataset.ts';
+import { machineLine, runsTable } from '../bench/src/report.ts';
+import { sendOne } from '../bench/src/runner.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -29,6 +32,7 @@ const { values: flags } = parseArgs({
 const levels = flags.concurrency.split(',').map(Number);
 const perLevel = Number(flags['requests-per-level']);
 const maxTokens = Number(flags['max-tokens']);
+const entries = loadDataset('questions', join(workspaceRoot, 'tools/bench/datasets'));
 
 let server;
 let baseUrl = flags.url;
@@ -50,13 +54,28 @@ if (!baseUrl) {
   baseUrl = server.url;
 }
 try {
+  const target = { kind: 'openai', url: baseUrl, model: flags.model, maxTokens, headers: {} };
   // One warm-up request: the first evaluation allocates buffers.
-  await streamOne(baseUrl, 0, { model: flags.model, maxTokens });
-  const rows = [];
+  await sendOne(target, entries[0], 0, 600_000);
+  const runs = [];
   for (const concurrency of levels) {
-    const row = await runLevel(baseUrl, { concurrency, requests: perLevel, model: flags.model, maxTokens });
-    rows.push(row);
-    process.stdout.write(`${describeRow(row)}\n`);
+    const { run } = await measureRun({
+      target,
+      entries,
+      label: `concurrency ${concurrency}`,
+      concurrency,
+      numRequests: perLevel,
+      requestRate: Infinity,
+      seed: 0,
+      timeoutMs: 600_000,
+      timeScale: 1,
+    });
+    runs.push(run);
+    const s = run.summary;
+    process.stdout.write(
+      `concurrency ${String(concurrency).padStart(3)}: ${s.outputThroughput.toFixed(1).padStart(8)} output tok/s  ` +
+        `TTFT p50 ${s.ttftMs.p50.toFixed(1)} ms  TPOT mean ${s.tpotMs.mean.toFixed(2)} ms  E2EL p50 ${s.e2elMs.p50.toFixed(0)} ms\n`,
+    );
   }
   const command = `node tools/benchmarks/llm-serving.mjs ${process.argv.slice(2).join(' ')}`.trim();
   const report = [
@@ -65,11 +84,12 @@ try {
     `- Date: ${new Date().toISOString()}`,
     `- Command: \`${command}\``,
     `- Server: ${flags.url ? flags.url : `apps/local-llm, preset ${flags.preset}, --threads ${flags.threads}, --parallel ${flags.parallel}`}`,
-    `- Machine: ${machineLine()}`,
-    `- Load: ${perLevel} streamed chat requests per level, max_tokens ${maxTokens}, temperature 0.8`,
+    `- Machine: ${machineLine(workspaceRoot)}`,
+    `- Load: ${perLevel} streamed chat requests per level (tools/bench/datasets/questions.jsonl), max_tokens ${maxTokens}, temperature 0.8`,
+    '- Metrics: as `vllm bench serve` defines them (tools/bench); latencies in ms',
     '- Noise: a shared 2-vCPU VM; read the numbers as a trend, not a capacity, and compare runs made back to back.',
     '',
-    markdownTable(rows),
+    runsTable(runs),
     '',
   ].join('\n');
   const out = join(workspaceRoot, flags.out);

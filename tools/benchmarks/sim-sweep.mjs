@@ -1,6 +1,7 @@
 // A concurrency sweep (1 to 256) against apps/local-llm's simulated GPU engine, once per profile
 // (vLLM on an A100 and Ollama's defaults on the same card), to compare with the published benchmark
 // the profiles are calibrated from. Writes benchmarks/sim-sweep.md and benchmarks/sim-sweep.svg.
+// The measuring is tools/bench's (metrics as `vllm bench serve` defines them).
 //
 //   node tools/benchmarks/sim-sweep.mjs [--concurrency 1,2,...,256] [--max-tokens 64]
 //        [--vllm-time-scale 0.2] [--ollama-time-scale 0.05]
@@ -10,9 +11,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startLocalLlm, workspaceRoot } from '../servers/servers.mjs';
-import { describeRow, machineLine, markdownTable, runLevel, streamOne } from './serving-bench.mjs';
-import { lineChartSvg } from './svg-chart.mjs';
+import { workspaceRoot } from '../servers/servers.mjs';
+import { measureRun } from '../bench/src/bench.ts';
+import { loadDataset } from '../bench/src/dataset.ts';
+import { machineLine, runsTable } from '../bench/src/report.ts';
+import { sendOne } from '../bench/src/runner.ts';
+import { startSimEngine } from '../bench/src/sim-engines.ts';
+import { lineChartSvg } from '../bench/src/svg-chart.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -26,7 +31,7 @@ const { values: flags } = parseArgs({
 });
 const levels = flags.concurrency.split(',').map(Number);
 const maxTokens = Number(flags['max-tokens']);
-const model = 'llama3.2';
+const entries = loadDataset('questions', join(workspaceRoot, 'tools/bench/datasets'));
 
 const PROFILES = [
   {
@@ -44,21 +49,34 @@ const PROFILES = [
 const results = [];
 for (const { profile, label, timeScale } of PROFILES) {
   process.stdout.write(`${label}: --engine sim --profile ${profile} --time-scale ${timeScale}\n`);
-  const server = await startLocalLlm({
-    args: ['--engine', 'sim', '--profile', profile, '--time-scale', String(timeScale), '--log-format', 'text'],
-  });
+  const engine = await startSimEngine({ workspaceRoot, profile, timeScale });
   try {
-    await streamOne(server.url, 0, { model, maxTokens: 4 });
-    const rows = [];
+    const target = { kind: 'openai', url: engine.url, model: 'llama3.2', maxTokens, headers: {} };
+    // One warm-up request: the engine's first answers pay for its JIT, scaled up by 1 / time scale.
+    await sendOne(target, entries[0], 0, 60_000);
+    const runs = [];
     for (const concurrency of levels) {
-      const requests = Math.max(Number(flags['min-requests']), concurrency);
-      const row = await runLevel(server.url, { concurrency, requests, model, maxTokens, timeScale });
-      rows.push(row);
-      process.stdout.write(`  ${describeRow(row)}\n`);
+      const { run } = await measureRun({
+        target,
+        entries,
+        label: `concurrency ${concurrency}`,
+        concurrency,
+        numRequests: Math.max(Number(flags['min-requests']), concurrency),
+        requestRate: Infinity,
+        seed: 0,
+        timeoutMs: 600_000,
+        timeScale,
+      });
+      runs.push(run);
+      const s = run.summary;
+      process.stdout.write(
+        `  concurrency ${String(concurrency).padStart(3)}: ${s.outputThroughput.toFixed(1).padStart(8)} output tok/s  ` +
+          `TTFT p50 ${s.ttftMs.p50.toFixed(1)} ms  TPOT mean ${s.tpotMs.mean.toFixed(2)} ms  E2EL p50 ${s.e2elMs.p50.toFixed(0)} ms\n`,
+      );
     }
-    results.push({ profile, label, timeScale, rows });
+    results.push({ profile, label, timeScale, runs });
   } finally {
-    await server.stop();
+    await engine.stop();
   }
 }
 
@@ -70,7 +88,7 @@ const svg = lineChartSvg({
       unit: 'tokens/s',
       series: results.map((result) => ({
         name: result.label,
-        points: result.rows.map((r) => ({ x: r.concurrency, y: r.outputThroughput })),
+        points: result.runs.map((run) => ({ x: run.concurrency, y: run.summary.outputThroughput })),
       })),
     },
     {
@@ -79,20 +97,21 @@ const svg = lineChartSvg({
       log: true,
       series: results.map((result) => ({
         name: result.label,
-        points: result.rows.map((r) => ({ x: r.concurrency, y: r.ttftP50 })),
+        points: result.runs.map((run) => ({ x: run.concurrency, y: run.summary.ttftMs.p50 })),
       })),
     },
   ],
 });
-const peak = (result) => Math.max(...result.rows.map((row) => row.outputThroughput));
+const peak = (result) => Math.max(...result.runs.map((run) => run.summary.outputThroughput));
 const command = `node tools/benchmarks/sim-sweep.mjs ${process.argv.slice(2).join(' ')}`.trim();
 const report = [
   '# Concurrency sweep against the simulated GPU engines',
   '',
   `- Date: ${new Date().toISOString()}`,
   `- Command: \`${command}\``,
-  `- Machine: ${machineLine()}`,
-  `- Load: streamed chat requests, max_tokens ${maxTokens}; per level max(${flags['min-requests']}, concurrency) requests`,
+  `- Machine: ${machineLine(workspaceRoot)}`,
+  `- Load: streamed chat requests (tools/bench/datasets/questions.jsonl), max_tokens ${maxTokens}; per level max(${flags['min-requests']}, concurrency) requests`,
+  '- Metrics: as `vllm bench serve` defines them (tools/bench); percentiles interpolated as numpy does; latencies in ms',
   '- Time: the engine runs faster than the GPU it simulates; every number here is client wall time divided by the',
   '  time scale, so it reads in simulated GPU time. Timer and HTTP overhead on this 2-vCPU VM are scaled up by',
   '  the same factor (about 1 ms of wall time is 1/scale ms here), which matters only for the smallest TTFTs.',
@@ -109,7 +128,7 @@ const report = [
     '',
     `\`--engine sim --profile ${result.profile} --time-scale ${result.timeScale}\``,
     '',
-    markdownTable(result.rows),
+    runsTable(result.runs),
     '',
   ]),
 ].join('\n');

@@ -1,0 +1,75 @@
+// Two reports side by side: each metric of A, of B, and B's change from A, run by run.
+import { readFileSync } from 'node:fs';
+import { BenchArgumentError } from './bench-argument-error.ts';
+import type { RunSummary } from './metrics.ts';
+import type { BenchReport, BenchRun } from './report.ts';
+
+/** Reads a report written by this CLI, or says why the file is not one. */
+export function readReport(path: string): BenchReport {
+  let report: BenchReport;
+  try {
+    report = JSON.parse(readFileSync(path, 'utf8')) as BenchReport;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new BenchArgumentError(
+      `--compare ${path}: ${code ? `cannot read it (${code})` : 'not JSON'}; give a NAME.json this tool wrote`,
+    );
+  }
+  if (report?.tool !== 'rma-bench' || !Array.isArray(report.runs) || report.runs.length === 0) {
+    throw new BenchArgumentError(`--compare ${path}: not a report of this tool (no "tool": "rma-bench" and runs)`);
+  }
+  return report;
+}
+
+type Metric = [label: string, read: (s: RunSummary) => number | null, digits: number];
+
+const METRICS: Metric[] = [
+  ['completed', (s) => s.completed, 0],
+  ['failed', (s) => s.failed, 0],
+  ['duration s', (s) => s.durationS, 2],
+  ['request throughput req/s', (s) => s.requestThroughput, 2],
+  ['output throughput tok/s', (s) => s.outputThroughput, 1],
+  ['goodput req/s', (s) => s.requestGoodput, 2],
+  ...(['mean', 'p50', 'p90', 'p99'] as const).flatMap((key): Metric[] => [
+    [`TTFT ${key} ms`, (s) => s.ttftMs[key], 1],
+    [`TPOT ${key} ms`, (s) => s.tpotMs[key], 2],
+    [`ITL ${key} ms`, (s) => s.itlMs[key], 2],
+    [`E2EL ${key} ms`, (s) => s.e2elMs[key], 0],
+  ]),
+];
+
+function change(a: number | null, b: number | null): string {
+  if (a === null || b === null) return '-';
+  if (a === 0) return b === 0 ? '0%' : '-';
+  const percent = ((b - a) / a) * 100;
+  return `${percent > 0 ? '+' : ''}${percent.toFixed(1)}%`;
+}
+
+function pairTable(a: BenchRun, b: BenchRun): string {
+  return [
+    `| metric | A: ${a.label} | B: ${b.label} | B against A |`,
+    '| --- | ---: | ---: | ---: |',
+    ...METRICS.map(([label, read, digits]) => {
+      const [x, y] = [read(a.summary), read(b.summary)];
+      return `| ${label} | ${x === null ? '-' : x.toFixed(digits)} | ${y === null ? '-' : y.toFixed(digits)} | ${change(x, y)} |`;
+    }),
+  ].join('\n');
+}
+
+/** The side-by-side markdown of two reports; runs are paired in order (a sweep's levels with each other). */
+export function compareMarkdown(
+  a: { path: string; report: BenchReport },
+  b: { path: string; report: BenchReport },
+): string {
+  const pairs = Math.min(a.report.runs.length, b.report.runs.length);
+  const unpaired = Math.max(a.report.runs.length, b.report.runs.length) - pairs;
+  return [
+    '# Benchmark comparison',
+    '',
+    `- A: \`${a.path}\`: ${a.report.target.kind} at ${a.report.target.url}, ${a.report.date}`,
+    `- B: \`${b.path}\`: ${b.report.target.kind} at ${b.report.target.url}, ${b.report.date}`,
+    ...(unpaired ? [`- ${unpaired} run(s) of the longer report have no partner and are left out`] : []),
+    '',
+    ...Array.from({ length: pairs }, (_, i) => [pairTable(a.report.runs[i], b.report.runs[i]), '']).flat(),
+  ].join('\n');
+}
