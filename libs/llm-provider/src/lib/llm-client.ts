@@ -27,6 +27,7 @@ import { prefixKeyOf } from './routing/prefix-affinity';
 import { ReplicaRouter } from './routing/replica-router';
 import { ReplicaStatus } from './routing/replica-status';
 import { RoutingPolicy, routingPolicyFrom } from './routing/routing-policy';
+import { TrafficSplitter } from './routing/traffic-split';
 import {
   cleanJsonSchema,
   constraintFor,
@@ -44,6 +45,8 @@ import {
  */
 export class LlmClient {
   readonly metrics: LlmMetrics;
+  /** Each role's split between backends (a canary), set from Redis by the Nest module's watcher. */
+  readonly trafficSplit: TrafficSplitter;
   private readonly backends: BackendRegistry;
   private readonly runner: CallRunner;
   private readonly routing: RoutingPolicy;
@@ -60,7 +63,13 @@ export class LlmClient {
     );
     this.replicas = new ReplicaStatus(this.backends, this.scraper, router);
     this.metrics.watchReplicas(() => this.replicas.gaugeReadings());
-    this.runner = new CallRunner(callPolicyFrom(options), this.backends, router, this.metrics);
+    this.trafficSplit = new TrafficSplitter(options.trafficSplit);
+    // The backend-selection point: each call's chain in the split's order (a stream's failure lookup
+    // draws a turn too, so a broken stream shifts the rotation by one call).
+    const split = {
+      chain: (role: LlmRole) => this.trafficSplit.order(role, this.backends.chain(role), (link) => link.pool.kind),
+    };
+    this.runner = new CallRunner(callPolicyFrom(options), split, router, this.metrics);
   }
 
   /** A chat completion, not streamed. */
@@ -198,6 +207,11 @@ export class LlmClient {
   /** Stops reading the replicas' metrics (it stops by itself when unused; a Nest app calls this on shutdown). */
   close(): void {
     this.scraper.stop();
+  }
+
+  /** The backends a role has, primary first: the ones its traffic split may name. */
+  backendKinds(role: LlmRole): BackendKind[] {
+    return this.backends.chain(role).map((link) => link.pool.kind);
   }
 
   /** Which engine kind serves chat first. */

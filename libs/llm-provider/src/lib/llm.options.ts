@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { DEFAULT_ROUTING, ROUTING_STRATEGIES, RoutingOptions } from './routing/routing-policy';
+import { TrafficSplit, trafficSplitEnvShape } from './routing/traffic-split';
 
 export type BackendKind = 'vllm' | 'ollama';
 export type LlmRole = 'chat' | 'embedding' | 'vision';
@@ -43,6 +44,10 @@ export interface LlmProviderOptions {
   embeddingBatchSize: number;
   /** How a call picks a backend's replica; defaults in `DEFAULT_ROUTING`. */
   routing?: Partial<RoutingOptions>;
+  /** Each role's split between backends (a canary) until one is set at run time; a backend it names joins the role. */
+  trafficSplit?: TrafficSplit;
+  /** How often the Nest module reads the split from Redis; default 1 s. */
+  trafficSplitPollMs?: number;
   /** Where the library's metrics go; apps pass their /metrics registry. */
   registry?: Registry;
 }
@@ -136,6 +141,7 @@ export const llmEnvShape = {
     .number({ error: 'expected a number of requests, 0 or more' })
     .min(0, { error: 'expected a number of requests, 0 or more' })
     .default(DEFAULT_ROUTING.affinityMargin),
+  ...trafficSplitEnvShape,
   LLM_MODEL_NAMES: z
     .string()
     .default('llama3.2=meta-llama/Llama-3.2-3B-Instruct')
@@ -216,6 +222,7 @@ export function llmOptionsFromEnv(env: LlmEnv, registry?: Registry): LlmProvider
       scrapeIntervalMs: env.LLM_ROUTING_SCRAPE_INTERVAL_MS,
       affinityMargin: env.LLM_AFFINITY_MARGIN,
     },
+    trafficSplit: env.LLM_TRAFFIC_SPLIT,
     registry,
   };
 }

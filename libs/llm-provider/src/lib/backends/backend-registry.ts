@@ -26,7 +26,7 @@ export interface RegisteredReplica {
   roles: LlmRole[];
 }
 
-type RegistryOptions = Pick<LlmProviderOptions, 'backends' | 'roles' | 'modelNames' | 'breaker'>;
+type RegistryOptions = Pick<LlmProviderOptions, 'backends' | 'roles' | 'modelNames' | 'breaker' | 'trafficSplit'>;
 
 /**
  * The backends of every role, each a pool of replicas: one replica per server (a kind at a URL) with its
@@ -83,7 +83,10 @@ export class BackendRegistry implements BackendChains {
 
   private chainKinds(role: LlmRole): BackendKind[] {
     const { provider, fallback } = this.options.roles[role];
-    return fallback && fallback !== provider ? [provider, fallback] : [provider];
+    // A backend the default traffic split names joins the role (after its fallback), so a canary at 0
+    // can be turned up at run time.
+    const split = Object.keys(this.options.trafficSplit?.[role] ?? {}) as BackendKind[];
+    return [...new Set([provider, ...(fallback ? [fallback] : []), ...split])];
   }
 
   /** A role's own URLs apply to its provider; its fallback uses the backend's. */

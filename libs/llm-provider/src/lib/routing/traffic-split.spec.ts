@@ -1,4 +1,5 @@
-import type { BackendKind } from '../llm.options';
+import { z } from 'zod';
+import { BackendKind, llmEnvShape, llmOptionsFromEnv } from '../llm.options';
 import {
   checkShares,
   formatTrafficSplit,
@@ -39,6 +40,28 @@ describe(parseTrafficSplit.name, () => {
     ['vllm=100', '"vllm=100": expected role:backend=share,backend=share'],
   ])('refuses %s: %s', (text, message) => {
     expect(() => parseTrafficSplit(text)).toThrow(new TrafficSplitError(message));
+  });
+});
+
+describe('LLM_TRAFFIC_SPLIT', () => {
+  const schema = z.object(llmEnvShape);
+
+  it('is the default split of the options; empty means none', () => {
+    expect(llmOptionsFromEnv(schema.parse({ LLM_TRAFFIC_SPLIT: 'chat:vllm=10,ollama=90' })).trafficSplit).toEqual({
+      chat: { vllm: 10, ollama: 90 },
+    });
+    expect(llmOptionsFromEnv(schema.parse({ LLM_TRAFFIC_SPLIT: '' })).trafficSplit).toEqual({});
+  });
+
+  it('refuses a bad split at boot with what to change', () => {
+    const result = schema.safeParse({ LLM_TRAFFIC_SPLIT: 'chat:vllm=10,ollama=80' });
+
+    expect(result.error?.issues).toEqual([
+      expect.objectContaining({
+        path: ['LLM_TRAFFIC_SPLIT'],
+        message: 'chat: the shares add up to 90, expected 100 (e.g. LLM_TRAFFIC_SPLIT=chat:vllm=10,ollama=90)',
+      }),
+    ]);
   });
 });
 
