@@ -143,15 +143,15 @@ describe(decideLimit.name, () => {
 });
 
 describe(sumReplicaLoads.name, () => {
-  it('sums the gauges of the replicas serving, counts them, and keeps the fullest KV cache', () => {
+  it('sums the gauges of the replicas serving, counts those that answer, and keeps the fullest KV cache', () => {
     expect(
       sumReplicaLoads([
         { url: 'a', up: true, load: engine(10, 2, 0.3) },
         { url: 'b', up: true, load: engine(20, 1, 0.7) },
         { url: 'c', up: false, load: engine(99, 99, 0.99) },
-        { url: 'd', up: true },
+        { url: 'd', up: true }, // its /metrics did not answer: not counted
       ]),
-    ).toEqual({ replicas: 3, engine: { running: 30, waiting: 3, kvCacheUsage: 0.7 } });
+    ).toEqual({ replicas: 2, engine: { running: 30, waiting: 3, kvCacheUsage: 0.7 } });
     expect(
       sumReplicaLoads([
         { url: 'a', up: true },

@@ -24,6 +24,8 @@ export interface EnginesSeen {
 /**
  * The replicas serving and their gauges summed (running, waiting), with the fullest KV cache: the global
  * limit is the sum of what each replica takes, and one replica with a full cache is where requests queue.
+ * Where replicas have gauges (vLLM), one without a fresh reading is not counted: its /metrics did not
+ * answer (a process killed shows here at the provider's next scrape, before its breaker opens).
  */
 export function sumReplicaLoads(replicas: readonly ReplicaLoad[]): EnginesSeen {
   const up = replicas.filter((replica) => replica.up);
@@ -31,7 +33,7 @@ export function sumReplicaLoads(replicas: readonly ReplicaLoad[]): EnginesSeen {
   if (gauged.length === 0) return { replicas: up.length };
   const usages = gauged.map((load) => load.kvCacheUsage).filter((usage): usage is number => usage !== undefined);
   return {
-    replicas: up.length,
+    replicas: gauged.length,
     engine: {
       running: gauged.reduce((sum, load) => sum + load.running, 0),
       waiting: gauged.reduce((sum, load) => sum + load.waiting, 0),
