@@ -35,15 +35,17 @@ async function simulatedNanoseconds(server: StartedServer, question: string): Pr
 describe('local-llm --engine sim as replicas: prefix caching and --speed over HTTP', () => {
   let cached: StartedServer;
   let slowUncached: StartedServer;
+  let detailed: StartedServer;
 
   beforeAll(async () => {
-    [cached, slowUncached] = await Promise.all([
+    [cached, slowUncached, detailed] = await Promise.all([
       startLocalLlm(['--engine', 'sim', '--profile', 'fast']),
       startLocalLlm(['--engine', 'sim', '--profile', 'fast', '--no-enable-prefix-caching', '--speed', '0.5']),
+      startLocalLlm(['--engine', 'sim', '--profile', 'fast', '--enable-prompt-tokens-details']),
     ]);
   });
   afterAll(async () => {
-    await Promise.all([cached?.stop(), slowUncached?.stop()]);
+    await Promise.all([cached?.stop(), slowUncached?.stop(), detailed?.stop()]);
   });
 
   it('counts a shared system prompt as prefix-cache hits in tokens, as vLLM does by default', async () => {
@@ -54,6 +56,8 @@ describe('local-llm --engine sim as replicas: prefix caching and --speed over HT
       (first.usage?.prompt_tokens ?? 0) + (second.usage?.prompt_tokens ?? 0),
     );
     expect(await metricValue(cached.url, 'vllm:prefix_cache_hits_total')).toBe(128);
+    // As vLLM, usage says nothing of the hit without --enable-prompt-tokens-details.
+    expect(second.usage?.prompt_tokens_details).toBeNull();
     expect(await cacheConfig(cached)).toBe(
       'vllm:cache_config_info{block_size="16",enable_prefix_caching="True",num_gpu_blocks="256"} 1',
     );
@@ -74,5 +78,30 @@ describe('local-llm --engine sim as replicas: prefix caching and --speed over HT
     ]);
 
     expect(half / full).toBeCloseTo(2, 3);
+  });
+
+  it('reports the cached prompt tokens in usage with --enable-prompt-tokens-details, streamed or not', async () => {
+    const first = await ask(detailed, 'What is a Debt Relief Order?');
+    const second = await ask(detailed, 'Who can apply?');
+    const stream = await new OpenAI({
+      baseURL: `${detailed.url}/v1`,
+      apiKey: 'unused',
+      maxRetries: 0,
+    }).chat.completions.create({
+      model: MODEL,
+      messages: [
+        { role: 'system', content: SYSTEM },
+        { role: 'user', content: 'And how long does it last?' },
+      ],
+      max_tokens: 4,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let streamed: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of stream) streamed = chunk.usage ?? streamed;
+
+    expect(first.usage?.prompt_tokens_details).toBeNull();
+    expect(second.usage?.prompt_tokens_details).toEqual({ cached_tokens: 128 });
+    expect(streamed?.prompt_tokens_details).toEqual({ cached_tokens: 128 });
   });
 });

@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     logger,
     faults,
     admin: config.admin,
+    promptTokensDetails: config['enable-prompt-tokens-details'],
     ...(model ? { modelRoot: model.path } : {}),
   });
   const server: Server = await new Promise((resolve, reject) => {

@@ -48,6 +48,12 @@ describe(loadConfig.name, () => {
     expect(loadConfig([], { LOCAL_LLM_ENABLE_PREFIX_CACHING: 'false' })['enable-prefix-caching']).toBe(false);
   });
 
+  it('reports cached prompt tokens in usage only with --enable-prompt-tokens-details, as vLLM', () => {
+    expect(loadConfig([], {})['enable-prompt-tokens-details']).toBe(false);
+    expect(loadConfig(['--enable-prompt-tokens-details'], {})['enable-prompt-tokens-details']).toBe(true);
+    expect(loadConfig([], { LOCAL_LLM_ENABLE_PROMPT_TOKENS_DETAILS: '1' })['enable-prompt-tokens-details']).toBe(true);
+  });
+
   it('takes a positive --speed for the sim engine and refuses anything else at start-up', () => {
     expect(loadConfig([], {}).speed).toBe(1);
     expect(loadConfig(['--engine', 'sim', '--speed', '0.5'], {}).speed).toBe(0.5);

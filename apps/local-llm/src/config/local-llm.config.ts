@@ -23,6 +23,7 @@ const FLAGS = {
   'scheduling-policy': { type: 'string', env: 'LOCAL_LLM_SCHEDULING_POLICY' },
   'enable-prefix-caching': { type: 'boolean', env: 'LOCAL_LLM_ENABLE_PREFIX_CACHING' },
   speed: { type: 'string', env: 'LOCAL_LLM_SPEED' },
+  'enable-prompt-tokens-details': { type: 'boolean', env: 'LOCAL_LLM_ENABLE_PROMPT_TOKENS_DETAILS' },
   admin: { type: 'boolean', env: 'LOCAL_LLM_ADMIN' },
   faults: { type: 'string', env: 'LOCAL_LLM_FAULTS' },
 } as const;
@@ -85,6 +86,8 @@ const schema = z
       .positive({ error: SPEED_ERROR })
       .max(1000, { error: SPEED_ERROR })
       .default(1),
+    // vLLM's default: usage says nothing of cached tokens unless asked.
+    'enable-prompt-tokens-details': onOff(false),
     admin: onOff(false),
     faults: z.string().optional(),
   })

@@ -38,6 +38,8 @@ export interface GenerationResult {
   /** The stop string that ended generation (vLLM's `stop_reason`); absent for the end token or a length stop. */
   stopReason?: string;
   promptTokens: number;
+  /** Prompt tokens found in the prefix cache when the request was first scheduled (vLLM's num_cached_tokens). */
+  cachedTokens?: number;
   completionTokens: number;
   /** Time spent waiting for a free sequence, and from start to the first token. */
   queueMs: number;

@@ -23,6 +23,8 @@ export interface LocalLlmServerOptions {
   admin?: boolean;
   /** The model as the server was started with it (a file path); /v1/models calls it `root`. */
   modelRoot?: string;
+  /** vLLM's --enable-prompt-tokens-details: usage carries `prompt_tokens_details.cached_tokens` on a hit. */
+  promptTokensDetails?: boolean;
 }
 
 const isOpenAiPath = (path: string) => path.startsWith('/v1/');
@@ -78,7 +80,16 @@ export function createLocalLlmApp(options: LocalLlmServerOptions): express.Expre
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.use(openAiRoutes({ engine, models, metrics, faults, modelRoot: options.modelRoot ?? models.primary }));
+  app.use(
+    openAiRoutes({
+      engine,
+      models,
+      metrics,
+      faults,
+      modelRoot: options.modelRoot ?? models.primary,
+      promptTokensDetails: options.promptTokensDetails,
+    }),
+  );
   app.use(ollamaRoutes({ engine, models, metrics, faults, loadedAt: new Date() }));
   if (options.admin) app.use(faultAdminRoutes(faults));
 

@@ -10,20 +10,23 @@ import type { FinishReason, GenerationResult } from '../engine/engine.types';
 /** vllm.utils.random_uuid(): uuid4().hex. */
 export const randomHex = () => randomUUID().replaceAll('-', '');
 
-/** UsageInfo: `prompt_tokens_details` is null unless --enable-prompt-tokens-details and a cache hit. */
-export function usageInfo(result: Pick<GenerationResult, 'promptTokens' | 'completionTokens'>) {
+/**
+ * UsageInfo: `prompt_tokens_details` is null unless --enable-prompt-tokens-details and a cache hit (the
+ * routes leave `cachedTokens` out without the flag).
+ */
+export function usageInfo(result: Pick<GenerationResult, 'promptTokens' | 'completionTokens' | 'cachedTokens'>) {
   return {
     prompt_tokens: result.promptTokens,
     total_tokens: result.promptTokens + result.completionTokens,
     completion_tokens: result.completionTokens,
-    prompt_tokens_details: null,
+    prompt_tokens_details: result.cachedTokens ? { cached_tokens: result.cachedTokens } : null,
   };
 }
 
-/** The usage chunk: `exclude_none=True` drops `prompt_tokens_details`. */
+/** The usage chunk: `exclude_none=True` drops a null `prompt_tokens_details`. */
 function usageWithoutNones(result: GenerationResult) {
-  const { prompt_tokens_details: _none, ...usage } = usageInfo(result);
-  return usage;
+  const { prompt_tokens_details: details, ...usage } = usageInfo(result);
+  return details ? { ...usage, prompt_tokens_details: details } : usage;
 }
 
 /** What a response says about the whole request. */

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
-import type { ChatMessage, GenerationRequest, LlmEngine, OutputFormat } from '../engine/engine.types';
+import type { ChatMessage, GenerationRequest, GenerationResult, LlmEngine, OutputFormat } from '../engine/engine.types';
 import type { FaultInjector } from '../faults/fault-injector';
 import { IMAGES_HEADER, countOpenAiImages } from '../images/image-check';
 import { ApiError, toApiError } from '../http/api-error';
@@ -42,6 +42,8 @@ export interface OpenAiRoutesDeps {
   faults: FaultInjector;
   /** What `vllm serve` was given (its model path): /v1/models reports it as each entry's `root`. */
   modelRoot: string;
+  /** vLLM's --enable-prompt-tokens-details: usage reports the prompt tokens served from the prefix cache. */
+  promptTokensDetails?: boolean;
 }
 
 const ERROR_TYPES: Record<number, string> = {
@@ -175,8 +177,12 @@ function checkServing(
 }
 
 /** vLLM's OpenAI-compatible API: models, chat completions, completions, embeddings. */
-export function openAiRoutes({ engine, models, metrics, faults, modelRoot }: OpenAiRoutesDeps): Router {
+export function openAiRoutes(deps: OpenAiRoutesDeps): Router {
+  const { engine, models, metrics, faults, modelRoot } = deps;
   const router = Router();
+  // vLLM reports cached prompt tokens only when asked to (serving_chat: enable_prompt_tokens_details).
+  const reported = (result: GenerationResult): GenerationResult =>
+    deps.promptTokensDetails ? result : { ...result, cachedTokens: undefined };
 
   router.get('/v1/models', (_req, res) => {
     res.json(modelList({ names: models.names, root: modelRoot, maxModelLength: engine.model.contextLength }));
@@ -219,7 +225,7 @@ export function openAiRoutes({ engine, models, metrics, faults, modelRoot }: Ope
     await plan.beforeGeneration();
 
     if (!body.stream) {
-      const result = await plan.generate(engine, request);
+      const result = reported(await plan.generate(engine, request));
       metrics.recordGeneration(result);
       await plan.respondJson(res, kind === 'chat' ? chatCompletionBody(head, result) : completionBody(head, result));
       return;
@@ -247,13 +253,15 @@ export function openAiRoutes({ engine, models, metrics, faults, modelRoot }: Ope
       if (kind === 'chat') res.write(event(chatChunks.first(head)));
     };
     try {
-      const result = await plan.generate(engine, {
-        ...request,
-        onText: (text) => {
-          start();
-          out.chunk(event(chunks.text(head, text)));
-        },
-      });
+      const result = reported(
+        await plan.generate(engine, {
+          ...request,
+          onText: (text) => {
+            start();
+            out.chunk(event(chunks.text(head, text)));
+          },
+        }),
+      );
       start();
       metrics.recordGeneration(result);
       const usageEvent = includeUsage ? event(chunks.usage(head, result)) : '';

@@ -233,6 +233,7 @@ export class SimEngine implements LlmEngine {
       finishReason,
       ...(entry.stops.stopString === undefined ? {} : { stopReason: entry.stops.stopString }),
       promptTokens: sequence.promptTokens,
+      cachedTokens: sequence.cachedTokens ?? 0,
       completionTokens: sequence.generated,
       queueMs: (sequence.admittedAtMs ?? finishedAt) - sequence.arrivedAtMs,
       firstTokenMs: sequence.firstTokenAtMs !== undefined ? sequence.firstTokenAtMs - sequence.arrivedAtMs : undefined,

@@ -19,7 +19,7 @@ export interface SimSequence {
   firstTokenAtMs?: number;
   finishedAtMs?: number;
   preemptions: number;
-  /** Prompt tokens found in the prefix cache when it was last admitted. */
+  /** Prompt tokens found in the prefix cache when it was first admitted. */
   cachedTokens?: number;
 }
 
@@ -174,7 +174,8 @@ export class SimScheduler {
       this.tables.set(candidate.id, allocation.table);
       this.waitingQueue.splice(index, 1);
       candidate.admittedAtMs = this.clock;
-      candidate.cachedTokens = allocation.cachedTokens;
+      // vLLM records it once, when the request is first scheduled.
+      candidate.cachedTokens ??= allocation.cachedTokens;
       this.runningBatch.push(candidate);
       admitted.push(candidate.id);
       prefillTokens += tokens - allocation.cachedTokens;
