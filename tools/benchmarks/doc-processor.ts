@@ -269,6 +269,7 @@ async function startService(extra: Record<string, string>): Promise<Service> {
     cwd: root,
     env: {
       PATH: process.env['PATH'] ?? '',
+      AUTH_MODE: 'off',
       PORT: String(port),
       HOST: '127.0.0.1',
       REDIS_URL: `${redis.url}/${redisDb}`,

@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     const service = spawn(process.execPath, [join(root, 'dist/apps/rag-service/main.js')], {
       env: {
         PATH: process.env['PATH'] ?? '',
+        AUTH_MODE: 'off',
         PORT: String(port),
         HOST: '127.0.0.1',
         REDIS_URL: redis.url,

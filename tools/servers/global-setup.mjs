@@ -5,5 +5,7 @@ import { startTestServers } from './servers.mjs';
 
 export default async function globalSetup(_globalConfig, projectConfig) {
   const names = projectConfig.globals?.rmaTestServers ?? ['redis'];
+  // Services started by tests run without API keys unless a test sets AUTH_MODE=on (workers inherit this).
+  process.env.AUTH_MODE ??= 'off';
   globalThis.__RMA_STOP_TEST_SERVERS__ = await startTestServers(process.env, names);
 }

@@ -160,6 +160,8 @@ for (const service of SERVICES) {
       // The local server speaks both APIs; with a real engine the user's own VLLM_URL / OLLAMA_URL stand.
       ...(localLlm ? { VLLM_URL: llmUrl, OLLAMA_URL: llmUrl } : {}),
       LOG_FORMAT: process.env.LOG_FORMAT ?? 'text',
+      // No API keys for local development; a service refuses this with NODE_ENV=production.
+      AUTH_MODE: process.env.AUTH_MODE ?? 'off',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -13,7 +13,12 @@ export interface ServiceProcess {
 export function startServiceProcess(name: string, env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, [join(workspaceRoot, 'dist/apps', name, 'main.js')], {
     cwd: workspaceRoot,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    // The run's AUTH_MODE (the test setup sets off) unless the test names its own.
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...(process.env.AUTH_MODE ? { AUTH_MODE: process.env.AUTH_MODE } : {}),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

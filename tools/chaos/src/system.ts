@@ -178,7 +178,15 @@ function startApp(name: string, env: Record<string, string>): AppProcess {
   const child = spawn(process.execPath, [join(workspaceRoot, 'dist/apps', name, 'main.js')], {
     cwd: workspaceRoot,
     // Only what the scenario sets: a developer's shell or a CI's RMA_TEST_* must not change the system.
-    env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'development', LOG_FORMAT: 'json', LOG_LEVEL: 'warn', ...env },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      NODE_ENV: 'development',
+      // The scenarios measure faults, not access: no API keys.
+      AUTH_MODE: 'off',
+      LOG_FORMAT: 'json',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -39,7 +39,7 @@ interface ServiceProcess {
 function startServiceProcess(name: string, env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, [join(workspaceRoot, 'dist/apps', name, 'main.js')], {
     cwd: workspaceRoot,
-    env: { PATH: process.env['PATH'] ?? '', ...env },
+    env: { PATH: process.env['PATH'] ?? '', AUTH_MODE: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -35,6 +35,7 @@ import { DOCUMENT_TYPES } from '../analysis/document-types';
 import { DOCUMENT_VIEW_EXAMPLE } from './documents.examples';
 import { DocumentsService, DocumentView, UploadedFile as Upload } from './documents.service';
 import { UploadDocumentDto } from './dto/upload-document.dto';
+import { RequireScope } from '@rma/service-core';
 
 const UPLOAD_BODY = {
   schema: {
@@ -53,6 +54,7 @@ const UPLOAD_BODY = {
 };
 
 @ApiTags('documents')
+@RequireScope('documents')
 @Controller()
 export class DocumentsController {
   constructor(private readonly documents: DocumentsService) {}

@@ -1,21 +1,26 @@
-import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import {
+  ApiAcceptedResponse,
   ApiBadGatewayResponse,
   ApiBadRequestResponse,
   ApiBody,
   ApiGatewayTimeoutResponse,
+  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import { GenerationError, generationFailureResponse } from '@rma/generation-queue';
-import { abortOnClose, sendEventStream } from '@rma/service-core';
-import type { Response } from 'express';
+import { abortOnClose, BatchJob, CurrentPrincipal, prefersAsync, sendEventStream } from '@rma/service-core';
+import type { Principal } from '@rma/service-core';
+import type { Request, Response } from 'express';
 import { CreateLetterBatchDto } from './dto/create-letter-batch.dto';
 import { CreateLetterDto } from './dto/create-letter.dto';
+import { LetterBatches } from './letter-batches';
 import { LETTER_BATCH_EXAMPLE, LETTER_EXAMPLE, LLM_FAILURE_EXAMPLE } from './letters.examples';
 import { LetterBatchItem, LetterResult, LettersService } from './letters.service';
+import { RequireScope } from '@rma/service-core';
 
 @ApiTags('letters')
 @ApiBadRequestResponse({ description: 'Empty or too long notes, a missing client name, unknown fields.' })
@@ -25,9 +30,13 @@ import { LetterBatchItem, LetterResult, LettersService } from './letters.service
   schema: { example: LLM_FAILURE_EXAMPLE },
 })
 @ApiGatewayTimeoutResponse({ description: 'The LLM did not finish within LETTER_TIMEOUT_MS.' })
+@RequireScope('letters')
 @Controller('letters')
 export class LettersController {
-  constructor(private readonly letters: LettersService) {}
+  constructor(
+    private readonly letters: LettersService,
+    private readonly batches: LetterBatches,
+  ) {}
 
   @Post()
   @HttpCode(200)
@@ -66,14 +75,44 @@ export class LettersController {
     summary: 'Write many letters as bulk work',
     description:
       'Results come in the order of `items`. An item that is invalid or whose generation failed has ' +
-      '`ok: false` and its own error; the others are still written. Interactive letters go first.',
+      '`ok: false` and its own error; the others are still written. Interactive letters go first. A batch ' +
+      'of more than LETTER_BATCH_JOB_MIN_ITEMS items (or any batch sent with `Prefer: respond-async`) runs ' +
+      'in the background: 202 with a `jobId`; poll GET /letters/batch/{jobId}.',
   })
   @ApiBody({ type: CreateLetterBatchDto })
   @ApiOkResponse({ description: 'One result per item, in order.', schema: { example: LETTER_BATCH_EXAMPLE } })
+  @ApiAcceptedResponse({
+    description: 'Running in the background: `{jobId, status, total}`, and `Location` to poll.',
+    schema: { example: { jobId: '0b7e9d2c-5a41-4f36-8e1d-93c2a6f0b5d4', status: 'running', total: 20 } },
+  })
   async batch(
     @Body() body: CreateLetterBatchDto,
+    @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
-  ): Promise<{ results: LetterBatchItem[] }> {
-    return { results: await this.letters.writeMany(body.items, abortOnClose(response)) };
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<{ results: LetterBatchItem[] } | { jobId: string; status: 'running'; total: number }> {
+    if (this.batches.runsInBackground(body.items.length, prefersAsync(request))) {
+      const { id } = await this.batches.start(principal.organisation, body.items);
+      response.status(202).setHeader('Location', `/letters/batch/${id}`);
+      return { jobId: id, status: 'running', total: body.items.length };
+    }
+    return { results: await this.letters.writeMany(body.items, { signal: abortOnClose(response) }) };
+  }
+
+  @Get('batch/:id')
+  @ApiOperation({
+    summary: "A background letter batch's progress and its letters so far",
+    description:
+      '`status` running, completed or failed (the process running it stopped: the letters it had are kept; ' +
+      'send the others again); `stage` the step running (facts, letter, rewrite); `done` and `failed` count ' +
+      'the results so far, `results` holds them in order. Kept LETTER_BATCH_RETENTION_SECONDS after the ' +
+      'last change (`expiresAt`).',
+  })
+  @ApiNotFoundResponse({ description: 'No such batch for your organisation, or it expired.' })
+  async batchJob(
+    @Param('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<BatchJob<LetterBatchItem>> {
+    return this.batches.get(id, principal.organisation);
   }
 }

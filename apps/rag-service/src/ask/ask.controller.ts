@@ -17,6 +17,7 @@ import { ASK_EXAMPLE, AGENTIC_EXAMPLE } from './ask.examples';
 import { AgenticResult, AskBatchItem, AskResult, AskService } from './ask.service';
 import { AskBatchDto } from './dto/ask-batch.dto';
 import { AskQuestionDto } from './dto/ask-question.dto';
+import { RequireScope } from '@rma/service-core';
 
 @ApiTags('ask')
 @ApiBadRequestResponse({ description: 'An empty or too long question, unknown fields, a bad filter.' })
@@ -25,6 +26,7 @@ import { AskQuestionDto } from './dto/ask-question.dto';
   description: 'No LLM backend, or the vector store, could serve; `retryable` says whether to retry.',
 })
 @ApiGatewayTimeoutResponse({ description: 'The LLM did not finish in time.' })
+@RequireScope('ask')
 @Controller('ask')
 export class AskController {
   constructor(private readonly asks: AskService) {}

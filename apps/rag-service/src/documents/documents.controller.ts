@@ -39,9 +39,11 @@ import { DocumentsService, IngestOutcome } from './documents.service';
 import { IngestDocumentDto } from './dto/ingest-document.dto';
 import { firstHeading } from './manual-text-splitter';
 import { ListDocumentsQuery } from './dto/list-documents.query';
+import { RequireScope } from '@rma/service-core';
 
 @ApiTags('documents')
 @ApiExtraModels(IngestDocumentDto)
+@RequireScope('documents')
 @Controller('documents')
 export class DocumentsController {
   constructor(private readonly documents: DocumentsService) {}

@@ -6,6 +6,7 @@ import type { Response } from 'express';
 import { EligibilityRequestDto } from './dto/eligibility-request.dto';
 import { ELIGIBILITY_EXAMPLE } from './eligibility.examples';
 import { EligibilityAnswer, EligibilityService } from './eligibility.service';
+import { RequireScope } from '@rma/service-core';
 
 @ApiTags('eligibility')
 @ApiBadRequestResponse({
@@ -15,6 +16,7 @@ import { EligibilityAnswer, EligibilityService } from './eligibility.service';
 @ApiNotFoundResponse({
   description: "A documentId that is not a processed document of that client of the caller's organisation.",
 })
+@RequireScope('eligibility')
 @Controller('eligibility')
 export class EligibilityController {
   constructor(private readonly eligibility: EligibilityService) {}

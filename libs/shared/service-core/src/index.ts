@@ -62,3 +62,20 @@ export { API_SCOPES, CurrentPrincipal, LOCAL_ORGANISATION, LOCAL_PRINCIPAL, prin
 export type { ApiScope, Principal, RequestWithPrincipal } from './lib/auth/principal';
 /** Tenancy: who owns a stored record (LOCAL_ORGANISATION when it predates tenancy), and names per organisation. */
 export { isOwnedBy, organisationScoped, ownerOf } from './lib/auth/ownership';
+/** Route access: `@RequireScope('ask')` (also the route's rate-limit class) or `@Public()`; the table of every route. */
+export { Public, RequireScope } from './lib/auth/route-access.decorators';
+export { routeAccessTable } from './lib/auth/route-access.table';
+export type { RouteAccess } from './lib/auth/route-access.table';
+/** API keys in Redis (hashed), for the guard and the `tools/keys` CLI. */
+export { API_KEY_IDS, API_KEY_PREFIX } from './lib/auth/api-key';
+export { ApiKeyRequestError, ApiKeyStore } from './lib/auth/api-key.store';
+export type { ApiKeyRecord } from './lib/auth/api-key.store';
+/** The API key check, for routes mounted on Express directly (the queue dashboard). */
+export { ApiKeyAuthenticator } from './lib/auth/api-key.authenticator';
+export { requireScopeMiddleware } from './lib/auth/require-scope.middleware';
+/** Rate limits per API key and route class, counted in Redis. */
+export { DEFAULT_RATE_LIMITS, RATE_LIMIT_KEY_PREFIX } from './lib/auth/route-class.throttler';
+export type { RateLimitOptions } from './lib/auth/route-class.throttler';
+/** Each request's id (`X-Request-Id`, accepted when valid or generated), on `request.requestId` for logs. */
+export { REQUEST_ID_HEADER } from './lib/http/request-id.middleware';
+export type { RequestWithId } from './lib/http/request-id.middleware';

@@ -64,6 +64,8 @@ async function startService(options: {
           redisUrl: options.redisUrl,
           logLevel: 'error',
           logFormat: 'json',
+          // A fixture of the core's other features; the API key guard has its own spec.
+          authMode: 'off',
           shutdownTimeoutMs: 5_000,
           redisWaitMs: 500,
         }),

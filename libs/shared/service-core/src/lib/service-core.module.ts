@@ -1,10 +1,13 @@
 import { DynamicModule, Inject, MiddlewareConsumer, Module, NestModule, OnApplicationShutdown } from '@nestjs/common';
 import type { ModuleMetadata } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, Reflector } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import { ApiKeyAuthenticator } from './auth/api-key.authenticator';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { DEFAULT_RATE_LIMITS, RouteClassThrottler } from './auth/route-class.throttler';
 import { HealthController } from './health/health.controller';
 import { ReadinessRegistry } from './health/readiness.registry';
 import { RedisHealthIndicator } from './health/redis.health';
@@ -78,9 +81,21 @@ export class ServiceCoreModule implements NestModule, OnApplicationShutdown {
         },
         RedisHealthIndicator,
         ReadinessRegistry,
+        ApiKeyAuthenticator,
+        {
+          provide: RouteClassThrottler,
+          inject: [SERVICE_CORE_OPTIONS, SERVICE_REDIS, Reflector],
+          // The service's own Redis client: a count during an outage fails fast, and the guard answers 503.
+          useFactory: (core: ServiceCoreOptions, redis: Redis, reflector: Reflector) =>
+            new RouteClassThrottler(
+              core.rateLimits ?? DEFAULT_RATE_LIMITS,
+              new ThrottlerStorageRedisService(redis),
+              reflector,
+            ),
+        },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
       ],
-      exports: [SERVICE_CORE_OPTIONS, SERVICE_REDIS, Registry, ReadinessRegistry],
+      exports: [SERVICE_CORE_OPTIONS, SERVICE_REDIS, Registry, ReadinessRegistry, ApiKeyAuthenticator],
     };
   }
 

@@ -1,4 +1,5 @@
 import type { LogLevel } from '@nestjs/common';
+import type { RateLimitOptions } from './auth/route-class.throttler';
 
 /** What a service is: fixed in code. */
 export interface ServiceIdentity {
@@ -24,6 +25,16 @@ export interface ServiceRuntimeOptions {
   redisWaitMs?: number;
   /** Largest JSON request body; bigger ones get a 413. Default 1 MiB. */
   bodyLimitBytes?: number;
+  /** `production` refuses `authMode: 'off'` and guards `/docs` with the `admin` scope. Default development. */
+  nodeEnv?: 'development' | 'production' | 'test';
+  /** `on` (the default): every route but health and metrics needs an API key. `off`: local development and tests. */
+  authMode?: 'on' | 'off';
+  /** How long a verified API key is trusted without asking Redis again (so revocation takes up to this). Default 10 s. */
+  authKeyCacheMs?: number;
+  /** Requests per API key per window for each route class. Default: route-class.throttler's DEFAULT_RATE_LIMITS. */
+  rateLimits?: RateLimitOptions;
+  /** Browser origins allowed to call the service (CORS); none by default. */
+  corsOrigins?: readonly string[];
 }
 
 export type ServiceCoreOptions = ServiceIdentity & ServiceRuntimeOptions;

@@ -27,6 +27,8 @@ class HoldController {
         redisUrl: process.env['REDIS_URL'] as string,
         logLevel: 'log',
         logFormat: 'text',
+        // A fixture of shutdown; the API key guard has its own spec.
+        authMode: 'off',
         shutdownTimeoutMs: Number(process.env['SHUTDOWN_TIMEOUT_MS']),
       }),
     }),

@@ -9,19 +9,30 @@ import {
   generationQueueOptionsFromConfig,
 } from '@rma/generation-queue';
 import { LlmClient, LlmProviderModule, llmEnvShape, llmOptionsFromConfig } from '@rma/llm-provider';
-import { ServiceCoreModule, runtimeOptionsFromConfig, serviceEnvShape } from '@rma/service-core';
+import {
+  ApiKeyAuthenticator,
+  ServiceCoreModule,
+  requireScopeMiddleware,
+  runtimeOptionsFromConfig,
+  serviceEnvShape,
+} from '@rma/service-core';
 import { Registry } from 'prom-client';
 
 /** Path of the queue dashboard (Bull Board). */
 export const QUEUE_DASHBOARD_PATH = '/queues';
 
-/** Mounts Bull Board at /queues when GENERATION_DASHBOARD says so (auto: everywhere but production). */
+/**
+ * Mounts Bull Board at /queues when GENERATION_DASHBOARD says so (auto: everywhere but production), behind
+ * an `admin` API key: it shows job payloads, which hold clients' personal data. Mounted on Express, so
+ * Nest's guard never sees it; the same check runs as middleware.
+ */
 @Injectable()
 class QueueDashboard implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly queue: GenerationQueue,
     private readonly config: ConfigService,
+    private readonly authenticator: ApiKeyAuthenticator,
   ) {}
 
   onModuleInit(): void {
@@ -30,7 +41,11 @@ class QueueDashboard implements OnModuleInit {
     if (!enabled) return;
     this.adapterHost.httpAdapter
       .getInstance()
-      .use(QUEUE_DASHBOARD_PATH, this.queue.dashboardRouter(QUEUE_DASHBOARD_PATH));
+      .use(
+        QUEUE_DASHBOARD_PATH,
+        requireScopeMiddleware(this.authenticator, 'admin'),
+        this.queue.dashboardRouter(QUEUE_DASHBOARD_PATH),
+      );
   }
 }
 
@@ -95,7 +110,11 @@ export function platformRoot(options: PlatformRootOptions): DynamicModule {
   return {
     module: options.module,
     imports: [
-      ...platformImports({ ...options, validate: (processEnv) => validate(env ?? processEnv) }),
+      ...platformImports({
+        ...options,
+        // A test's `env` keeps the run's AUTH_MODE (the test setup sets off) unless it names its own.
+        validate: (processEnv) => validate(env ? { AUTH_MODE: processEnv['AUTH_MODE'], ...env } : processEnv),
+      }),
       ...options.features,
     ],
     providers: [{ provide: APP_FILTER, useClass: options.exceptionFilter }],

@@ -3,6 +3,10 @@ import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { ApiKeyAuthenticator } from '../auth/api-key.authenticator';
+import { requireScopeMiddleware } from '../auth/require-scope.middleware';
+import { REQUEST_ID_HEADER, requestIdMiddleware } from '../http/request-id.middleware';
 import { JsonDepthPipe } from '../http/json-depth.pipe';
 import { RedisUnavailableInterceptor } from '../http/redis-unavailable.interceptor';
 import { ConfigValidationError } from '../config/env.schema';
@@ -15,8 +19,8 @@ import { SERVICE_CORE_OPTIONS, ServiceCoreOptions } from '../service-core.option
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
 
 /**
- * Sets up an app the way every RMA service runs: JSON logs, validated input, OpenAPI at `/docs`,
- * and the Redis transport for service-to-service messages.
+ * Sets up an app the way every RMA service runs: JSON logs, request ids, security headers, CORS from
+ * configuration, validated input, OpenAPI at `/docs`, and the Redis transport for service-to-service messages.
  */
 export async function configureService(app: INestApplication): Promise<ServiceCoreOptions> {
   const core = app.get<ServiceCoreOptions>(SERVICE_CORE_OPTIONS);
@@ -27,8 +31,19 @@ export async function configureService(app: INestApplication): Promise<ServiceCo
       logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(core.logLevel) + 1),
     }),
   );
+  // First, so that every answer (a refusal, a 404, a 413) and every log line carries the request's id.
+  app.use(requestIdMiddleware);
   // First, so that every later step (body parsing included) logs with the request's ids.
   app.use(requestLogContext, accessLog);
+  app.use(helmet());
+  if ((core.corsOrigins ?? []).length > 0) {
+    app.enableCors({
+      origin: [...(core.corsOrigins ?? [])],
+      allowedHeaders: ['Authorization', 'Content-Type', REQUEST_ID_HEADER],
+      exposedHeaders: [REQUEST_ID_HEADER, 'Retry-After'],
+      maxAge: 600,
+    });
+  }
   // The app must be created with `bodyParser: false` for this limit to be the only one (bootstrapService does).
   (app as NestExpressApplication).useBodyParser('json', { limit: core.bodyLimitBytes ?? 1_048_576 });
   app.useGlobalPipes(
@@ -44,7 +59,12 @@ export async function configureService(app: INestApplication): Promise<ServiceCo
       .setVersion(core.version ?? '0.1.0')
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  // Swagger's page is mounted on Express, past Nest's guards: in production it needs an admin key.
+  if (core.nodeEnv === 'production') app.use('/docs', requireScopeMiddleware(app.get(ApiKeyAuthenticator), 'admin'));
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs/openapi.json',
+    yamlDocumentUrl: 'docs/openapi.yaml',
+  });
   app.connectMicroservice<MicroserviceOptions>(
     {
       transport: Transport.REDIS,

@@ -16,6 +16,15 @@ describe(parseEnv.name, () => {
       SHUTDOWN_TIMEOUT_MS: 10_000,
       REDIS_WAIT_MS: 2_000,
       HTTP_BODY_LIMIT_BYTES: 1_048_576,
+      AUTH_MODE: 'on',
+      AUTH_KEY_CACHE_MS: 10_000,
+      CORS_ORIGINS: [],
+      RATE_LIMIT_WINDOW_MS: 60_000,
+      RATE_LIMIT_ASK: 300,
+      RATE_LIMIT_LETTERS: 120,
+      RATE_LIMIT_DOCUMENTS: 300,
+      RATE_LIMIT_ELIGIBILITY: 300,
+      RATE_LIMIT_ADMIN: 120,
       PORT: 8102,
     });
   });
@@ -47,5 +56,26 @@ describe(parseEnv.name, () => {
 
   it.each(['0', '65536', '80.5', '-1'])('rejects the port %s', (port) => {
     expect(() => parseEnv('rag-service', schema, { PORT: port })).toThrow(/PORT: expected an integer/);
+  });
+
+  it('refuses AUTH_MODE=off with NODE_ENV=production, in one message that says what to do', () => {
+    expect(() => parseEnv('rag-service', schema, { NODE_ENV: 'production', AUTH_MODE: 'off' })).toThrow(
+      /AUTH_MODE: off is refused when NODE_ENV=production.*set AUTH_MODE=on/,
+    );
+    expect(parseEnv('rag-service', schema, { NODE_ENV: 'development', AUTH_MODE: 'off' }).AUTH_MODE).toBe('off');
+    expect(parseEnv('rag-service', schema, { NODE_ENV: 'production' }).AUTH_MODE).toBe('on');
+  });
+
+  it('reads CORS_ORIGINS as a list of origins and refuses anything else', () => {
+    const origins = 'https://advice.example.org, http://localhost:4200';
+
+    expect(parseEnv('rag-service', schema, { CORS_ORIGINS: origins }).CORS_ORIGINS).toEqual([
+      'https://advice.example.org',
+      'http://localhost:4200',
+    ]);
+    expect(() => parseEnv('rag-service', schema, { CORS_ORIGINS: 'https://advice.example.org/app' })).toThrow(
+      /CORS_ORIGINS: expected a comma-separated list of origins/,
+    );
+    expect(() => parseEnv('rag-service', schema, { CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS/);
   });
 });

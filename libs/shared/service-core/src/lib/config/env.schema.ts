@@ -1,5 +1,6 @@
 import type { ConfigService } from '@nestjs/config';
 import { z } from 'zod';
+import { DEFAULT_RATE_LIMITS } from '../auth/route-class.throttler';
 import type { ServiceRuntimeOptions } from '../service-core.options';
 
 /** Thrown when the environment does not validate; its message lists every bad key. */
@@ -79,7 +80,39 @@ export const serviceEnvShape = {
   SHUTDOWN_TIMEOUT_MS: millisecondsVar(10_000),
   REDIS_WAIT_MS: millisecondsVar(2_000),
   HTTP_BODY_LIMIT_BYTES: wholeNumberVar(1024, 1024 ** 3).default(1_048_576),
+  /** `on`: every route but health and metrics needs an API key; `off` (npm start, tests) is refused in production. */
+  AUTH_MODE: z.enum(['on', 'off'], { error: 'expected on or off' }).default('on'),
+  AUTH_KEY_CACHE_MS: wholeNumberVar(0, 300_000).default(10_000),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .refine((origins) => origins.every(isOrigin), {
+      error:
+        'expected a comma-separated list of origins such as https://advice.example.org (scheme, host, optional port)',
+    }),
+  RATE_LIMIT_WINDOW_MS: millisecondsVar(DEFAULT_RATE_LIMITS.windowMs),
+  RATE_LIMIT_ASK: wholeNumberVar(1, 1_000_000).default(DEFAULT_RATE_LIMITS.limits.ask),
+  RATE_LIMIT_LETTERS: wholeNumberVar(1, 1_000_000).default(DEFAULT_RATE_LIMITS.limits.letters),
+  RATE_LIMIT_DOCUMENTS: wholeNumberVar(1, 1_000_000).default(DEFAULT_RATE_LIMITS.limits.documents),
+  RATE_LIMIT_ELIGIBILITY: wholeNumberVar(1, 1_000_000).default(DEFAULT_RATE_LIMITS.limits.eligibility),
+  RATE_LIMIT_ADMIN: wholeNumberVar(1, 1_000_000).default(DEFAULT_RATE_LIMITS.limits.admin),
 };
+
+/** An origin as browsers send it: scheme://host[:port], nothing after. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return ['http:', 'https:'].includes(url.protocol) && url.origin === value;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Parses the environment with a zod schema, or throws one error that names every bad key, what it
@@ -91,17 +124,28 @@ export function parseEnv<Schema extends z.ZodType>(
   env: Record<string, unknown>,
 ): z.output<Schema> {
   const result = schema.safeParse(env);
-  if (result.success) {
+  const refused = refusedCombinations(env);
+  if (result.success && refused.length === 0) {
     return result.data;
   }
-  const problems = result.error.issues.map((issue) => {
+  const problems = (result.success ? [] : result.error.issues).map((issue) => {
     const key = issue.path.join('.') || '(environment)';
     const got = issue.path.length > 0 ? env[String(issue.path[0])] : undefined;
     return got === undefined
       ? `${key}: ${issue.message} (it is missing)`
       : `${key}: ${issue.message} (got ${JSON.stringify(got)})`;
   });
-  throw new ConfigValidationError(serviceName, problems);
+  throw new ConfigValidationError(serviceName, [...problems, ...refused]);
+}
+
+/** Settings each valid alone that must not go together. */
+function refusedCombinations(env: Record<string, unknown>): string[] {
+  return env['NODE_ENV'] === 'production' && env['AUTH_MODE'] === 'off'
+    ? [
+        'AUTH_MODE: off is refused when NODE_ENV=production (every caller could read every organisation’s data); ' +
+          'set AUTH_MODE=on and give callers API keys (npm run keys -- create)',
+      ]
+    : [];
 }
 
 /** The validated variables of `serviceEnvShape` plus the service's port. */
@@ -118,5 +162,19 @@ export function runtimeOptionsFromConfig(config: ConfigService<ServiceEnv, true>
     shutdownTimeoutMs: config.get('SHUTDOWN_TIMEOUT_MS'),
     redisWaitMs: config.get('REDIS_WAIT_MS'),
     bodyLimitBytes: config.get('HTTP_BODY_LIMIT_BYTES'),
+    nodeEnv: config.get('NODE_ENV'),
+    authMode: config.get('AUTH_MODE'),
+    authKeyCacheMs: config.get('AUTH_KEY_CACHE_MS'),
+    corsOrigins: config.get('CORS_ORIGINS'),
+    rateLimits: {
+      windowMs: config.get('RATE_LIMIT_WINDOW_MS'),
+      limits: {
+        ask: config.get('RATE_LIMIT_ASK'),
+        letters: config.get('RATE_LIMIT_LETTERS'),
+        documents: config.get('RATE_LIMIT_DOCUMENTS'),
+        eligibility: config.get('RATE_LIMIT_ELIGIBILITY'),
+        admin: config.get('RATE_LIMIT_ADMIN'),
+      },
+    },
   };
 }

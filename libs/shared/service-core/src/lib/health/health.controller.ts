@@ -1,9 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
+import { Public } from '../auth/route-access.decorators';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { ReadinessRegistry } from './readiness.registry';
 import { RedisHealthIndicator } from './redis.health';
 
+@Public()
 @ApiTags('health')
 @Controller('health')
 export class HealthController {

@@ -18,6 +18,17 @@ export function isRedisOutage(error: unknown): boolean {
   return error instanceof Error && (error.name === 'MaxRetriesPerRequestError' || REDIS_OUTAGE.test(error.message));
 }
 
+/** Seconds a client should wait before retrying a request that met a Redis outage. */
+export const REDIS_UNAVAILABLE_RETRY_AFTER = '2';
+
+/** The typed body of a request that met a Redis outage (here, and in the API key guard, which runs before). */
+export const REDIS_UNAVAILABLE_BODY = Object.freeze({
+  statusCode: 503,
+  error: 'RedisUnavailable',
+  message: 'Redis, which holds this service’s state, did not answer in time; retry shortly',
+  retryable: true,
+});
+
 /**
  * A request that failed because Redis is down or frozen is a 503 with `Retry-After`, saying so, not a
  * 500: the service is healthy and answers again once Redis does, without a restart.
@@ -29,16 +40,8 @@ export class RedisUnavailableInterceptor implements NestInterceptor {
       catchError((error: unknown) => {
         if (!isRedisOutage(error) || context.getType() !== 'http') return throwError(() => error);
         const response = context.switchToHttp().getResponse<Response>();
-        if (!response.headersSent) response.set('Retry-After', '2');
-        return throwError(
-          () =>
-            new ServiceUnavailableException({
-              statusCode: 503,
-              error: 'RedisUnavailable',
-              message: 'Redis, which holds this service’s state, did not answer in time; retry shortly',
-              retryable: true,
-            }),
-        );
+        if (!response.headersSent) response.set('Retry-After', REDIS_UNAVAILABLE_RETRY_AFTER);
+        return throwError(() => new ServiceUnavailableException(REDIS_UNAVAILABLE_BODY));
       }),
     );
   }
