@@ -163,6 +163,62 @@ describe(CallRunner.name, () => {
     },
   );
 
+  it('moves a call that failed on one replica to another at once, without a retry or the fallback', async () => {
+    const { sut, count, primary } = runner(true, ['http://gpu0:8000', 'http://gpu1:8000', 'http://gpu2:8000']);
+    const seen: string[] = [];
+
+    const result = await sut.run({ role: 'chat', kind: 'chat' }, async (attempt) => {
+      seen.push(attempt.backend.url);
+      if (seen.length < 3) throw unavailable(attempt);
+      return 'answer';
+    });
+
+    expect(new Set(seen).size).toBe(3);
+    expect(result.servedBy).toMatchObject({ kind: 'vllm', url: seen[2], fallback: false });
+    expect(await count('llm_retries_total')).toBe(0);
+    expect(await count('llm_route_decisions_total', { reason: 'failover' })).toBe(2);
+    expect([0, 1, 2].map((index) => primary(index).inFlight)).toEqual([0, 0, 0]);
+  });
+
+  it('retries with backoff only once every healthy replica failed, within the same attempts, then falls back', async () => {
+    const { sut, count } = runner(true, ['http://gpu0:8000', 'http://gpu1:8000']);
+    const seen: string[] = [];
+
+    const result = await sut.run({ role: 'chat', kind: 'chat' }, async (attempt) => {
+      seen.push(attempt.backend.kind);
+      if (attempt.backend.kind === 'vllm') throw unavailable(attempt);
+      return 'answer';
+    });
+
+    // Two replicas once each, one retry (maxAttempts 2), then Ollama: no retries per replica on top.
+    expect(seen).toEqual(['vllm', 'vllm', 'vllm', 'ollama']);
+    expect(await count('llm_retries_total')).toBe(1);
+    expect(await count('llm_route_decisions_total', { reason: 'retry' })).toBe(1);
+    expect(result.servedBy).toMatchObject({ kind: 'ollama', fallback: true });
+  });
+
+  it('skips a replica whose breaker is open and serves from the others', async () => {
+    const { sut, primary } = runner(true, ['http://gpu0:8000', 'http://gpu1:8000']);
+    primary(0).backend.breaker.recordFailure();
+    primary(0).backend.breaker.recordFailure();
+
+    const served = await Promise.all(
+      Array.from({ length: 4 }, () => sut.run({ role: 'chat', kind: 'chat' }, async () => 'ok')),
+    );
+
+    expect(served.map((result) => result.servedBy.url)).toEqual(Array(4).fill('http://gpu1:8000'));
+  });
+
+  it("holds a stream's replica until its caller ends it", async () => {
+    const { sut, primary } = runner();
+
+    const { end } = await sut.run({ role: 'chat', kind: 'stream' }, async () => 'first token');
+
+    expect(primary().inFlight).toBe(1);
+    end();
+    expect(primary().inFlight).toBe(0);
+  });
+
   it('reads a frozen policy', () => {
     const policy = callPolicyFrom(options);
 
