@@ -40,11 +40,12 @@ function client(servers: StartedServer[], routing: Parameters<typeof testOptions
     }),
     registry,
   });
-  const decisions = async (labels: Record<string, string>) =>
-    ((await registry.getSingleMetric('llm_route_decisions_total')?.get())?.values ?? [])
+  const metric = async (name: string, labels: Record<string, string>) =>
+    ((await registry.getSingleMetric(name)?.get())?.values ?? [])
       .filter((value) => Object.entries(labels).every(([key, wanted]) => value.labels[key] === wanted))
       .reduce((sum, value) => sum + value.value, 0);
-  return { sut, decisions };
+  const decisions = (labels: Record<string, string>) => metric('llm_route_decisions_total', labels);
+  return { sut, decisions, metric };
 }
 
 const question = (index: number): ChatRequest => ({
@@ -144,7 +145,7 @@ describe(`${LlmClient.name} when a replica is killed mid-run`, () => {
   });
 
   it('loses no request: calls on the dead replica move to the others, whose breakers stay closed', async () => {
-    const { sut, decisions } = client(servers);
+    const { sut, decisions, metric } = client(servers);
     const total = 60;
     let next = 0;
     let done = 0;
@@ -170,6 +171,27 @@ describe(`${LlmClient.name} when a replica is killed mid-run`, () => {
       [servers[2].url, true],
     ]);
     expect((await sut.health()).map((replica) => replica.up)).toEqual([false, true, true]);
+    expect(await metric('llm_replica_healthy', { replica: servers[0].url })).toBe(0);
+    expect(await metric('llm_replica_healthy', { replica: servers[1].url })).toBe(1);
+    expect(await metric('llm_replica_in_flight', {})).toBe(0);
+    sut.close();
+  });
+
+  it('moves a stream to another replica when the first refuses it, before any token', async () => {
+    const { sut, decisions } = client([{ url: 'http://127.0.0.1:1' } as StartedServer, servers[1]]);
+
+    const texts: string[] = [];
+    for (let index = 0; index < 4; index += 1) {
+      let text = '';
+      for await (const event of sut.stream(question(index))) {
+        if (event.type === 'token') text += event.text;
+        else expect(event.backend.url).toBe(servers[1].url);
+      }
+      texts.push(text);
+    }
+
+    expect(texts.every((text) => text.length > 0)).toBe(true);
+    expect(await decisions({ replica: servers[1].url, reason: 'failover' })).toBeGreaterThan(0);
     sut.close();
   });
 });
