@@ -5,7 +5,13 @@ export { GenerationQueue } from './lib/generation-queue';
 /** A zod schema as a job's JSON-schema `format`, and a structured result parsed back by that schema. */
 export { formatFor, parseStructured } from './lib/structured-output';
 /** The queue's options, a call's options, a stream's chunks and a batch's per-item outcome. */
-export type { BatchItem, GenerateOptions, GenerationQueueOptions, StreamChunk } from './lib/generation-queue.types';
+export type {
+  BatchItem,
+  GenerateManyOptions,
+  GenerateOptions,
+  GenerationQueueOptions,
+  StreamChunk,
+} from './lib/generation-queue.types';
 /** The limit on generations in flight: fixed, or adaptive from the engine's load. */
 export { decideLimit, TARGET_ENGINE_WAITING } from './lib/concurrency-controller';
 export type { ConcurrencyMode, Decision, Observation } from './lib/concurrency-controller';

@@ -16,14 +16,42 @@ export interface Sample {
 
 export const latencyOf = (sample: Sample) => sample.endMs - sample.startMs;
 
-/** A JSON POST with a client-side bound, timed against `epoch`. */
-export async function timedPost(url: string, payload: unknown, epoch: number, boundMs = 180_000): Promise<Sample> {
+/**
+ * A batch POST (`/ask/batch`, `/letters/batch`) followed to its end: a large batch answers 202 and runs
+ * in the background, so its job is polled (a 503 while Redis is out is polled again) until it is no longer
+ * running. The sample ends when the batch does, with the job's body (`results`) and a 200; a job that
+ * failed or was not found keeps that status; no end within `boundMs` is status 0.
+ */
+export async function timedBatch(url: string, payload: unknown, epoch: number, boundMs = 180_000): Promise<Sample> {
+  const accepted = await timedPost(url, payload, epoch, boundMs);
+  if (accepted.status !== 202) return accepted;
+  const jobUrl = `${new URL(url).origin}/${new URL(url).pathname.split('/')[1]}/batch/${(accepted.body as { jobId: string }).jobId}`;
+  const giveUpAt = epoch + accepted.startMs + boundMs;
+  while (Date.now() < giveUpAt) {
+    await sleep(500);
+    const polled = await timedPost(jobUrl, undefined, epoch, 10_000, 'GET');
+    const status = (polled.body as { status?: string } | undefined)?.status;
+    if (polled.status === 200 && status === 'running') continue;
+    if (polled.status === 0 || polled.status === 503) continue;
+    const ok = polled.status === 200 && status === 'completed';
+    return { ...polled, startMs: accepted.startMs, status: ok ? 200 : polled.status === 200 ? 500 : polled.status };
+  }
+  return { startMs: accepted.startMs, endMs: Date.now() - epoch, status: 0, error: 'batch not ended within the bound' };
+}
+
+/** A JSON POST (or a GET) with a client-side bound, timed against `epoch`. */
+export async function timedPost(
+  url: string,
+  payload: unknown,
+  epoch: number,
+  boundMs = 180_000,
+  method: 'POST' | 'GET' = 'POST',
+): Promise<Sample> {
   const startMs = Date.now() - epoch;
   try {
     const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(payload),
+      method,
+      ...(method === 'POST' && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) }),
       signal: AbortSignal.timeout(boundMs),
     });
     const text = await response.text();

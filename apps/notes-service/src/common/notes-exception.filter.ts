@@ -1,11 +1,13 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { GenerationError, generationFailureResponse } from '@rma/generation-queue';
+import { httpStatusName } from '@rma/service-core';
 import type { Response } from 'express';
 import { LetterError, LetterErrorCode } from '../letters/letters.errors';
 
 const LETTER_ERROR_STATUS: Record<LetterErrorCode, number> = {
   notes_too_long: 400,
   batch_too_large: 400,
+  batch_not_found: 404,
 };
 
 /**
@@ -24,7 +26,7 @@ export class NotesExceptionFilter implements ExceptionFilter {
       const status = LETTER_ERROR_STATUS[error.code];
       response
         .status(status)
-        .json({ statusCode: status, error: 'Bad Request', code: error.code, message: error.message });
+        .json({ statusCode: status, error: httpStatusName(status) ?? 'Bad Request', code: error.code, message: error.message });
       return;
     }
     const { status, body, headers } = generationFailureResponse(error);

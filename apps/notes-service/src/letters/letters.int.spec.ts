@@ -1,9 +1,11 @@
 import {
   ServiceInProcess,
   StartedServer,
+  eventually,
   freePort,
   postEvents,
   postJson,
+  request,
   startLocalLlm,
   startServiceInProcess,
 } from '@rma/testing';
@@ -30,6 +32,7 @@ const env = (database: number, overrides: Record<string, string> = {}) => ({
   LETTER_REWRITE: 'false',
   NOTES_MAX_CHARS: '2000',
   LETTER_BATCH_MAX_ITEMS: '5',
+  LETTER_BATCH_JOB_MIN_ITEMS: '3',
   HTTP_BODY_LIMIT_BYTES: '65536',
   ...overrides,
 });
@@ -209,6 +212,63 @@ describe('POST /letters/batch', () => {
     expect(results[1].error).toMatchObject({ statusCode: 400, message: expect.stringMatching(/^items\.1: notes/) });
     expect(results[0].letter.text).toMatch(/^Dear Mr Okafor,/);
     expect(results[2].letter.text).toMatch(/^Dear Ms Byrne,/);
+  });
+
+  it('runs a batch over LETTER_BATCH_JOB_MIN_ITEMS in the background: 202, then progress and every letter in order', async () => {
+    const items = [
+      { notes: 'Cl owes £300 to Barclaycard.', clientName: 'Mr Okafor' },
+      { notes: '', clientName: 'Ms Byrne' },
+      LETTER,
+      { ...LETTER, clientName: 'Mr Khan' },
+    ];
+
+    const response = await fetch(`${sut.baseUrl}/letters/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ items }),
+    });
+    const accepted = (await response.json()) as { jobId: string };
+    const first = await request('GET', `${sut.baseUrl}/letters/batch/${accepted.jobId}`);
+    let job: { status: number; body: any } = first;
+    await eventually(async () => {
+      job = await request('GET', `${sut.baseUrl}/letters/batch/${accepted.jobId}`);
+      return job.body.status !== 'running';
+    }, 20_000);
+
+    expect(response.status).toBe(202);
+    expect(accepted).toEqual({ jobId: expect.any(String), status: 'running', total: 4 });
+    expect(response.headers.get('location')).toBe(`/letters/batch/${accepted.jobId}`);
+    // The bad item is settled before any generation starts.
+    expect(first.body).toMatchObject({ total: 4, done: expect.any(Number), failed: 1 });
+    expect(job.body).toMatchObject({ status: 'completed', total: 4, done: 4, failed: 1, stage: 'letter' });
+    expect(job.body.results.map((item: { index: number; ok: boolean }) => [item.index, item.ok])).toEqual([
+      [0, true],
+      [1, false],
+      [2, true],
+      [3, true],
+    ]);
+    expect(job.body.results[3].letter.text).toMatch(/^Dear Mr Khan,/);
+    expect(Date.parse(job.body.expiresAt) - Date.parse(job.body.updatedAt)).toBe(3_600_000);
+  });
+
+  it('runs a small batch in the background when asked (Prefer: respond-async); an unknown batch is a 404', async () => {
+    const accepted = await postJson(`${sut.baseUrl}/letters/batch`, { items: [LETTER] }, { prefer: 'respond-async' });
+    const unknown = await request('GET', `${sut.baseUrl}/letters/batch/no-such-batch`);
+
+    expect(accepted).toMatchObject({ status: 202, body: { status: 'running', total: 1 } });
+    expect(unknown).toMatchObject({
+      status: 404,
+      body: {
+        statusCode: 404,
+        code: 'batch_not_found',
+        message: expect.stringContaining('LETTER_BATCH_RETENTION_SECONDS'),
+      },
+    });
+    await eventually(
+      async () =>
+        (await request('GET', `${sut.baseUrl}/letters/batch/${accepted.body.jobId}`)).body.status === 'completed',
+      20_000,
+    );
   });
 
   it('refuses a batch over LETTER_BATCH_MAX_ITEMS as a whole', async () => {

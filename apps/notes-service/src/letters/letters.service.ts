@@ -42,7 +42,8 @@ export type LetterStreamEvent =
 export type LetterBatchItem =
   ({ index: number; ok: true } & LetterResult) | { index: number; ok: false; error: GenerationFailureResponse['body'] };
 
-type Step = 'facts' | 'letter' | 'rewrite';
+export type LetterBatchStage = 'facts' | 'letter' | 'rewrite';
+type Step = LetterBatchStage;
 /** A rewrite gives up this long before the letter's deadline, so the first letter is still answered in time. */
 const REWRITE_MARGIN_MS = 250;
 
@@ -215,21 +216,38 @@ export class LettersService {
     });
   }
 
-  /** Many letters as bulk work, results in order; a bad or failed item gets its own error. */
-  async writeMany(items: Record<string, unknown>[], signal?: AbortSignal): Promise<LetterBatchItem[]> {
+  /** Refuses a batch that cannot run at all (too many items) before any work. */
+  checkBatch(items: unknown[]): void {
     if (items.length > this.maxBatchItems) {
       throw new LetterError(
         'batch_too_large',
         `a batch holds at most ${this.maxBatchItems} letters (LETTER_BATCH_MAX_ITEMS); got ${items.length}: split it`,
       );
     }
+  }
+
+  /**
+   * Many letters as bulk work, results in order; a bad or failed item gets its own error. `onItem` hears
+   * each result once it is final, `onStage` each step as it starts (a background batch records both).
+   */
+  async writeMany(
+    items: Record<string, unknown>[],
+    options: { signal?: AbortSignal; onItem?: (item: LetterBatchItem) => void; onStage?: (stage: Step) => void } = {},
+  ): Promise<LetterBatchItem[]> {
+    this.checkBatch(items);
+    const { signal } = options;
+    const onStage = options.onStage ?? (() => undefined);
     const batchId = randomUUID();
     const started = performance.now();
     const results: LetterBatchItem[] = new Array(items.length);
+    const settle = (item: LetterBatchItem) => {
+      results[item.index] = item;
+      options.onItem?.(item);
+    };
     const inputs = new Map<number, CreateLetterDto>();
     items.forEach((item, index) => {
       const problem = this.itemProblem(item);
-      if (problem) results[index] = { index, ok: false, error: badRequest(`items.${index}: ${problem}`) };
+      if (problem) settle({ index, ok: false, error: badRequest(`items.${index}: ${problem}`) });
       else inputs.set(index, plainToInstance(CreateLetterDto, item));
     });
 
@@ -237,16 +255,14 @@ export class LettersService {
       'facts',
       inputs,
       (input) => factsRequest(input.notes),
-      results,
-      signal,
+      { results, signal, settle, onStage },
       (result) => parseStructured(caseFactsSchema, result),
     );
     const letters = await this.step(
       'letter',
       inputs,
       (input, index) => letterRequest(facts.get(index)?.value as CaseFacts, input),
-      results,
-      signal,
+      { results, signal, settle, onStage },
       (result) => parseStructured(letterSectionsSchema, result),
       (index) => facts.has(index),
     );
@@ -259,8 +275,7 @@ export class LettersService {
       'rewrite',
       inputs,
       (_input, index) => rewriting.get(index) as GenerationRequest,
-      results,
-      signal,
+      { results, signal, settle, onStage },
       (result) => parseStructured(letterSectionsSchema, result),
       (index) => rewriting.has(index),
     );
@@ -274,7 +289,7 @@ export class LettersService {
         rewriteMs: rewrites.get(index)?.timings.runMs,
         totalMs: performance.now() - started,
       });
-      results[index] = { index, ok: true, ...result };
+      settle({ index, ok: true, ...result });
     }
     const failed = results.filter((item) => !item.ok).length;
     this.logger.log(
@@ -291,12 +306,19 @@ export class LettersService {
     step: Step,
     inputs: Map<number, CreateLetterDto>,
     request: (input: CreateLetterDto, index: number) => GenerationRequest,
-    results: LetterBatchItem[],
-    signal: AbortSignal | undefined,
+    within: {
+      results: LetterBatchItem[];
+      signal: AbortSignal | undefined;
+      settle: (item: LetterBatchItem) => void;
+      onStage: (stage: Step) => void;
+    },
     parse: (result: GenerationResult) => T,
     when: (index: number) => boolean = () => true,
   ): Promise<Map<number, GenerationResult & { value: T }>> {
+    const { results, signal, settle } = within;
     const indexes = [...inputs.keys()].filter((index) => !results[index] && when(index));
+    if (indexes.length === 0) return new Map();
+    within.onStage(step);
     const format = step === 'facts' ? FORMATS.facts : FORMATS.letter;
     const batch = await this.queue.generateMany(
       indexes.map((index) => ({ ...request(inputs.get(index) as CreateLetterDto, index), format })),
@@ -312,7 +334,7 @@ export class LettersService {
         // A failed rewrite keeps the letter as first written; any other failed step fails the item.
         if (step === 'rewrite') return;
         const failure = error instanceof GenerationError ? error : new GenerationError('failed', String(error));
-        results[index] = { index, ok: false, error: generationFailureResponse(failure).body };
+        settle({ index, ok: false, error: generationFailureResponse(failure).body });
       }
     });
     return done;

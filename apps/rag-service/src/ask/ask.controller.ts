@@ -1,18 +1,21 @@
-import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import {
+  ApiAcceptedResponse,
   ApiBadGatewayResponse,
   ApiBadRequestResponse,
   ApiGatewayTimeoutResponse,
+  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import { GenerationError, generationFailureResponse } from '@rma/generation-queue';
-import { CurrentPrincipal, abortOnClose, sendEventStream } from '@rma/service-core';
+import { abortOnClose, BatchJob, CurrentPrincipal, prefersAsync, sendEventStream } from '@rma/service-core';
 import type { Principal } from '@rma/service-core';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { RAG_ERROR_STATUS, RagError } from '../common/rag.errors';
+import { AskBatches } from './ask-batches';
 import { ASK_EXAMPLE, AGENTIC_EXAMPLE } from './ask.examples';
 import { AgenticResult, AskBatchItem, AskResult, AskService } from './ask.service';
 import { AskBatchDto } from './dto/ask-batch.dto';
@@ -29,7 +32,10 @@ import { RequireScope } from '@rma/service-core';
 @RequireScope('ask')
 @Controller('ask')
 export class AskController {
-  constructor(private readonly asks: AskService) {}
+  constructor(
+    private readonly asks: AskService,
+    private readonly batches: AskBatches,
+  ) {}
 
   @Post()
   @HttpCode(200)
@@ -79,15 +85,44 @@ export class AskController {
     summary: 'Answer many questions as bulk work',
     description:
       'Answers come in the order of `questions`; a bad or failed question has `ok: false` and its own error. ' +
-      'Bulk work yields to interactive questions.',
+      'Bulk work yields to interactive questions. A batch of more than ASK_BATCH_JOB_MIN_QUESTIONS questions ' +
+      '(or any batch sent with `Prefer: respond-async`) runs in the background: 202 with a `jobId`; poll ' +
+      'GET /ask/batch/{jobId}.',
+  })
+  @ApiOkResponse({ description: 'The answers, in order: `{results}`.' })
+  @ApiAcceptedResponse({
+    description: 'Running in the background: `{jobId, status, total}`, and `Location` to poll.',
+    schema: { example: { jobId: '6f1c2a7e-3b0d-4c8e-9a51-2d7f0e4b8c13', status: 'running', total: 40 } },
   })
   async batch(
     @Body() body: AskBatchDto,
-    @CurrentPrincipal() principal: Principal,
+    @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
-  ): Promise<{ results: AskBatchItem[] }> {
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<{ results: AskBatchItem[] } | { jobId: string; status: 'running'; total: number }> {
+    if (this.batches.runsInBackground(body.questions.length, prefersAsync(request))) {
+      const { id } = await this.batches.start(principal.organisation, {
+        ...body,
+        organisation: principal.organisation,
+      });
+      response.status(202).setHeader('Location', `/ask/batch/${id}`);
+      return { jobId: id, status: 'running', total: body.questions.length };
+    }
     const input = { ...body, organisation: principal.organisation };
-    return { results: await this.asks.askMany(input, abortOnClose(response)) };
+    return { results: await this.asks.askMany(input, { signal: abortOnClose(response) }) };
+  }
+
+  @Get('batch/:id')
+  @ApiOperation({
+    summary: "A background batch's progress and its answers so far",
+    description:
+      '`status` running, completed or failed (the process running it stopped: the answers it had are kept; ' +
+      'send the others again); `done` and `failed` count the answers so far, `results` holds them in order. ' +
+      'Kept ASK_BATCH_RETENTION_SECONDS after the last change (`expiresAt`).',
+  })
+  @ApiNotFoundResponse({ description: 'No such batch for your organisation, or it expired.' })
+  async batchJob(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<BatchJob<AskBatchItem>> {
+    return this.batches.get(id, principal.organisation);
   }
 
   @Post('agentic')

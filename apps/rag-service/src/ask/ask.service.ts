@@ -167,17 +167,30 @@ export class AskService {
     throw new GenerationError('interrupted', 'the answer stream ended without a result');
   }
 
-  /** Many questions as bulk work, answers in the questions' order; one bad or failed question fails alone. */
-  async askMany(input: RetrievalScope & { questions: string[] }, signal?: AbortSignal): Promise<AskBatchItem[]> {
+  /** Refuses a batch that cannot run at all (too many questions, a bad scope) before any work. */
+  checkBatch(input: RetrievalScope & { questions: string[] }): void {
     if (input.questions.length > this.settings.maxBatch) {
       throw new RagError(
         'batch_too_large',
         `a batch holds at most ${this.settings.maxBatch} questions (ASK_BATCH_MAX_QUESTIONS); got ${input.questions.length}: split it`,
       );
     }
+    this.retrieval.checkScope(input);
+  }
+
+  /**
+   * Many questions as bulk work, answers in the questions' order; one bad or failed question fails alone.
+   * `onItem` hears each answer as it is ready (a background batch records it).
+   */
+  async askMany(
+    input: RetrievalScope & { questions: string[] },
+    options: { signal?: AbortSignal; onItem?: (item: AskBatchItem) => void } = {},
+  ): Promise<AskBatchItem[]> {
+    this.checkBatch(input);
+    const { signal } = options;
+    const onItem = options.onItem ?? (() => undefined);
     const batchId = randomUUID();
     const started = performance.now();
-    this.retrieval.checkScope(input);
     const results: AskBatchItem[] = new Array(input.questions.length);
     const valid: number[] = [];
     input.questions.forEach((question, index) => {
@@ -188,6 +201,7 @@ export class AskService {
           ok: false,
           error: { statusCode: 400, error: 'Bad Request', message: `questions.${index}: ${problem}`, retryable: false },
         };
+        onItem(results[index]);
       } else valid.push(index);
     });
     if (valid.length > 0) {
@@ -203,25 +217,30 @@ export class AskService {
       );
       const retrieveMs = (performance.now() - retrieveStarted) / valid.length;
       const generated = performance.now();
-      const answers = await this.queue.generateMany(
+      await this.queue.generateMany(
         valid.map((index, position) => answerRequest(input.questions[index], found[position], this.settings.maxTokens)),
-        { workClass: 'bulk', signal, timeoutMs: this.settings.batchTimeoutMs },
+        {
+          workClass: 'bulk',
+          signal,
+          timeoutMs: this.settings.batchTimeoutMs,
+          onItem: (position, answer) => {
+            const index = valid[position];
+            results[index] = answer.ok
+              ? {
+                  index,
+                  ok: true,
+                  ...this.resultOf(answer.result, found[position], {
+                    embedMs,
+                    retrieveMs,
+                    generateMs: performance.now() - generated,
+                    started,
+                  }),
+                }
+              : { index, ok: false, error: generationFailureResponse(answer.error).body };
+            onItem(results[index]);
+          },
+        },
       );
-      answers.forEach((answer, position) => {
-        const index = valid[position];
-        results[index] = answer.ok
-          ? {
-              index,
-              ok: true,
-              ...this.resultOf(answer.result, found[position], {
-                embedMs,
-                retrieveMs,
-                generateMs: performance.now() - generated,
-                started,
-              }),
-            }
-          : { index, ok: false, error: generationFailureResponse(answer.error).body };
-      });
     }
     this.logger.log(
       `Question batch answered batchId=${batchId} questions=${input.questions.length} failed=${results.filter((item) => !item.ok).length} totalMs=${Math.round(performance.now() - started)}`,

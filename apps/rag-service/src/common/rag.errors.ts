@@ -7,6 +7,7 @@ export type RagErrorCode =
   | 'invalid_metadata'
   | 'document_not_found'
   | 'job_not_found'
+  | 'batch_not_found'
   | 'empty_question'
   | 'question_too_long'
   | 'invalid_filter'
@@ -39,6 +40,7 @@ export const RAG_ERROR_STATUS: Record<RagErrorCode, number> = {
   invalid_metadata: 400,
   document_not_found: 404,
   job_not_found: 404,
+  batch_not_found: 404,
   empty_question: 400,
   question_too_long: 400,
   invalid_filter: 400,

@@ -49,6 +49,10 @@ export const ragServiceEnvSchema = z
     ASK_BATCH_CONCURRENCY: wholeNumberVar(1, 256).default(8),
     /** How long a /ask/batch question may wait and run as bulk work; past it that answer fails with a timeout. */
     ASK_BATCH_TIMEOUT_MS: millisecondsVar(600_000),
+    /** A /ask/batch with more questions than this runs as a background job (202 and a job id to poll). */
+    ASK_BATCH_JOB_MIN_QUESTIONS: wholeNumberVar(0, 10_000).default(10),
+    /** How long a background batch's record and answers are kept after its last change, in seconds. */
+    ASK_BATCH_RETENTION_SECONDS: wholeNumberVar(60, 2_592_000).default(86_400),
     /** Most sub-queries the agentic ask plans (and retrievals it runs). */
     AGENTIC_MAX_STEPS: wholeNumberVar(1, 10).default(4),
     /** The agentic ask's whole time budget: planning, retrievals and the answer. */

@@ -15,6 +15,7 @@ import {
 } from './generation-queue.constants';
 import type {
   BatchItem,
+  GenerateManyOptions,
   GenerateOptions,
   GenerationQueueOptions,
   QueueCounts,
@@ -29,7 +30,13 @@ import { TokenStreamReader } from './token-stream.reader';
 import { settledWithin } from './settled-within';
 import { formatFor, parseStructured } from './structured-output';
 
-export type { BatchItem, GenerateOptions, GenerationQueueOptions, StreamChunk } from './generation-queue.types';
+export type {
+  BatchItem,
+  GenerateManyOptions,
+  GenerateOptions,
+  GenerationQueueOptions,
+  StreamChunk,
+} from './generation-queue.types';
 export { formatFor, parseStructured } from './structured-output';
 
 /**
@@ -159,10 +166,7 @@ export class GenerationQueue {
   }
 
   /** Many generations as bulk work, results in order; one item's failure does not fail the others. */
-  generateMany(
-    requests: GenerationRequest[],
-    options: Omit<GenerateOptions, 'idempotencyKey'> = {},
-  ): Promise<BatchItem[]> {
+  generateMany(requests: GenerationRequest[], options: GenerateManyOptions = {}): Promise<BatchItem[]> {
     return this.producer.generateMany(requests, options);
   }
 

@@ -57,6 +57,11 @@ export type StreamChunk = { type: 'token'; text: string } | { type: 'end'; resul
 
 export type BatchItem = { ok: true; result: GenerationResult } | { ok: false; error: GenerationError };
 
+export interface GenerateManyOptions extends Omit<GenerateOptions, 'idempotencyKey'> {
+  /** Called as each item settles (at its position in `requests`), before the whole batch has. */
+  onItem?: (position: number, item: BatchItem) => void;
+}
+
 /** Waiting jobs by class and active jobs, across all processes. */
 export interface QueueCounts {
   interactive: number;

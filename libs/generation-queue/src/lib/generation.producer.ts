@@ -13,7 +13,7 @@ import {
   GENERATE_JOB_NAME,
   WorkClass,
 } from './generation-queue.constants';
-import type { BatchItem, GenerateOptions, StreamChunk } from './generation-queue.types';
+import type { BatchItem, GenerateManyOptions, GenerateOptions, StreamChunk } from './generation-queue.types';
 import { GenerationError } from './generation.errors';
 import {
   GenerationJob,
@@ -146,10 +146,7 @@ export class GenerationProducer {
   }
 
   /** Many generations as bulk work, results in order; one item's failure does not fail the others. */
-  async generateMany(
-    requests: GenerationRequest[],
-    options: Omit<GenerateOptions, 'idempotencyKey'> = {},
-  ): Promise<BatchItem[]> {
+  async generateMany(requests: GenerationRequest[], options: GenerateManyOptions = {}): Promise<BatchItem[]> {
     const workClass = options.workClass ?? 'bulk';
     const batch = requests.map((request) => ({
       name: GENERATE_JOB_NAME,
@@ -169,15 +166,21 @@ export class GenerationProducer {
       },
       workClass,
     );
+    const { onItem, ...waitOptions } = options;
     return Promise.all(
-      jobs.map((job) =>
-        this.waitFor(job, options).then(
-          (result): BatchItem => ({ ok: true, result }),
-          (error: unknown): BatchItem => ({
-            ok: false,
-            error: error instanceof GenerationError ? error : new GenerationError('failed', String(error)),
+      jobs.map((job, position) =>
+        this.waitFor(job, waitOptions)
+          .then(
+            (result): BatchItem => ({ ok: true, result }),
+            (error: unknown): BatchItem => ({
+              ok: false,
+              error: error instanceof GenerationError ? error : new GenerationError('failed', String(error)),
+            }),
+          )
+          .then((item) => {
+            onItem?.(position, item);
+            return item;
           }),
-        ),
       ),
     );
   }

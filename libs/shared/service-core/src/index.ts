@@ -52,6 +52,16 @@ export { LeaseLostError, RedisLease } from './lib/coordination/redis-lease';
 export type { RedisLeaseOptions } from './lib/coordination/redis-lease';
 export { RedisRecords } from './lib/coordination/redis-records';
 export type { RecordFields, RedisRecordsOptions } from './lib/coordination/redis-records';
+/** Batches run in the background, their results readable from any replica by the organisation that sent them. */
+export { BatchJobs } from './lib/coordination/batch-jobs';
+export type {
+  BatchJob,
+  BatchJobStatus,
+  BatchJobsOptions,
+  BatchProgress,
+  BatchResult,
+} from './lib/coordination/batch-jobs';
+export { prefersAsync } from './lib/http/prefers-async';
 /** One time budget per request, passed to every step as a signal and the time left. */
 export { DeadlineExceededError, RequestDeadline } from './lib/http/request-deadline';
 export type { RequestDeadlineOptions } from './lib/http/request-deadline';

@@ -2,7 +2,7 @@
 // request that needs Redis in the outage must be answered within GENERATION_REDIS_WAIT_MS plus 1 s (a 503
 // with Retry-After); every bulk job accepted before the outage completes after it (read from Redis's own
 // job records); no process exits.
-import { byStatus, latencyOf, ms, openLoop, percentile, Sample, timedPost } from '../load';
+import { byStatus, latencyOf, ms, openLoop, percentile, Sample, timedBatch } from '../load';
 import { markedJobs, reasonsOf } from '../redis-jobs';
 import type { Scenario, ScenarioContext, ScenarioReport } from '../scenario';
 import { ChaosSystem, platformEnv, sleep, waitForStatus } from '../system';
@@ -72,14 +72,14 @@ async function run(system: ChaosSystem, { short, progress }: ScenarioContext): P
   })();
 
   // Bulk work accepted before the outage, some of it still waiting when Redis goes. The batches'
-  // requests are not aborted (that would cancel their jobs); what Redis took is read from Redis.
+  // jobs (202) are polled to their end; what Redis took is read from Redis.
   const batches: Promise<Sample>[] = [];
   for (let first = 0; first < bulkJobs; first += 20) {
     const questions = Array.from(
       { length: 20 },
       (_, k) => `chaos bulk ${first + k}: what are the Breathing Space rules?`,
     );
-    batches.push(timedPost(`${rag.url}/ask/batch`, { questions }, epoch, 600_000));
+    batches.push(timedBatch(`${rag.url}/ask/batch`, { questions }, epoch, 600_000));
   }
   await sleep(3_000);
   const beforeOutage = await markedJobs(redis.url, 'chaos bulk');

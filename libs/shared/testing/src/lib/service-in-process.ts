@@ -30,10 +30,14 @@ export async function startServiceInProcess(
 }
 
 /** A JSON POST (or a raw string body); the answer's status and parsed JSON (or text). */
-export async function postJson(url: string, body: unknown): Promise<{ status: number; body: any }> {
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any }> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: response.status, body: await bodyOf(response) };
