@@ -246,7 +246,7 @@ describe('documents', () => {
     ['a file that is not UTF-8', 422, () => upload('notes.txt', Buffer.from([0xff, 0xfe, 0x00, 0x41])), /not UTF-8/],
     ['a PDF without the PDF header', 422, () => upload('manual.pdf', 'hello'), /is not a PDF/],
     ['a file over UPLOAD_MAX_BYTES', 413, () => upload('big.md', 'x'.repeat(5000)), /too large/i],
-    ['an unknown document', 404, () => request('GET', `${sut.baseUrl}/documents/doc_nope`), /no document doc_nope/],
+    ['an unknown document', 404, () => request('GET', `${sut.baseUrl}/documents/doc_nope`), /no document with this id/],
     ['deleting an unknown document', 404, () => request('DELETE', `${sut.baseUrl}/documents/doc_nope`), /no document/],
     ['an unknown job', 404, () => request('GET', `${sut.baseUrl}/documents/jobs/nope`), /no ingest job/],
     ['a bad page size', 400, () => request('GET', `${sut.baseUrl}/documents?limit=0`), /limit/],

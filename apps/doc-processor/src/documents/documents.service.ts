@@ -225,14 +225,15 @@ export class DocumentsService {
   /** The record when `organisation` owns it; a missing one and another organisation's fail alike. */
   private async owned(documentId: string, organisation: string): Promise<DocumentRecord> {
     const record = await this.store.record(documentId);
-    if (!record || !isOwnedBy(record, organisation)) throw notFound(documentId);
+    if (!record || !isOwnedBy(record, organisation)) throw notFound();
     return record;
   }
 }
 
-function notFound(documentId: string): DocumentError {
+// The id is not repeated: a path carries whatever a client typed (a name), and error bodies get logged.
+function notFound(): DocumentError {
   return new DocumentError(
     'document_not_found',
-    `no document ${documentId} (documents expire after DOCUMENT_RETENTION_HOURS)`,
+    'no document with this id (documents expire after DOCUMENT_RETENTION_HOURS)',
   );
 }

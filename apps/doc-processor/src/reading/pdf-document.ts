@@ -120,8 +120,8 @@ export function pdfError(error: unknown): ReadError {
   if (name === 'PasswordException') {
     return new ReadError('needs_password', 'The PDF is password-protected; send it without a password.');
   }
-  const message = error instanceof Error ? error.message : String(error);
-  return new ReadError('corrupt_file', `The PDF could not be parsed (${message.slice(0, 160)}).`);
+  // pdf.js's message can quote the file's bytes: its name only.
+  return new ReadError('corrupt_file', `The PDF could not be parsed (${name ?? 'unknown error'}).`);
 }
 
 /** Loads a page, mapping pdf.js errors. */

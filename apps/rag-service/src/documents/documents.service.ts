@@ -221,7 +221,7 @@ export class DocumentsService {
     const complete = chunks
       .filter((chunk) => chunk.metadata.chunkIndex === 0)
       .sort((a, b) => b.metadata.ingestedAt.localeCompare(a.metadata.ingestedAt))[0];
-    if (!complete) throw notFound(documentId);
+    if (!complete) throw notFound();
     const version = chunks
       .filter((chunk) => chunk.metadata.contentHash === complete.metadata.contentHash)
       .sort((a, b) => a.metadata.chunkIndex - b.metadata.chunkIndex);
@@ -236,7 +236,7 @@ export class DocumentsService {
   }
 
   async remove(documentId: string): Promise<void> {
-    if ((await this.delete(documentId, { store: this.store })) === 0) throw notFound(documentId);
+    if ((await this.delete(documentId, { store: this.store })) === 0) throw notFound();
   }
 
   /**
@@ -266,7 +266,7 @@ export class DocumentsService {
   /** A background ingest, when `organisation` started it; another organisation's reads as missing (404, same body). */
   async job(id: string, organisation: string): Promise<IngestJob> {
     const job = await this.jobs.get(id, organisation);
-    if (!job) throw new RagError('job_not_found', `no ingest job ${id}: jobs are kept for 24 hours after they start`);
+    if (!job) throw new RagError('job_not_found', 'no ingest job with this id: jobs are kept for 24 hours after they start');
     return job;
   }
 
@@ -361,8 +361,9 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-function notFound(documentId: string): RagError {
-  return new RagError('document_not_found', `no document ${documentId}: list them with GET /documents`);
+// The id is not repeated: a path carries whatever a client typed (a name), and error bodies get logged.
+function notFound(): RagError {
+  return new RagError('document_not_found', 'no document with this id: list them with GET /documents');
 }
 
 /** A document's own metadata: flat string, number or boolean values, none of the keys the store uses. */

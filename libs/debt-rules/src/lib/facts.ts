@@ -86,17 +86,30 @@ const AMOUNT_FIELDS = [
 ] as const;
 const DATE_FIELDS = ['lastDebtReliefOrderApprovedOn', 'lastStandardBreathingSpaceEndedOn'] as const;
 
+/**
+ * A refused value as a message may quote it: digits and separators (a wrong date, an amount) as they are,
+ * anything else by its kind alone, as it may be free text (a name typed in the wrong field) and problems
+ * reach error bodies.
+ */
+function shownValue(value: unknown): string {
+  if (typeof value === 'string' && /^[\d\s./:+-]{1,30}$/.test(value)) return `'${value}'`;
+  if (typeof value === 'number') return String(value);
+  return typeof value === 'string'
+    ? `text of ${value.length} characters`
+    : `a ${value === null ? 'null' : typeof value}`;
+}
+
 /** Everything wrong with the facts as of `asOf`, each with its field path; empty when they can be checked. */
 export function factProblems(facts: ClientFacts, asOf: string): FactProblem[] {
   const problems: FactProblem[] = [];
   const asOfValid = isIsoDate(asOf);
   if (!asOfValid)
-    problems.push({ path: 'asOf', message: `asOf must be a real date written YYYY-MM-DD; got '${String(asOf)}'.` });
+    problems.push({ path: 'asOf', message: `asOf must be a real date written YYYY-MM-DD; got ${shownValue(asOf)}.` });
 
   if (facts.region !== undefined && !REGIONS.includes(facts.region)) {
     problems.push({
       path: 'region',
-      message: `region must be one of ${REGIONS.join(', ')}; got '${String(facts.region)}'.`,
+      message: `region must be one of ${REGIONS.join(', ')}; got ${shownValue(facts.region)}.`,
     });
   }
   for (const field of AMOUNT_FIELDS) problems.push(...amountProblems(field, facts[field]));
@@ -123,7 +136,7 @@ export function factProblems(facts: ClientFacts, asOf: string): FactProblem[] {
     if (!isIsoDate(value)) {
       problems.push({
         path: field,
-        message: `${field} must be a real date written YYYY-MM-DD, or null for never; got '${String(value)}'.`,
+        message: `${field} must be a real date written YYYY-MM-DD, or null for never; got ${shownValue(value)}.`,
       });
     } else if (asOfValid && value > asOf) {
       problems.push({
@@ -158,7 +171,7 @@ function debtProblems(debt: Debt, path: string): FactProblem[] {
   if (!DEBT_TYPES.includes(debt.type)) {
     problems.push({
       path: `${path}.type`,
-      message: `${path}.type must be one of ${DEBT_TYPES.join(', ')}; got '${String(debt.type)}'.`,
+      message: `${path}.type must be one of ${DEBT_TYPES.join(', ')}; got ${shownValue(debt.type)}.`,
     });
   }
   return problems;
