@@ -8,6 +8,8 @@ import { ApiKeyAuthenticator } from '../auth/api-key.authenticator';
 import { requireScopeMiddleware } from '../auth/require-scope.middleware';
 import { REQUEST_ID_HEADER, requestIdMiddleware } from '../http/request-id.middleware';
 import { JsonDepthPipe } from '../http/json-depth.pipe';
+import { jsonSyntaxError } from '../http/json-syntax-error.middleware';
+import { RouteNotFoundFilter } from '../http/route-not-found.filter';
 import { RedisUnavailableInterceptor } from '../http/redis-unavailable.interceptor';
 import { ConfigValidationError } from '../config/env.schema';
 import { redisOptionsFromUrl } from '../messaging/redis-transport';
@@ -46,6 +48,8 @@ export async function configureService(app: INestApplication): Promise<ServiceCo
   }
   // The app must be created with `bodyParser: false` for this limit to be the only one (bootstrapService does).
   (app as NestExpressApplication).useBodyParser('json', { limit: core.bodyLimitBytes ?? 1_048_576 });
+  app.use(jsonSyntaxError);
+  app.useGlobalFilters(new RouteNotFoundFilter());
   app.useGlobalPipes(
     new JsonDepthPipe(),
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
