@@ -34,11 +34,12 @@ describe('rag-service routes', () => {
           { method: 'POST', path: '/ask/agentic', access: 'ask' },
           { method: 'POST', path: '/eligibility', access: 'eligibility' },
           { method: 'POST', path: '/eligibility/stream', access: 'eligibility' },
-          { method: 'POST', path: '/documents', access: 'documents' },
+          // The manuals are every organisation's: only an admin key changes them.
+          { method: 'POST', path: '/documents', access: 'admin' },
           { method: 'GET', path: '/documents', access: 'documents' },
           { method: 'GET', path: '/documents/jobs/:id', access: 'documents' },
           { method: 'GET', path: '/documents/:id', access: 'documents' },
-          { method: 'DELETE', path: '/documents/:id', access: 'documents' },
+          { method: 'DELETE', path: '/documents/:id', access: 'admin' },
         ]),
       );
     } finally {

@@ -49,6 +49,8 @@ export class DocumentsController {
   constructor(private readonly documents: DocumentsService) {}
 
   @Post()
+  // The manuals are every organisation's: only an operator's admin key changes them.
+  @RequireScope('admin')
   @UseInterceptors(FileInterceptor('file'))
   @ApiOperation({
     summary: 'Add or update a manual',
@@ -57,8 +59,8 @@ export class DocumentsController {
       'with a text layer; up to UPLOAD_MAX_BYTES). The same content again adds nothing (`unchanged`); the ' +
       'same text under another name is a `duplicate`; new text for the same source `replaced` its chunks. ' +
       'A document of more than INGEST_JOB_MIN_CHUNKS chunks is ingested in the background: 202 with a `jobId`. ' +
-      "The manuals are shared: every organisation's questions are answered from them, and every organisation " +
-      'may list and read them.',
+      "The manuals are shared: every organisation's questions are answered from them, every organisation " +
+      'may list and read them, and only an `admin` key adds, replaces or deletes one.',
   })
   @ApiConsumes('application/json', 'multipart/form-data')
   @ApiBody({
@@ -154,6 +156,7 @@ export class DocumentsController {
   }
 
   @Delete(':id')
+  @RequireScope('admin')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a document and all its chunks' })
   @ApiNoContentResponse({ description: 'Deleted.' })
