@@ -74,12 +74,14 @@ async function call(
   method: 'GET' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; body: any; text: string }> {
   const response = await fetch(`${sut.baseUrl}${path}`, {
     method,
     headers: {
       authorization: `Bearer ${key}`,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
@@ -292,6 +294,35 @@ describe('tenancy', () => {
     expect(add).toMatchObject({ status: 403, body: { code: 'scope_missing' } });
     expect(remove).toMatchObject({ status: 403, body: { code: 'scope_missing' } });
     expect((await call(keys.a, 'GET', `/documents/${id}`)).status).toBe(200);
+  });
+
+  it("keeps a background /ask/batch to its organisation, answered from that organisation's client", async () => {
+    const accepted = await call(
+      keys.b,
+      'POST',
+      '/ask/batch',
+      { questions: [A_TEXT], clientId: 'cl-1' },
+      {
+        prefer: 'respond-async',
+      },
+    );
+    expect(accepted.status).toBe(202);
+    const jobId = accepted.body.jobId as string;
+    const unknownId = randomUUID();
+
+    const asA = await call(keys.a, 'GET', `/ask/batch/${jobId}`);
+    const unknown = await call(keys.a, 'GET', `/ask/batch/${unknownId}`);
+    let asB = await call(keys.b, 'GET', `/ask/batch/${jobId}`);
+    await eventually(async () => {
+      asB = await call(keys.b, 'GET', `/ask/batch/${jobId}`);
+      return asB.body.status !== 'running';
+    });
+
+    expect(asA.status).toBe(404);
+    expect(withoutId(asA.body, jobId)).toEqual(withoutId(unknown.body, unknownId));
+    expect(asB.body).toMatchObject({ status: 'completed', done: 1 });
+    expect(documentIdsOf(asB.body.results[0].sources)).toContain('doc-b');
+    expect(documentIdsOf(asB.body.results[0].sources)).not.toContain('doc-a');
   });
 
   it("deletes a client's document only for the organisation that sent it", async () => {
