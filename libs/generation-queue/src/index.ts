@@ -22,7 +22,7 @@ export type { WorkClass } from './lib/generation-queue.constants';
 export { GenerationError } from './lib/generation.errors';
 export type { GenerationErrorCode } from './lib/generation.errors';
 /** The HTTP status and typed body a service answers for a failed generation (502/503/504). */
-export { generationFailureResponse } from './lib/generation.errors';
+export { deadlineTimeout, generationFailureResponse } from './lib/generation.errors';
 export type { GenerationFailureResponse } from './lib/generation.errors';
 /** Requests and results, validated at both ends. */
 export { generationRequestSchema, generationResultSchema } from './lib/generation.schemas';

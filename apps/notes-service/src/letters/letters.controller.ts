@@ -11,9 +11,17 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { GenerationError, generationFailureResponse } from '@rma/generation-queue';
-import { abortOnClose, BatchJob, CurrentPrincipal, prefersAsync, sendEventStream } from '@rma/service-core';
-import type { Principal } from '@rma/service-core';
+import { deadlineTimeout, GenerationError, generationFailureResponse } from '@rma/generation-queue';
+import {
+  abortOnClose,
+  BatchJob,
+  CurrentDeadline,
+  CurrentPrincipal,
+  Deadline,
+  prefersAsync,
+  sendEventStream,
+} from '@rma/service-core';
+import type { Principal, RequestDeadline } from '@rma/service-core';
 import type { Request, Response } from 'express';
 import { CreateLetterBatchDto } from './dto/create-letter-batch.dto';
 import { CreateLetterDto } from './dto/create-letter.dto';
@@ -50,8 +58,9 @@ export class LettersController {
     description: 'The letter, the facts it was written from, and its readability.',
     schema: { example: LETTER_EXAMPLE },
   })
-  async write(@Body() body: CreateLetterDto, @Res({ passthrough: true }) response: Response): Promise<LetterResult> {
-    return this.letters.write(body, abortOnClose(response));
+  @Deadline({ setting: 'LETTER_TIMEOUT_MS', exceeded: deadlineTimeout })
+  async write(@Body() body: CreateLetterDto, @CurrentDeadline() deadline: RequestDeadline): Promise<LetterResult> {
+    return this.letters.write(body, deadline);
   }
 
   @Post('stream')
@@ -63,8 +72,13 @@ export class LettersController {
       '`error` event with the same body as the HTTP error. Closing the connection cancels the generation.',
   })
   @ApiOkResponse({ description: 'text/event-stream' })
-  async stream(@Body() body: CreateLetterDto, @Res() response: Response): Promise<void> {
-    await sendEventStream(response, this.letters.stream(body, abortOnClose(response)), {
+  @Deadline({ setting: 'LETTER_TIMEOUT_MS', exceeded: deadlineTimeout, stream: true })
+  async stream(
+    @Body() body: CreateLetterDto,
+    @CurrentDeadline() deadline: RequestDeadline,
+    @Res() response: Response,
+  ): Promise<void> {
+    await sendEventStream(response, deadline.runStream(this.letters.stream(body, deadline)), {
       errorBody: (error) => (error instanceof GenerationError ? generationFailureResponse(error).body : undefined),
     });
   }

@@ -11,7 +11,7 @@ import {
 import type { GenerationFailureResponse, GenerationRequest } from '@rma/generation-queue';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { RequestDeadline } from '@rma/service-core';
+import type { RequestDeadline } from '@rma/service-core';
 import { randomUUID } from 'node:crypto';
 import type { NotesServiceEnv } from '../config/env.schema';
 import { CreateLetterDto } from './dto/create-letter.dto';
@@ -64,7 +64,6 @@ export class LettersService {
   private readonly maxBatchItems: number;
   private readonly targetGrade: number;
   private readonly rewrite: boolean;
-  private readonly timeoutMs: number;
   private readonly batchTimeoutMs: number;
 
   constructor(
@@ -75,7 +74,6 @@ export class LettersService {
     this.maxBatchItems = config.get('LETTER_BATCH_MAX_ITEMS');
     this.targetGrade = config.get('LETTER_TARGET_GRADE');
     this.rewrite = config.get('LETTER_REWRITE') === 'true';
-    this.timeoutMs = config.get('LETTER_TIMEOUT_MS');
     this.batchTimeoutMs = config.get('LETTER_BATCH_TIMEOUT_MS');
   }
 
@@ -83,17 +81,9 @@ export class LettersService {
    * One letter, as interactive work (an adviser is waiting), within LETTER_TIMEOUT_MS of the call, every
    * model call included; `cancel` is the client going away.
    */
-  async write(input: CreateLetterDto, cancel?: AbortSignal): Promise<LetterResult> {
+  async write(input: CreateLetterDto, deadline: RequestDeadline): Promise<LetterResult> {
     this.checkNotes(input.notes);
-    const deadline = this.deadline(cancel);
-    return deadline.run((signal) => this.writeWithin(input, { deadline, signal }));
-  }
-
-  private async writeWithin(
-    input: CreateLetterDto,
-    within: { deadline: RequestDeadline; signal: AbortSignal },
-  ): Promise<LetterResult> {
-    const { deadline, signal } = within;
+    const { signal } = deadline;
     const letterId = randomUUID();
     const started = performance.now();
     const options = () => ({ workClass: 'interactive' as const, timeoutMs: deadline.remainingMs(), signal });
@@ -143,13 +133,8 @@ export class LettersService {
    * One letter as it is written: stage events, the letter's text in pieces (their concatenation is the
    * final `letter.text`), then the whole result. No rewrite: the client has already read the text.
    */
-  async *stream(input: CreateLetterDto, cancel?: AbortSignal): AsyncGenerator<LetterStreamEvent> {
+  async *stream(input: CreateLetterDto, deadline: RequestDeadline): AsyncGenerator<LetterStreamEvent> {
     this.checkNotes(input.notes);
-    const deadline = this.deadline(cancel);
-    yield* deadline.runStream(this.streamWithin(input, deadline));
-  }
-
-  private async *streamWithin(input: CreateLetterDto, deadline: RequestDeadline): AsyncGenerator<LetterStreamEvent> {
     const { signal } = deadline;
     const letterId = randomUUID();
     const started = performance.now();
@@ -204,16 +189,6 @@ export class LettersService {
       this.logFailed(letterId, error);
       throw error;
     }
-  }
-
-  /** A letter's deadline; past it the request fails as a generation timeout (504) naming the setting. */
-  private deadline(cancel?: AbortSignal): RequestDeadline {
-    return new RequestDeadline({
-      ms: this.timeoutMs,
-      cancel,
-      exceeded: () =>
-        new GenerationError('timeout', `the letter took longer than LETTER_TIMEOUT_MS (${this.timeoutMs} ms)`),
-    });
   }
 
   /** Refuses a batch that cannot run at all (too many items) before any work. */

@@ -10,9 +10,17 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { GenerationError, generationFailureResponse } from '@rma/generation-queue';
-import { abortOnClose, BatchJob, CurrentPrincipal, prefersAsync, sendEventStream } from '@rma/service-core';
-import type { Principal } from '@rma/service-core';
+import { deadlineTimeout, GenerationError, generationFailureResponse } from '@rma/generation-queue';
+import {
+  abortOnClose,
+  BatchJob,
+  CurrentDeadline,
+  CurrentPrincipal,
+  Deadline,
+  prefersAsync,
+  sendEventStream,
+} from '@rma/service-core';
+import type { Principal, RequestDeadline } from '@rma/service-core';
 import type { Request, Response } from 'express';
 import { RAG_ERROR_STATUS, RagError } from '../common/rag.errors';
 import { AskBatches } from './ask-batches';
@@ -44,12 +52,13 @@ export class AskController {
     description: 'Interactive work: it goes ahead of bulk questions. Closing the connection cancels it.',
   })
   @ApiOkResponse({ schema: { example: ASK_EXAMPLE } })
+  @Deadline({ setting: 'ASK_TIMEOUT_MS', exceeded: deadlineTimeout })
   async ask(
     @Body() body: AskQuestionDto,
     @CurrentPrincipal() principal: Principal,
-    @Res({ passthrough: true }) response: Response,
+    @CurrentDeadline() deadline: RequestDeadline,
   ): Promise<AskResult> {
-    return this.asks.ask({ ...body, organisation: principal.organisation }, abortOnClose(response));
+    return this.asks.ask({ ...body, organisation: principal.organisation }, deadline);
   }
 
   @Post('stream')
@@ -61,14 +70,16 @@ export class AskController {
       'error. Closing the connection cancels the generation on the engine.',
   })
   @ApiOkResponse({ description: 'text/event-stream' })
+  @Deadline({ setting: 'ASK_TIMEOUT_MS', exceeded: deadlineTimeout, stream: true })
   async stream(
     @Body() body: AskQuestionDto,
     @CurrentPrincipal() principal: Principal,
+    @CurrentDeadline() deadline: RequestDeadline,
     @Res() response: Response,
   ): Promise<void> {
     const input = { ...body, organisation: principal.organisation };
     // `done` is the service's own last event, with usage and timings.
-    await sendEventStream(response, this.asks.stream(input, abortOnClose(response)), {
+    await sendEventStream(response, deadline.runStream(this.asks.stream(input, deadline)), {
       done: false,
       errorBody: (error) =>
         error instanceof GenerationError
@@ -133,11 +144,12 @@ export class AskController {
       'At most AGENTIC_MAX_STEPS retrievals, within AGENTIC_TIMEOUT_MS (then 504). Sources are deduplicated.',
   })
   @ApiOkResponse({ schema: { example: AGENTIC_EXAMPLE } })
+  @Deadline({ setting: 'AGENTIC_TIMEOUT_MS', exceeded: deadlineTimeout })
   async agentic(
     @Body() body: AskQuestionDto,
     @CurrentPrincipal() principal: Principal,
-    @Res({ passthrough: true }) response: Response,
+    @CurrentDeadline() deadline: RequestDeadline,
   ): Promise<AgenticResult> {
-    return this.asks.askAgentic({ ...body, organisation: principal.organisation }, abortOnClose(response));
+    return this.asks.askAgentic({ ...body, organisation: principal.organisation }, deadline);
   }
 }

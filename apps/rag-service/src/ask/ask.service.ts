@@ -4,7 +4,7 @@ import { GenerationError, GenerationQueue, GenerationResult, generationFailureRe
 import type { GenerationFailureResponse } from '@rma/generation-queue';
 import { LlmClient } from '@rma/llm-provider';
 import { randomUUID } from 'node:crypto';
-import { RequestDeadline } from '@rma/service-core';
+import type { RequestDeadline } from '@rma/service-core';
 import { mapWithConcurrency } from '../common/map-with-concurrency';
 import { RagError } from '../common/rag.errors';
 import type { RagServiceEnv } from '../config/env.schema';
@@ -74,11 +74,9 @@ export class AskService {
     maxChars: number;
     maxBatch: number;
     maxTokens: number;
-    timeoutMs: number;
     batchConcurrency: number;
     batchTimeoutMs: number;
     agenticSteps: number;
-    agenticTimeoutMs: number;
   };
 
   constructor(
@@ -91,25 +89,18 @@ export class AskService {
       maxChars: config.get('QUESTION_MAX_CHARS'),
       maxBatch: config.get('ASK_BATCH_MAX_QUESTIONS'),
       maxTokens: config.get('ASK_MAX_TOKENS'),
-      timeoutMs: config.get('ASK_TIMEOUT_MS'),
       batchConcurrency: config.get('ASK_BATCH_CONCURRENCY'),
       batchTimeoutMs: config.get('ASK_BATCH_TIMEOUT_MS'),
       agenticSteps: config.get('AGENTIC_MAX_STEPS'),
-      agenticTimeoutMs: config.get('AGENTIC_TIMEOUT_MS'),
     };
   }
 
-  /** One answer within ASK_TIMEOUT_MS of the call, every step included; `cancel` is the client going away. */
-  async ask(input: AskInput, cancel?: AbortSignal): Promise<AskResult> {
-    const deadline = this.deadline('ASK_TIMEOUT_MS', this.settings.timeoutMs, cancel);
-    return deadline.run((signal) => this.answer(input, { deadline, signal }));
-  }
-
-  private async answer(
-    input: AskInput,
-    within: { deadline: RequestDeadline; signal: AbortSignal },
-  ): Promise<AskResult> {
-    const { deadline, signal } = within;
+  /**
+   * One answer within the request's deadline (ASK_TIMEOUT_MS, made at the HTTP edge), every step given
+   * its signal (the deadline or the client going away) and the time left.
+   */
+  async ask(input: AskInput, deadline: RequestDeadline): Promise<AskResult> {
+    const { signal } = deadline;
     const started = performance.now();
     const { chunks, embedMs, retrieveMs } = await this.retrieve(input, signal);
     const generated = performance.now();
@@ -131,15 +122,10 @@ export class AskService {
   }
 
   /**
-   * Tokens as they are generated, then the sources, then usage and timings, all within ASK_TIMEOUT_MS;
-   * `cancel` (the client going away) cancels the generation.
+   * Tokens as they are generated, then the sources, then usage and timings, within the request's deadline
+   * (the caller runs the events under it); its signal (the client going away too) cancels the generation.
    */
-  async *stream(input: AskInput, cancel?: AbortSignal): AsyncGenerator<AskStreamEvent> {
-    const deadline = this.deadline('ASK_TIMEOUT_MS', this.settings.timeoutMs, cancel);
-    yield* deadline.runStream(this.answerStream(input, deadline));
-  }
-
-  private async *answerStream(input: AskInput, deadline: RequestDeadline): AsyncGenerator<AskStreamEvent> {
+  async *stream(input: AskInput, deadline: RequestDeadline): AsyncGenerator<AskStreamEvent> {
     const { signal } = deadline;
     const started = performance.now();
     const { chunks, embedMs, retrieveMs } = await this.retrieve(input, signal);
@@ -252,18 +238,10 @@ export class AskService {
    * Plans sub-queries (structured output), retrieves for each, and writes one answer with a confidence
    * from the deduplicated sources. At most AGENTIC_MAX_STEPS retrievals, within AGENTIC_TIMEOUT_MS.
    */
-  async askAgentic(input: AskInput, cancel?: AbortSignal): Promise<AgenticResult> {
+  async askAgentic(input: AskInput, deadline: RequestDeadline): Promise<AgenticResult> {
     this.checkQuestion(input.question);
     this.retrieval.checkScope(input);
-    const deadline = this.deadline('AGENTIC_TIMEOUT_MS', this.settings.agenticTimeoutMs, cancel);
-    return deadline.run((signal) => this.answerAgentic(input, { deadline, signal }));
-  }
-
-  private async answerAgentic(
-    input: AskInput,
-    within: { deadline: RequestDeadline; signal: AbortSignal },
-  ): Promise<AgenticResult> {
-    const { deadline, signal: bounded } = within;
+    const bounded = deadline.signal;
     const started = performance.now();
     const options = () => ({ workClass: 'interactive' as const, signal: bounded, timeoutMs: deadline.remainingMs() });
     const plan = await this.queue.generateStructured(
@@ -316,15 +294,6 @@ export class AskService {
         totalMs: round(performance.now() - started),
       },
     };
-  }
-
-  /** A request's deadline; past it the request fails as a generation timeout (504) naming the setting. */
-  private deadline(setting: string, ms: number, cancel?: AbortSignal): RequestDeadline {
-    return new RequestDeadline({
-      ms,
-      cancel,
-      exceeded: () => new GenerationError('timeout', `the answer took longer than ${setting} (${ms} ms)`),
-    });
   }
 
   private async retrieve(

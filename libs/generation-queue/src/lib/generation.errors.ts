@@ -95,3 +95,11 @@ export function generationFailureResponse(error: GenerationError): GenerationFai
     },
   };
 }
+
+/**
+ * A request past its deadline (the `exceeded` of service-core's `@Deadline`): a generation timeout, 504
+ * and retryable, naming the setting to raise.
+ */
+export function deadlineTimeout(setting: string, ms: number): GenerationError {
+  return new GenerationError('timeout', `the request took longer than ${setting} (${ms} ms)`);
+}

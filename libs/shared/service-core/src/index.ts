@@ -65,6 +65,9 @@ export { prefersAsync } from './lib/http/prefers-async';
 /** One time budget per request, passed to every step as a signal and the time left. */
 export { DeadlineExceededError, RequestDeadline } from './lib/http/request-deadline';
 export type { RequestDeadlineOptions } from './lib/http/request-deadline';
+/** The deadline made at the HTTP edge, per endpoint from a config setting: `@Deadline` and `@CurrentDeadline()`. */
+export { CurrentDeadline, Deadline, RequestDeadlineInterceptor } from './lib/http/deadline.interceptor';
+export type { DeadlineOptions } from './lib/http/deadline.interceptor';
 /** Redis down or frozen as a 503 with Retry-After (configureService installs it for every route). */
 export { RedisUnavailableInterceptor, isRedisOutage } from './lib/http/redis-unavailable.interceptor';
 /** Who is calling: organisation and scopes, put on each request by the auth guard (`@CurrentPrincipal()`). */
