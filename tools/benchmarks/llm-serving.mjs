@@ -54,7 +54,7 @@ if (!baseUrl) {
   baseUrl = server.url;
 }
 try {
-  const target = { kind: 'openai', url: baseUrl, model: flags.model, maxTokens, headers: {} };
+  const target = { kind: 'openai', urls: [baseUrl], model: flags.model, maxTokens, headers: {} };
   // One warm-up request: the first evaluation allocates buffers.
   await sendOne(target, entries[0], 0, 600_000);
   const runs = [];

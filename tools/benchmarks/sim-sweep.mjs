@@ -51,7 +51,7 @@ for (const { profile, label, timeScale } of PROFILES) {
   process.stdout.write(`${label}: --engine sim --profile ${profile} --time-scale ${timeScale}\n`);
   const engine = await startSimEngine({ workspaceRoot, profile, timeScale });
   try {
-    const target = { kind: 'openai', url: engine.url, model: 'llama3.2', maxTokens, headers: {} };
+    const target = { kind: 'openai', urls: [engine.url], model: 'llama3.2', maxTokens, headers: {} };
     // One warm-up request: the engine's first answers pay for its JIT, scaled up by 1 / time scale.
     await sendOne(target, entries[0], 0, 60_000);
     const runs = [];

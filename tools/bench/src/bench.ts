@@ -19,18 +19,32 @@ export interface BenchResult {
   records: RequestRecord[][];
 }
 
-/** The runs a benchmark makes: the headline's two sides, or one per concurrency level. */
-function plannedRuns(options: RunOptions): { label: string; concurrency: number | undefined }[] {
+/** The runs a benchmark makes: a scenario's two sides, or one per concurrency level. */
+function plannedRuns(
+  options: RunOptions,
+  urls: string[],
+): { label: string; concurrency: number | undefined; urls: string[] }[] {
+  const concurrency = options.concurrencies[0];
   if (options.scenario === 'headline') {
-    const concurrency = options.concurrencies[0];
     return [
-      { label: 'old way: one at a time', concurrency: 1 },
-      { label: concurrency === undefined ? 'new way: all at once' : `new way: ${concurrency} at a time`, concurrency },
+      { label: 'old way: one at a time', concurrency: 1, urls },
+      {
+        label: concurrency === undefined ? 'new way: all at once' : `new way: ${concurrency} at a time`,
+        concurrency,
+        urls,
+      },
     ];
   }
-  return options.concurrencies.map((concurrency) => ({
-    label: concurrency === undefined ? 'run' : `concurrency ${concurrency}`,
-    concurrency,
+  if (options.scenario === 'replicas') {
+    return [
+      { label: 'one replica', concurrency, urls: urls.slice(0, 1) },
+      { label: `${urls.length} replicas, round robin`, concurrency, urls },
+    ];
+  }
+  return options.concurrencies.map((level) => ({
+    label: level === undefined ? 'run' : `concurrency ${level}`,
+    concurrency: level,
+    urls,
   }));
 }
 
@@ -77,12 +91,19 @@ export async function measureRun(options: {
  * fails (a wrong URL or target: the run would only count failures).
  */
 export async function runBenchmark(
-  options: RunOptions & { url: string; workspaceRoot: string; command: string; say: (text: string) => void },
+  options: RunOptions & {
+    urls: string[];
+    /** What the CLI started for this run, if anything (for the report's title). */
+    spawned?: string;
+    workspaceRoot: string;
+    command: string;
+    say: (text: string) => void;
+  },
 ): Promise<BenchResult> {
   const entries = loadDataset(options.dataset, `${options.workspaceRoot}/tools/bench/datasets`);
   const target: Target = {
     kind: options.target,
-    url: options.url,
+    urls: options.urls,
     model: options.model,
     maxTokens: options.maxTokens,
     headers: options.headers,
@@ -91,17 +112,20 @@ export async function runBenchmark(
   entries.forEach((entry, i) => requestFor(target, entry, i));
   target.model ??= await discoverModel(target).catch((error: Error) => {
     throw new Error(
-      `${target.url} did not list its models (${error.message}); check --url and --target, or give --model`,
+      `${target.urls[0]} did not list its models (${error.message}); check --url and --target, or give --model`,
     );
   });
-  const probe = await sendOne(target, entries[0], 0, options.timeoutMs);
-  if (!probe.ok) {
-    throw new Error(`the first request to ${target.url} failed (${probe.error}): check --url, --target and --header`);
+  // One request to each URL first: a wrong one stops here, not as a run of failures.
+  for (const [i, url] of target.urls.entries()) {
+    const probe = await sendOne({ ...target, urls: [url] }, entries[0], i, options.timeoutMs);
+    if (!probe.ok) {
+      throw new Error(`the first request to ${url} failed (${probe.error}): check --url, --target and --header`);
+    }
   }
   const runs: BenchRun[] = [];
   const records: RequestRecord[][] = [];
-  for (const planned of plannedRuns(options)) {
-    const measured = await measureRun({ ...options, ...planned, target, entries });
+  for (const planned of plannedRuns(options, target.urls)) {
+    const measured = await measureRun({ ...options, ...planned, target: { ...target, urls: planned.urls }, entries });
     runs.push(measured.run);
     records.push(measured.records);
     options.say(terminalSummary(measured.run, options.slo ?? null));
@@ -112,7 +136,7 @@ export async function runBenchmark(
     date: new Date().toISOString(),
     command: options.command,
     machine: machineLine(options.workspaceRoot),
-    target: { kind: target.kind, url: target.url, model: target.model },
+    target: { kind: target.kind, url: target.urls.join(', '), model: target.model, spawned: options.spawned },
     dataset: { name: options.dataset, entries: entries.length },
     load: {
       numRequests: options.numRequests,
@@ -124,6 +148,6 @@ export async function runBenchmark(
     slo: options.slo ?? null,
     runs,
   };
-  if (options.scenario === 'headline') report.speedUp = runs[0].summary.durationS / runs[1].summary.durationS;
+  if (options.scenario) report.speedUp = runs[0].summary.durationS / runs[1].summary.durationS;
   return { report, records };
 }

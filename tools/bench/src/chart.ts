@@ -1,6 +1,7 @@
 // The chart of a report: a sweep plots throughput and latency against concurrency; a single run or a
 // scenario plots each run's latency percentiles and its completed requests over time.
 import { percentile } from './metrics.ts';
+import { targetName } from './report.ts';
 import type { BenchReport } from './report.ts';
 import type { RequestRecord } from './runner.ts';
 import { lineChartSvg } from './svg-chart.ts';
@@ -90,7 +91,7 @@ export function benchChartSvg(report: BenchReport, records: RequestRecord[][]): 
   const sweep =
     report.runs.length > 1 && report.runs.every((run) => run.concurrency !== null) && report.speedUp === undefined;
   return lineChartSvg({
-    title: `${report.target.kind} at ${report.target.url}: ${report.load.numRequests} requests per run`,
+    title: `${targetName(report)}: ${report.load.numRequests} requests per run`,
     panels: sweep ? sweepPanels(report) : runPanels(report, records),
   });
 }

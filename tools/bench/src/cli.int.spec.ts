@@ -27,6 +27,15 @@ function bench(args: string[]): Promise<{ code: number; stdout: string; stderr: 
 const atEngine = (words: string, ...more: string[]) =>
   bench(['--target', 'openai', '--url', engine.url, '--time-scale', TIME_SCALE, ...words.split(' '), ...more]);
 
+/** Requests an engine has finished, whatever their finish reason (the counter has a series per reason). */
+async function finishedRequests(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('vllm:request_success_total{'))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
 const readReport = (dir: string, name = 'bench') =>
   JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as BenchReport;
 const ordered = (d: Distribution) => d.p50 <= d.p90 && d.p90 <= d.p99;
@@ -127,14 +136,54 @@ describe('bench CLI', () => {
     ]);
     expect(report.speedUp).toBeCloseTo(report.runs[0].summary.durationS / report.runs[1].summary.durationS, 6);
     expect(report.speedUp).toBeGreaterThan(1.5);
-    expect(result.stdout).toContain(`speed-up, old way's duration over the new way's: ${report.speedUp?.toFixed(1)}x`);
+    expect(result.stdout).toContain(
+      `speed-up of new way: all at once over old way: one at a time: ${report.speedUp?.toFixed(1)}x`,
+    );
+  });
+
+  it('spreads requests over several URLs in turn, and runs the replicas scenario: the first alone, then all', async () => {
+    const slow = await startLocalLlm([
+      '--engine',
+      'sim',
+      '--profile',
+      'vllm-a100-8b',
+      '--time-scale',
+      TIME_SCALE,
+      '--speed',
+      '0.5',
+    ]);
+    try {
+      const before = [await finishedRequests(engine.url), await finishedRequests(slow.url)];
+      const result = await bench(
+        ['--target', 'openai', '--url', `${engine.url},${slow.url}`, '--scenario', 'replicas'].concat(
+          `--num-requests 8 --concurrency 4 --max-tokens 16 --time-scale ${TIME_SCALE} --name replicas --out ${out}`.split(
+            ' ',
+          ),
+        ),
+      );
+
+      expect(result).toMatchObject({ code: 0 });
+      const report = readReport(out, 'replicas');
+      expect(report.target.url).toBe(`${engine.url}, ${slow.url}`);
+      expect(report.runs.map((run) => [run.label, run.summary.completed])).toEqual([
+        ['one replica', 8],
+        ['2 replicas, round robin', 8],
+      ]);
+      // One probe each; then 8 to the first alone; then 4 each, in turn.
+      expect([
+        (await finishedRequests(engine.url)) - before[0],
+        (await finishedRequests(slow.url)) - before[1],
+      ]).toEqual([13, 5]);
+    } finally {
+      await slow.stop();
+    }
   });
 
   it('counts failed requests by error and exits 1 when more fail than --max-failures allows', async () => {
     // The first request checks the target; the faults go in once it has been answered.
     const armed = (async () => {
-      const before = await metricValue(engine.url, 'vllm:request_success_total').catch(() => 0);
-      while ((await metricValue(engine.url, 'vllm:request_success_total').catch(() => 0)) <= before) {
+      const before = await finishedRequests(engine.url);
+      while ((await finishedRequests(engine.url)) <= before) {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       await setFaults(engine.url, [{ kind: 'status', status: 503, count: 3 }]);

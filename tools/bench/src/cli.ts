@@ -15,7 +15,7 @@ import { benchChartSvg } from './chart.ts';
 import { compareMarkdown, readReport } from './compare.ts';
 import { parseBenchArgs, USAGE } from './options.ts';
 import type { CompareOptions, RunOptions } from './options.ts';
-import { markdownReport, runsTable } from './report.ts';
+import { markdownReport, runsTable, speedUpLine } from './report.ts';
 import { startSimEngine } from './sim-engines.ts';
 import type { SimEngine } from './sim-engines.ts';
 
@@ -42,17 +42,30 @@ function compare(options: CompareOptions): number {
 }
 
 async function run(options: RunOptions, command: string): Promise<number> {
-  let engine: SimEngine | undefined;
+  const engines: SimEngine[] = [];
   try {
-    if (options.spawnSim) {
-      say(`starting local-llm --engine sim --profile ${options.spawnSim} --time-scale ${options.timeScale}`);
-      engine = await startSimEngine({ workspaceRoot, profile: options.spawnSim, timeScale: options.timeScale });
+    for (const [i, speed] of options.speeds.entries()) {
+      say(
+        `starting local-llm --engine sim --profile ${options.spawnSim} --time-scale ${options.timeScale}` +
+          `${speed === 1 ? '' : ` --speed ${speed}`} (replica ${i + 1} of ${options.speeds.length})`,
+      );
+      engines.push(
+        await startSimEngine({
+          workspaceRoot,
+          profile: options.spawnSim as string,
+          timeScale: options.timeScale,
+          speed,
+        }),
+      );
     }
-    const url = options.url ?? (engine as SimEngine).url;
-    const { report, records } = await runBenchmark({ ...options, url, workspaceRoot, command, say });
+    const urls = options.urls ?? engines.map((engine) => engine.url);
+    const speeds = options.speeds.some((speed) => speed !== 1) ? ` at speeds ${options.speeds.join(', ')}` : '';
+    const spawned = options.spawnSim
+      ? `${engines.length} local-llm sim ${options.spawnSim} engine${engines.length > 1 ? 's' : ''}${speeds}`
+      : undefined;
+    const { report, records } = await runBenchmark({ ...options, urls, spawned, workspaceRoot, command, say });
     say(runsTable(report.runs));
-    if (report.speedUp !== undefined)
-      say(`speed-up, old way's duration over the new way's: ${report.speedUp.toFixed(1)}x`);
+    if (report.speedUp !== undefined) say(speedUpLine(report));
     if (options.out) {
       writeFiles(options.out, {
         [`${options.name}.json`]: `${JSON.stringify(report, null, 2)}\n`,
@@ -67,7 +80,7 @@ async function run(options: RunOptions, command: string): Promise<number> {
     }
     return 0;
   } finally {
-    await engine?.stop();
+    await Promise.all(engines.map((engine) => engine.stop()));
   }
 }
 

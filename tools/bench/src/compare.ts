@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { BenchArgumentError } from './bench-argument-error.ts';
 import type { RunSummary } from './metrics.ts';
+import { targetName } from './report.ts';
 import type { BenchReport, BenchRun } from './report.ts';
 
 /** Reads a report written by this CLI, or says why the file is not one. */
@@ -66,8 +67,8 @@ export function compareMarkdown(
   return [
     '# Benchmark comparison',
     '',
-    `- A: \`${a.path}\`: ${a.report.target.kind} at ${a.report.target.url}, ${a.report.date}`,
-    `- B: \`${b.path}\`: ${b.report.target.kind} at ${b.report.target.url}, ${b.report.date}`,
+    `- A: \`${a.path}\`: ${targetName(a.report)}, ${a.report.date}`,
+    `- B: \`${b.path}\`: ${targetName(b.report)}, ${b.report.date}`,
     ...(unpaired ? [`- ${unpaired} run(s) of the longer report have no partner and are left out`] : []),
     '',
     ...Array.from({ length: pairs }, (_, i) => [pairTable(a.report.runs[i], b.report.runs[i]), '']).flat(),

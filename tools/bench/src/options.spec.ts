@@ -21,7 +21,7 @@ describe('parseBenchArgs', () => {
     expect(sut).toEqual({
       mode: 'run',
       target: 'ask',
-      url: 'http://rag:8001',
+      urls: ['http://rag:8001'],
       model: undefined,
       maxTokens: 128,
       dataset: 'questions',
@@ -36,6 +36,7 @@ describe('parseBenchArgs', () => {
       out: undefined,
       name: 'bench',
       spawnSim: undefined,
+      speeds: [],
       scenario: undefined,
       maxFailures: 0,
     });
@@ -55,6 +56,20 @@ describe('parseBenchArgs', () => {
       name: 'compare',
     });
     expect(parseBenchArgs(['--help'])).toBeNull();
+  });
+
+  it('reads several URLs, and the replicas --spawn-sim starts with their speeds', () => {
+    expect(
+      parseBenchArgs(['--target', 'openai', '--url', 'http://a:1/, http://b:2', '--scenario', 'replicas']),
+    ).toMatchObject({
+      urls: ['http://a:1', 'http://b:2'],
+      scenario: 'replicas',
+    });
+    expect(parseBenchArgs(['--spawn-sim', 'vllm-a100-8b', '--replicas', '4', '--speeds', '1,1,1,0.5'])).toMatchObject({
+      urls: undefined,
+      speeds: [1, 1, 1, 0.5],
+    });
+    expect(parseBenchArgs(['--spawn-sim', 'fast', '--replicas', '2'])).toMatchObject({ speeds: [1, 1] });
   });
 
   it.each([
@@ -81,13 +96,24 @@ describe('parseBenchArgs', () => {
     ],
     [['--goodput', 'itl:5'], '--goodput itl:5: write NAME:MS'],
     [['--header', 'nocolon'], '--header nocolon: write "Name: value", e.g. "Authorization: Bearer KEY"'],
-    [['--scenario', 'fastest'], '--scenario fastest: use one of headline'],
+    [['--scenario', 'fastest'], '--scenario fastest: use one of headline, replicas'],
     [['--scenario', 'headline', '--sweep', '1,2'], '--scenario headline makes its own two runs: drop --sweep'],
     [['--seed=-1'], '--seed -1: give a whole number of 0 or more'],
     [['--name', '../x'], '--name ../x: use letters, digits, dots and dashes only'],
     [['--concurency', '4'], "Unknown option '--concurency'"],
     [['extra'], 'unexpected argument "extra": options start with --; see --help'],
     [['--compare', 'a.json'], '--compare takes two report files (A.json B.json), got 1'],
+    [['--target', 'openai', '--url', 'http://a,b:2'], '--url b:2: give an http(s) base URL'],
+    [['--replicas', '2'], '--replicas and --speeds shape the engines --spawn-sim starts: add --spawn-sim PROFILE'],
+    [
+      ['--spawn-sim', 'fast', '--replicas', '2', '--speeds', '1'],
+      '--speeds lists 1 speeds for 2 replicas: give one a replica',
+    ],
+    [['--spawn-sim', 'fast', '--speeds', '1,0'], '--speeds 0: give a number above 0'],
+    [
+      ['--scenario', 'replicas'],
+      '--scenario replicas needs two replicas or more: --url A,B or --spawn-sim with --replicas 2',
+    ],
   ])('refuses %j: %s', (args, message) => {
     const base =
       args.some((arg) => ['--target', '--spawn-sim', '--compare'].includes(arg)) || args[0] === '--url'

@@ -6,14 +6,14 @@ import { TARGET_KINDS } from './targets.ts';
 import type { TargetKind } from './targets.ts';
 
 /** The scenarios beyond a plain run. */
-export const SCENARIOS = ['headline'] as const;
+export const SCENARIOS = ['headline', 'replicas'] as const;
 
 /** A benchmark run (or sweep, or scenario) as the command line asks for it. */
 export interface RunOptions {
   mode: 'run';
   target: TargetKind;
-  /** Unset with --spawn-sim: the started engine's URL is used. */
-  url?: string;
+  /** One or more (round robin); unset with --spawn-sim: the started engines' URLs are used. */
+  urls?: string[];
   model?: string;
   maxTokens: number;
   dataset: string;
@@ -30,6 +30,8 @@ export interface RunOptions {
   name: string;
   /** A local-llm simulated engine profile to start and benchmark. */
   spawnSim?: string;
+  /** With spawnSim: each replica's --speed (its length is the number of replicas). */
+  speeds: number[];
   scenario?: (typeof SCENARIOS)[number];
   maxFailures: number;
 }
@@ -47,9 +49,13 @@ export const USAGE = `usage: npx nx run bench:run -- [options]     (or: node too
 target
   --target openai|ollama|ask|letters   an engine's streaming chat (vLLM/OpenAI, Ollama) or a service's
                                        streaming endpoint (rag-service /ask/stream, notes-service /letters/stream)
-  --url URL                            its base URL, e.g. http://localhost:8000
+  --url URL[,URL...]                   its base URL, e.g. http://localhost:8000; several are sent requests
+                                       in turn (round robin, as a client without a router would)
   --spawn-sim PROFILE                  start apps/local-llm's simulated engine (vllm-a100-8b, ollama-default, fast)
                                        and benchmark its OpenAI API (the target is openai)
+  --replicas N                         with --spawn-sim: start N engines (default 1)
+  --speeds 1,1,1,0.5                   with --spawn-sim: each engine's --speed (0.5: a GPU half as fast);
+                                       as many as --replicas (default all 1)
   --model NAME                         engines: the served model (default: the first the server lists)
   --max-tokens N                       engines: output tokens per request (default 128)
   --header "Name: value"               an HTTP header on every request (repeatable), e.g. an API key
@@ -65,6 +71,7 @@ load
   --seed N                             the arrivals' random seed (default 0)
   --scenario headline                  the old way (one request at a time) against the new way (all at
                                        once, or --concurrency N), on the same requests
+  --scenario replicas                  the same load on the first replica alone, then on all of them
 report
   --goodput ttft:MS tpot:MS e2el:MS    SLOs; goodput counts the requests per second meeting all of them
   --time-scale S                       a simulated engine's --time-scale: times are reported in its
@@ -120,10 +127,61 @@ function parseHeaders(lines: string[]): Record<string, string> {
   return headers;
 }
 
+/** The target's kind and where it is: --url's list, or --spawn-sim's engines and their speeds. */
+function parseTarget(values: {
+  target?: string;
+  url?: string;
+  'spawn-sim'?: string;
+  replicas?: string;
+  speeds?: string;
+}): { target: TargetKind; urls?: string[]; speeds: number[] } {
+  const spawn = values['spawn-sim'];
+  if (spawn !== undefined && values.url !== undefined) {
+    throw new BenchArgumentError('give --url or --spawn-sim, not both: --spawn-sim benchmarks the engines it starts');
+  }
+  const target = values.target ?? (spawn !== undefined ? 'openai' : undefined);
+  if (target === undefined) throw new BenchArgumentError(`--target is required: one of ${TARGET_KINDS.join(', ')}`);
+  if (!(TARGET_KINDS as readonly string[]).includes(target)) {
+    throw new BenchArgumentError(`--target ${target}: use one of ${TARGET_KINDS.join(', ')}`);
+  }
+  if (spawn === undefined) {
+    if (values.replicas !== undefined || values.speeds !== undefined) {
+      throw new BenchArgumentError(
+        '--replicas and --speeds shape the engines --spawn-sim starts: add --spawn-sim PROFILE',
+      );
+    }
+    if (values.url === undefined) {
+      throw new BenchArgumentError('--url is required (or --spawn-sim PROFILE to start a simulated engine)');
+    }
+    const urls = values.url.split(',').map((url) => url.trim().replace(/\/+$/, ''));
+    const bad = urls.find((url) => !/^https?:\/\/[^/]+/.test(url));
+    if (bad !== undefined) {
+      throw new BenchArgumentError(`--url ${bad}: give an http(s) base URL, e.g. http://localhost:8000`);
+    }
+    return { target: target as TargetKind, urls, speeds: [] };
+  }
+  if (target !== 'openai') {
+    throw new BenchArgumentError(
+      `--spawn-sim starts an engine with an OpenAI API: drop --target ${target} or use openai`,
+    );
+  }
+  const replicas = positiveInteger('--replicas', values.replicas, 1);
+  const speeds =
+    values.speeds === undefined
+      ? Array.from({ length: replicas }, () => 1)
+      : values.speeds.split(',').map((speed) => positiveNumber('--speeds', speed.trim(), 1));
+  if (speeds.length !== replicas) {
+    throw new BenchArgumentError(`--speeds lists ${speeds.length} speeds for ${replicas} replicas: give one a replica`);
+  }
+  return { target: 'openai', speeds };
+}
+
 const OPTIONS = {
   target: { type: 'string' },
   url: { type: 'string' },
   'spawn-sim': { type: 'string' },
+  replicas: { type: 'string' },
+  speeds: { type: 'string' },
   model: { type: 'string' },
   'max-tokens': { type: 'string' },
   header: { type: 'string', multiple: true },
@@ -177,25 +235,7 @@ export function parseBenchArgs(argv: string[]): RunOptions | CompareOptions | nu
     return { mode: 'compare', files: [compare[0], compare[1]], out: values.out, name };
   }
 
-  if (values['spawn-sim'] !== undefined && values.url !== undefined) {
-    throw new BenchArgumentError('give --url or --spawn-sim, not both: --spawn-sim benchmarks the engine it starts');
-  }
-  const target = values.target ?? (values['spawn-sim'] !== undefined ? 'openai' : undefined);
-  if (target === undefined) throw new BenchArgumentError(`--target is required: one of ${TARGET_KINDS.join(', ')}`);
-  if (!(TARGET_KINDS as readonly string[]).includes(target)) {
-    throw new BenchArgumentError(`--target ${target}: use one of ${TARGET_KINDS.join(', ')}`);
-  }
-  if (values['spawn-sim'] !== undefined && target !== 'openai') {
-    throw new BenchArgumentError(
-      `--spawn-sim starts an engine with an OpenAI API: drop --target ${target} or use openai`,
-    );
-  }
-  if (values.url === undefined && values['spawn-sim'] === undefined) {
-    throw new BenchArgumentError('--url is required (or --spawn-sim PROFILE to start a simulated engine)');
-  }
-  if (values.url !== undefined && !/^https?:\/\/[^/]+/.test(values.url)) {
-    throw new BenchArgumentError(`--url ${values.url}: give an http(s) base URL, e.g. http://localhost:8000`);
-  }
+  const { target, urls, speeds } = parseTarget(values);
   if (values.sweep !== undefined && values.concurrency !== undefined) {
     throw new BenchArgumentError('give --concurrency or --sweep, not both');
   }
@@ -203,8 +243,13 @@ export function parseBenchArgs(argv: string[]): RunOptions | CompareOptions | nu
   if (scenario !== undefined && !(SCENARIOS as readonly string[]).includes(scenario)) {
     throw new BenchArgumentError(`--scenario ${scenario}: use one of ${SCENARIOS.join(', ')}`);
   }
-  if (scenario === 'headline' && values.sweep !== undefined) {
-    throw new BenchArgumentError('--scenario headline makes its own two runs: drop --sweep');
+  if (scenario !== undefined && values.sweep !== undefined) {
+    throw new BenchArgumentError(`--scenario ${scenario} makes its own two runs: drop --sweep`);
+  }
+  if (scenario === 'replicas' && Math.max(urls?.length ?? 0, speeds.length) < 2) {
+    throw new BenchArgumentError(
+      '--scenario replicas needs two replicas or more: --url A,B or --spawn-sim with --replicas 2',
+    );
   }
   const concurrencies =
     values.sweep !== undefined
@@ -219,8 +264,8 @@ export function parseBenchArgs(argv: string[]): RunOptions | CompareOptions | nu
   }
   return {
     mode: 'run',
-    target: target as TargetKind,
-    url: values.url?.replace(/\/+$/, ''),
+    target,
+    urls,
     model: values.model,
     maxTokens: positiveInteger('--max-tokens', values['max-tokens'], 128),
     dataset: values.dataset ?? (target === 'letters' ? 'case-notes' : 'questions'),
@@ -235,6 +280,7 @@ export function parseBenchArgs(argv: string[]): RunOptions | CompareOptions | nu
     out: values.out,
     name,
     spawnSim: values['spawn-sim'],
+    speeds,
     scenario: scenario as RunOptions['scenario'],
     maxFailures,
   };

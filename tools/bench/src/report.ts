@@ -19,15 +19,20 @@ export interface BenchReport {
   date: string;
   command: string;
   machine: string;
-  target: { kind: string; url: string; model?: string };
+  /** `url` lists every URL requests went to, comma-separated. */
+  target: { kind: string; url: string; model?: string; spawned?: string };
   dataset: { name: string; entries: number };
   load: { numRequests: number; requestRate: number | null; seed: number; maxTokens: number };
   timeScale: number;
   slo: Slo | null;
   runs: BenchRun[];
-  /** The headline scenario: the old way's duration over the new way's. */
+  /** A scenario's first run's duration over its second's (the same requests). */
   speedUp?: number;
 }
+
+/** What was benchmarked, in a few words: the engines the CLI started, or the target's URL. */
+export const targetName = (report: BenchReport) =>
+  `${report.target.kind} at ${report.target.spawned ?? report.target.url}`;
 
 /** The machine a report was made on, and the commit. */
 export function machineLine(cwd: string): string {
@@ -86,18 +91,16 @@ export function markdownReport(report: BenchReport, chart?: string): string {
         .join(', ')
     : 'none given';
   return [
-    `# Benchmark: ${report.target.kind} at ${report.target.url}`,
+    `# Benchmark: ${targetName(report)}`,
     '',
     `- Date: ${report.date}`,
     `- Command: \`${report.command}\``,
     `- Machine: ${report.machine}`,
     `- Target: ${report.target.kind}${report.target.model ? `, model ${report.target.model}` : ''}; dataset ${report.dataset.name} (${report.dataset.entries} entries, used in turn)`,
-    `- Load: ${report.load.numRequests} requests per run, ${report.load.requestRate === null ? 'all released at once' : `Poisson arrivals at ${report.load.requestRate} req/s (seed ${report.load.seed})`}; engines: max_tokens ${report.load.maxTokens}`,
+    `- Load: ${report.load.numRequests} requests per run, ${report.load.requestRate === null ? 'all released at once, as many in flight as the concurrency allows' : `Poisson arrivals at ${report.load.requestRate} req/s (seed ${report.load.seed})`}; engines: max_tokens ${report.load.maxTokens}`,
     `- Time: ${report.timeScale === 1 ? 'wall clock' : `simulated GPU time (wall time / ${report.timeScale})`}; latencies in ms`,
     `- Goodput SLOs: ${slo}`,
-    ...(report.speedUp === undefined
-      ? []
-      : [`- Speed-up, old way's duration over the new way's: **${report.speedUp.toFixed(1)}x**`]),
+    ...(report.speedUp === undefined ? [] : [`- ${speedUpLine(report)}`]),
     '',
     ...(chart ? [`![${report.target.kind} benchmark](${chart})`, ''] : []),
     runsTable(report.runs),
@@ -108,6 +111,10 @@ export function markdownReport(report: BenchReport, chart?: string): string {
     '',
   ].join('\n');
 }
+
+/** A scenario's result in words: how much sooner its second run finished the same requests. */
+export const speedUpLine = (report: BenchReport) =>
+  `speed-up of ${report.runs[1].label} over ${report.runs[0].label}: ${report.speedUp?.toFixed(1)}x (duration ${report.runs[0].summary.durationS.toFixed(2)} s against ${report.runs[1].summary.durationS.toFixed(2)} s)`;
 
 const line = (label: string, value: string) => `${label.padEnd(40)}${value}`;
 

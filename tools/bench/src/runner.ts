@@ -73,7 +73,7 @@ export async function sendOne(
   const started = performance.now();
   const elapsed = () => performance.now() - started;
   try {
-    const response = await fetch(`${target.url}${path}`, {
+    const response = await fetch(`${target.urls[index % target.urls.length]}${path}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', ...target.headers },
       body: JSON.stringify(body),

@@ -13,12 +13,15 @@ interface ServersModule {
   startLocalLlm(options: { args: string[] }): Promise<SimEngine>;
 }
 
-/** Starts one simulated engine with `profile`, running `timeScale` times its simulated clock. */
+/**
+ * Starts one simulated engine with `profile`, running `timeScale` times its simulated clock; `speed` below
+ * 1 makes it a slower GPU than the profile's (0.5: half as fast), as a mixed fleet has.
+ */
 export async function startSimEngine(options: {
   workspaceRoot: string;
   profile: string;
   timeScale: number;
-  extraArgs?: string[];
+  speed?: number;
 }): Promise<SimEngine> {
   const servers = (await import(
     pathToFileURL(join(options.workspaceRoot, 'tools/servers/servers.mjs')).href
@@ -36,7 +39,7 @@ export async function startSimEngine(options: {
       '100000',
       '--log-format',
       'text',
-      ...(options.extraArgs ?? []),
+      ...(options.speed === undefined || options.speed === 1 ? [] : ['--speed', String(options.speed)]),
     ],
   });
 }

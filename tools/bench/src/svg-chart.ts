@@ -94,18 +94,27 @@ export function lineChartSvg({
     parts.push(
       `<text transform="translate(${left - 54} ${(top + bottom) / 2}) rotate(-90)" text-anchor="middle">${escapeXml(panel.unit)}</text>`,
     );
+    const lines: string[] = [];
+    const legend: string[] = [];
     panel.series.forEach((series, seriesIndex) => {
       const color = COLORS[seriesIndex % COLORS.length];
       const path = series.points.map(
         (point, i) => `${i ? 'L' : 'M'}${xPos(point.x).toFixed(1)},${yPos(point.y).toFixed(1)}`,
       );
-      parts.push(`<path d="${path.join(' ')}" fill="none" stroke="${color}" stroke-width="2"/>`);
+      lines.push(`<path d="${path.join(' ')}" fill="none" stroke="${color}" stroke-width="2"/>`);
       for (const point of series.points) {
-        parts.push(`<circle cx="${xPos(point.x).toFixed(1)}" cy="${yPos(point.y).toFixed(1)}" r="3" fill="${color}"/>`);
+        lines.push(`<circle cx="${xPos(point.x).toFixed(1)}" cy="${yPos(point.y).toFixed(1)}" r="3" fill="${color}"/>`);
       }
-      parts.push(`<rect x="${left + 10}" y="${top + 8 + seriesIndex * 18}" width="12" height="3" fill="${color}"/>`);
-      parts.push(`<text x="${left + 28}" y="${top + 13 + seriesIndex * 18}">${escapeXml(series.name)}</text>`);
+      legend.push(`<rect x="${left + 10}" y="${top + 8 + seriesIndex * 18}" width="12" height="3" fill="${color}"/>`);
+      legend.push(`<text x="${left + 28}" y="${top + 13 + seriesIndex * 18}">${escapeXml(series.name)}</text>`);
     });
+    // The legend on a pale box over the lines, so that neither hides the other's words.
+    const legendWidth = 24 + 6.5 * Math.max(...panel.series.map((series) => series.name.length));
+    parts.push(...lines);
+    parts.push(
+      `<rect x="${left + 4}" y="${top + 2}" width="${legendWidth.toFixed(0)}" height="${panel.series.length * 18 + 4}" fill="white" fill-opacity="0.8"/>`,
+      ...legend,
+    );
   });
   parts.push('</svg>');
   return parts.join('\n');

@@ -12,7 +12,8 @@ export type TargetKind = (typeof TARGET_KINDS)[number];
 /** Where requests go and how they are shaped. */
 export interface Target {
   kind: TargetKind;
-  url: string;
+  /** One or more base URLs: request i goes to urls[i % n], round robin, as a client without a router spreads its load. */
+  urls: string[];
   /** Engines only: the served model's name. */
   model?: string;
   /** Engines only: the output token limit of each request. */
@@ -168,7 +169,7 @@ export function streamSteps(kind: TargetKind, body: AsyncIterable<Uint8Array>): 
 export async function discoverModel(target: Target): Promise<string | undefined> {
   if (target.kind !== 'openai' && target.kind !== 'ollama') return undefined;
   const path = target.kind === 'openai' ? '/v1/models' : '/api/tags';
-  const response = await fetch(`${target.url}${path}`, {
+  const response = await fetch(`${target.urls[0]}${path}`, {
     headers: target.headers,
     signal: AbortSignal.timeout(10_000),
   });
