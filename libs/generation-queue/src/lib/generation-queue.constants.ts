@@ -13,6 +13,13 @@ export const TOKEN_STREAM_PREFIX = 'rma:generation:tokens:';
 export const CANCEL_CHANNEL = 'rma:generation:cancel';
 /** Marker that a job was cancelled, for a worker that picks it up afterwards: `rma:generation:cancelled:<jobId>`. */
 export const CANCELLED_KEY_PREFIX = 'rma:generation:cancelled:';
+/**
+ * A run's outcome (its result, or its encoded failure), written before BullMQ is told: a run of the same
+ * job again (its worker died before BullMQ completed it) ends with it instead of calling the LLM again.
+ * `rma:generation:outcome:<jobId>:<job timestamp>` (the timestamp tells a job from a later one re-added
+ * under the same id, as an idempotency key does).
+ */
+export const RUN_OUTCOME_PREFIX = 'rma:generation:outcome:';
 /** Leader lease of the concurrency controller (service-core's RedisLease): one process sets the global limit. */
 export const CONTROLLER_LOCK_KEY = 'rma:generation:controller';
 /**

@@ -26,6 +26,7 @@ import { GenerationProcessor } from './generation.processor';
 import { DEFAULT_MAX_WAITING, GenerationProducer } from './generation.producer';
 import type { GenerationRequest, GenerationResult } from './generation.schemas';
 import { QueueMetrics } from './queue-metrics';
+import { RunOutcomes } from './run-outcome';
 import { TokenStreamReader } from './token-stream.reader';
 import { settledWithin } from './settled-within';
 import { formatFor, parseStructured } from './structured-output';
@@ -62,17 +63,20 @@ export class GenerationQueue {
 
   constructor(private readonly options: GenerationQueueOptions) {
     const connection = { ...redisOptionsFromUrl(options.redisUrl), maxRetriesPerRequest: null };
+    const retention = {
+      completedAgeSeconds: 3600,
+      completedCount: 10_000,
+      failedAgeSeconds: 86_400,
+      ...options.retention,
+    };
     this.queue = new Queue(GENERATION_QUEUE_NAME, {
       connection,
       prefix: QUEUE_PREFIX,
       defaultJobOptions: {
         // A job that failed is not run again: the LLM client already retried it (see `attempts`).
         attempts: 1,
-        removeOnComplete: {
-          age: options.retention?.completedAgeSeconds ?? 3600,
-          count: options.retention?.completedCount ?? 10_000,
-        },
-        removeOnFail: { age: options.retention?.failedAgeSeconds ?? 86_400 },
+        removeOnComplete: { age: retention.completedAgeSeconds, count: retention.completedCount },
+        removeOnFail: { age: retention.failedAgeSeconds },
       },
     });
     this.events = new QueueEvents(GENERATION_QUEUE_NAME, { connection, prefix: QUEUE_PREFIX });
@@ -114,6 +118,11 @@ export class GenerationQueue {
         redis: this.redis,
         governor: this.governor,
         metrics: this.metrics,
+        // An outcome is kept as long as its finished job.
+        outcomes: new RunOutcomes(this.redis, {
+          completedSeconds: retention.completedAgeSeconds,
+          failedSeconds: retention.failedAgeSeconds,
+        }),
       });
       this.subscriber = new Redis(connection).on('error', (error) => this.logConnectionError('cancels', error));
       void this.subscriber.subscribe(CANCEL_CHANNEL);

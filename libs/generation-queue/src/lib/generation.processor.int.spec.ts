@@ -22,6 +22,7 @@ import {
   readTokenStream,
 } from './queue-test-kit';
 import { QueueMetrics } from './queue-metrics';
+import { RunOutcomes } from './run-outcome';
 import type { TokenEvent } from './token-stream';
 
 // The processor under a BullMQ Worker on a real Redis, calling a real local-llm. The governor is a
@@ -62,6 +63,7 @@ beforeEach(async () => {
     redis: connections.redis,
     governor,
     metrics: new QueueMetrics(new Registry()),
+    outcomes: new RunOutcomes(connections.redis, { completedSeconds: 60, failedSeconds: 60 }),
   });
   worker = new Worker(GENERATION_QUEUE_NAME, (job, token) => sut.run(job, token), {
     connection: { ...redisOptionsFromUrl(queueRedisUrl()), maxRetriesPerRequest: null },
@@ -141,6 +143,7 @@ describe(GenerationProcessor.name, () => {
       redis: connections.redis,
       governor,
       metrics: new QueueMetrics(new Registry()),
+      outcomes: new RunOutcomes(connections.redis, { completedSeconds: 60, failedSeconds: 60 }),
     });
     worker = new Worker(GENERATION_QUEUE_NAME, (job, token) => impatient.run(job, token), {
       connection: { ...redisOptionsFromUrl(queueRedisUrl()), maxRetriesPerRequest: null },

@@ -9,6 +9,7 @@ import { GenerationError } from './generation.errors';
 import type { WorkerGovernor } from './generation.governor';
 import { GenerationJob, GenerationResult, generationJobSchema, generationResultSchema } from './generation.schemas';
 import type { QueueMetrics } from './queue-metrics';
+import type { RunOutcome, RunOutcomes } from './run-outcome';
 import { TokenStreamWriter } from './token-stream';
 
 export interface GenerationProcessorDeps {
@@ -17,6 +18,8 @@ export interface GenerationProcessorDeps {
   redis: Redis;
   governor: WorkerGovernor;
   metrics: QueueMetrics;
+  /** Where each run's outcome is written before BullMQ is told (see RunOutcomes). */
+  outcomes: RunOutcomes;
 }
 
 /**
@@ -35,6 +38,9 @@ export class GenerationProcessor {
 
   /** The handler BullMQ's Worker calls for each job. */
   async run(job: Job, token?: string): Promise<GenerationResult> {
+    // A run again after a worker died: the run it replaces may have ended already.
+    const recorded = await this.deps.outcomes.read(job);
+    if (recorded) return this.replay(job, recorded);
     const data = generationJobSchema.parse(job.data);
     const slot = data.workClass === 'bulk' ? await this.deps.governor.takeBulkSlot(job, token) : undefined;
     try {
@@ -62,6 +68,19 @@ export class GenerationProcessor {
       .catch(() => undefined);
   }
 
+  /**
+   * Ends a job with the outcome an earlier run recorded, without calling the LLM or writing to its stream
+   * (its caller had the end from that run).
+   */
+  private async replay(job: Job, outcome: RunOutcome): Promise<GenerationResult> {
+    const workClass = (job.data as Partial<GenerationJob>).workClass ?? 'interactive';
+    this.deps.metrics.jobs.inc({ class: workClass, outcome: outcome.ok ? 'completed' : 'failed' });
+    if (outcome.ok) return outcome.result;
+    const parsed = generationJobSchema.safeParse(job.data);
+    if (parsed.success) await this.redact(job, parsed.data); // killed before it redacted the job
+    throw new UnrecoverableError(outcome.failure);
+  }
+
   private async runTaken(job: Job, data: GenerationJob): Promise<GenerationResult> {
     const { redis, metrics, llm, governor } = this.deps;
     const jobId = job.id as string;
@@ -81,11 +100,11 @@ export class GenerationProcessor {
     this.running.set(jobId, controller);
     const writer = data.stream ? new TokenStreamWriter(redis, jobId, run) : undefined;
     const call = { signal: controller.signal, role: data.request.role };
+    let firstTokenMs: number | undefined;
     try {
       let result: GenerationResult;
       if (data.stream && writer) {
         let text = '';
-        let firstTokenMs: number | undefined;
         for await (const event of llm.stream(data.request, call)) {
           if (event.type === 'token') {
             firstTokenMs ??= Date.now() - started;
@@ -111,7 +130,6 @@ export class GenerationProcessor {
           timings: { queueMs: started - data.enqueuedAt, runMs: Date.now() - started, firstTokenMs },
           attempts: run,
         };
-        if (firstTokenMs !== undefined) await governor.reportTtft(firstTokenMs);
       } else {
         const format = data.request.format;
         const answer = format
@@ -128,7 +146,10 @@ export class GenerationProcessor {
         };
       }
       const checked = generationResultSchema.parse(result);
-      await writer?.write({ type: 'end', result: JSON.stringify(checked) });
+      // Recorded before anything else may take time: a worker killed after this is not run again.
+      await this.deps.outcomes.record(job, { ok: true, result: checked }, writer);
+      // A sample the controller misses is harmless; failing the recorded run for it is not.
+      if (firstTokenMs !== undefined) await governor.reportTtft(firstTokenMs).catch(() => undefined);
       metrics.runSeconds.observe(labels, (Date.now() - started) / 1000);
       metrics.jobs.inc({ ...labels, outcome: 'completed' });
       return checked;
@@ -136,6 +157,9 @@ export class GenerationProcessor {
       // Final: the LLM client already retried (attempts, backoff, fallback); running the job again
       // would multiply its retries under load. The caller gets the LLM error's own retry verdict.
       const failure = failureOfRun(raw, { jobId, cancelled: controller.signal.aborted });
+      const encoded = encodeFailure(failure);
+      // A failure is final too: a run again after its worker died fails with it, not with a second call.
+      await this.deps.outcomes.record(job, { ok: false, failure: encoded }, writer);
       // The engine saying it is full, or not answering in time, is overload: the limit shrinks.
       if (
         !controller.signal.aborted &&
@@ -144,10 +168,9 @@ export class GenerationProcessor {
           (raw instanceof LlmUnavailableError && raw.status === 503))
       )
         await governor.reportOverload();
-      await writer?.write({ type: 'error', error: encodeFailure(failure) });
       await this.redact(job, data);
       metrics.jobs.inc({ ...labels, outcome: failure.code === 'cancelled' ? 'cancelled' : 'failed' });
-      throw new UnrecoverableError(encodeFailure(failure));
+      throw new UnrecoverableError(encoded);
     } finally {
       this.running.delete(jobId);
     }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { TOKEN_STREAM_PREFIX } from './generation-queue.constants';
 
 /** One event of a job's token stream. `attempt` changes when a job is run again after a crash. */
@@ -6,6 +6,8 @@ export type TokenEvent =
   | { type: 'token'; text: string; attempt: number }
   | { type: 'end'; attempt: number; result: string }
   | { type: 'error'; attempt: number; error: string };
+
+type StreamEvent = Omit<TokenEvent, 'attempt'> & Record<string, unknown>;
 
 const STREAM_TTL_SECONDS = 3600;
 
@@ -19,17 +21,18 @@ export class TokenStreamWriter {
     private readonly attempt: number,
   ) {}
 
-  async write(event: Omit<TokenEvent, 'attempt'> & Record<string, unknown>): Promise<void> {
+  async write(event: StreamEvent): Promise<void> {
+    await this.append(this.redis.multi(), event).exec();
+  }
+
+  /** Adds the event's writes to a transaction, so that it is written at once with other keys (a run's outcome). */
+  append(transaction: ChainableCommander, event: StreamEvent): ChainableCommander {
     const key = tokenStreamKey(this.jobId);
     const fields = Object.entries({ ...event, attempt: this.attempt }).flatMap(([name, value]) => [
       name,
       String(value),
     ]);
-    await this.redis
-      .multi()
-      .xadd(key, 'MAXLEN', '~', '100000', '*', ...fields)
-      .expire(key, STREAM_TTL_SECONDS)
-      .exec();
+    return transaction.xadd(key, 'MAXLEN', '~', '100000', '*', ...fields).expire(key, STREAM_TTL_SECONDS);
   }
 }
 
