@@ -12,6 +12,7 @@ import {
   UseFilters,
 } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequireScope } from '@rma/service-core';
 import type { Response } from 'express';
 import { TrafficSplitError } from '../routing/traffic-split';
 import { TrafficSplitView, TrafficSplitWatcher } from '../routing/traffic-split.watcher';
@@ -38,9 +39,10 @@ class TrafficSplitExceptionFilter implements ExceptionFilter {
 /**
  * The canary's dial: each role's split between backends, set at run time for every process (they read
  * it from Redis within a second), without a restart. Rollback is a share of 0.
- * TODO(#17): admin-only once service-core's scope guard lands (`@RequireScope('admin')`).
+ * Admin keys only: it changes where every organisation's requests go.
  */
 @ApiTags('admin')
+@RequireScope('admin')
 @Controller('admin/llm/traffic-split')
 @UseFilters(TrafficSplitExceptionFilter)
 export class TrafficSplitController {
