@@ -58,7 +58,7 @@ export class LetterBatches implements OnModuleDestroy {
     if (!job) {
       throw new LetterError(
         'batch_not_found',
-        `no letter batch ${id}: batches are kept for ${this.retentionSeconds} s (LETTER_BATCH_RETENTION_SECONDS) after their last change`,
+        `no letter batch with this id: batches are kept for ${this.retentionSeconds} s (LETTER_BATCH_RETENTION_SECONDS) after their last change`,
       );
     }
     return job;

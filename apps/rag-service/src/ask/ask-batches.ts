@@ -57,7 +57,7 @@ export class AskBatches implements OnModuleDestroy {
     if (!job) {
       throw new RagError(
         'batch_not_found',
-        `no question batch ${id}: batches are kept for ${this.retentionSeconds} s (ASK_BATCH_RETENTION_SECONDS) after their last change`,
+        `no question batch with this id: batches are kept for ${this.retentionSeconds} s (ASK_BATCH_RETENTION_SECONDS) after their last change`,
       );
     }
     return job;

@@ -18,7 +18,9 @@ export class TrafficSplitError extends Error {}
  */
 export function checkShares(role: string, shares: unknown, available?: readonly BackendKind[]): TrafficShares {
   if (!ROLES.includes(role as LlmRole)) {
-    throw new TrafficSplitError(`unknown role "${role}": expected one of ${ROLES.join(', ')}`);
+    // Quoted only when shaped like a role: a path parameter can carry anything a caller typed.
+    const shown = /^[a-z][a-z0-9_-]{0,31}$/.test(role) ? ` "${role}"` : '';
+    throw new TrafficSplitError(`unknown role${shown}: expected one of ${ROLES.join(', ')}`);
   }
   if (typeof shares !== 'object' || shares === null || Array.isArray(shares)) {
     throw new TrafficSplitError(`${role}: expected an object of backend shares, e.g. {"vllm": 10, "ollama": 90}`);
