@@ -64,8 +64,8 @@ export class LlmClient {
     this.replicas = new ReplicaStatus(this.backends, this.scraper, router);
     this.metrics.watchReplicas(() => this.replicas.gaugeReadings());
     this.trafficSplit = new TrafficSplitter(options.trafficSplit);
-    // The backend-selection point: each call's chain in the split's order (a stream's failure lookup
-    // draws a turn too, so a broken stream shifts the rotation by one call).
+    // The backend-selection point: each call's chain in the split's order, one turn per call (a broken
+    // stream's failure goes to the replica that served it, with no lookup in the chain).
     const split = {
       chain: (role: LlmRole) => this.trafficSplit.order(role, this.backends.chain(role), (link) => link.pool.kind),
     };
@@ -276,6 +276,7 @@ export class LlmClient {
       const {
         value: first,
         servedBy,
+        replica,
         end,
       } = await this.runner.run(
         { role, kind: 'stream', signal: options.signal, total, prefixKey: this.prefixKey(messages, role) },
@@ -320,6 +321,7 @@ export class LlmClient {
         const error = await this.runner.streamFailure(raw, {
           role,
           servedBy,
+          replica,
           signal: options.signal,
           total,
           timers: streamTimers,

@@ -219,6 +219,23 @@ describe(CallRunner.name, () => {
     expect(primary().inFlight).toBe(0);
   });
 
+  it('counts a stream broken after its first token against the replica that served it, and no other', async () => {
+    const { sut, primary } = runner(true, ['http://gpu0:8000', 'http://gpu1:8000']);
+    const { servedBy, replica, end } = await sut.run({ role: 'chat', kind: 'stream' }, async () => 'first token');
+    end();
+    const total = sut.totalTimer('chat', undefined);
+
+    for (let failure = 0; failure < 2; failure += 1) {
+      const broken = new LlmUnavailableError('connection reset', { backend: servedBy });
+      await expect(sut.streamFailure(broken, { role: 'chat', servedBy, replica, total })).resolves.toBe(broken);
+    }
+    total.dispose();
+
+    const other = replica === primary(0) ? primary(1) : primary(0);
+    expect(replica.backend.breaker.state).toBe('open');
+    expect(other.backend.breaker.state).toBe('closed');
+  });
+
   it('reads a frozen policy', () => {
     const policy = callPolicyFrom(options);
 

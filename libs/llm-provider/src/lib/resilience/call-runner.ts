@@ -90,7 +90,7 @@ export class CallRunner {
   async run<T>(
     request: RunRequest,
     call: (attempt: Attempt) => Promise<T>,
-  ): Promise<{ value: T; servedBy: ServedBy; end: () => void }> {
+  ): Promise<{ value: T; servedBy: ServedBy; replica: Replica; end: () => void }> {
     const { role, kind, signal } = request;
     const timeouts = this.policy.timeouts[role];
     const answerMs = kind === 'chat' ? answerBudgetMs(timeouts, request.maxTokens) : undefined;
@@ -145,7 +145,7 @@ export class CallRunner {
                 (performance.now() - started) / 1000,
               );
             }
-            return { value, servedBy: { ...backend.ref(model), fallback }, end: route.end };
+            return { value, servedBy: { ...backend.ref(model), fallback }, replica: route.replica, end: route.end };
           } catch (raw) {
             route.end();
             timers.stop();
@@ -196,7 +196,15 @@ export class CallRunner {
    */
   async streamFailure(
     raw: unknown,
-    context: { role: LlmRole; servedBy: ServedBy; signal?: AbortSignal; total: TotalTimer; timers?: AttemptTimers },
+    context: {
+      role: LlmRole;
+      servedBy: ServedBy;
+      /** The replica that served it (from `run`), whose breaker counts the failure. */
+      replica: Replica;
+      signal?: AbortSignal;
+      total: TotalTimer;
+      timers?: AttemptTimers;
+    },
   ): Promise<LlmError> {
     const { role, servedBy } = context;
     const error = this.classify(raw, {
@@ -207,11 +215,7 @@ export class CallRunner {
       timers: context.timers,
     });
     if (error instanceof LlmAbortedError) return error;
-    const replica = this.backends
-      .chain(role)
-      .flatMap((link) => link.pool.replicas)
-      .find((candidate) => candidate.kind === servedBy.kind && candidate.url === servedBy.url);
-    if (replica) await this.countFailure(replica.backend, error);
+    await this.countFailure(context.replica.backend, error);
     this.metrics.errors.inc({ backend: servedBy.kind, role, kind: 'stream', error: error.kind });
     return error;
   }
