@@ -67,6 +67,8 @@ export const ragServiceEnvSchema = z
     ELIGIBILITY_MAX_TOKENS: wholeNumberVar(16, 32_768).default(512),
     /** How long the explanation may wait and run; past it the decision is returned without one. */
     ELIGIBILITY_TIMEOUT_MS: millisecondsVar(60_000),
+    /** The deadline of one /eligibility or /eligibility/stream request from its arrival (then 504). */
+    ELIGIBILITY_REQUEST_TIMEOUT_MS: millisecondsVar(90_000),
   })
   .refine((env) => env.CHUNK_OVERLAP < env.CHUNK_SIZE, {
     error: 'expected CHUNK_OVERLAP below CHUNK_SIZE',

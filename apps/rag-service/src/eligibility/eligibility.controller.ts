@@ -1,7 +1,8 @@
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, abortOnClose, sendEventStream } from '@rma/service-core';
-import type { Principal } from '@rma/service-core';
+import { deadlineTimeout, GenerationError, generationFailureResponse } from '@rma/generation-queue';
+import { CurrentDeadline, CurrentPrincipal, Deadline, sendEventStream } from '@rma/service-core';
+import type { Principal, RequestDeadline } from '@rma/service-core';
 import type { Response } from 'express';
 import { EligibilityRequestDto } from './dto/eligibility-request.dto';
 import { ELIGIBILITY_EXAMPLE } from './eligibility.examples';
@@ -32,12 +33,13 @@ export class EligibilityController {
       'the LLM or Chroma down the decision is still returned and the explanation is `unavailable`.',
   })
   @ApiOkResponse({ schema: { example: ELIGIBILITY_EXAMPLE } })
+  @Deadline({ setting: 'ELIGIBILITY_REQUEST_TIMEOUT_MS', exceeded: deadlineTimeout })
   async check(
     @Body() body: EligibilityRequestDto,
     @CurrentPrincipal() principal: Principal,
-    @Res({ passthrough: true }) response: Response,
+    @CurrentDeadline() deadline: RequestDeadline,
   ): Promise<EligibilityAnswer> {
-    return this.eligibility.check({ ...body, organisation: principal.organisation }, abortOnClose(response));
+    return this.eligibility.check({ ...body, organisation: principal.organisation }, deadline);
   }
 
   @Post('stream')
@@ -49,15 +51,18 @@ export class EligibilityController {
       'with the reason), then `done`. Closing the connection cancels the generation.',
   })
   @ApiOkResponse({ description: 'text/event-stream' })
+  @Deadline({ setting: 'ELIGIBILITY_REQUEST_TIMEOUT_MS', exceeded: deadlineTimeout, stream: true })
   async stream(
     @Body() body: EligibilityRequestDto,
     @CurrentPrincipal() principal: Principal,
+    @CurrentDeadline() deadline: RequestDeadline,
     @Res() response: Response,
   ): Promise<void> {
     const input = { ...body, organisation: principal.organisation };
-    // Failures of the explanation are events of their own; anything else is a bug, a 500 `error` event.
-    await sendEventStream(response, this.eligibility.stream(input, abortOnClose(response)), {
-      errorBody: () => undefined,
+    // Failures of the explanation are events of their own; past the deadline a 504 `error` event; anything
+    // else is a bug, a 500 `error` event.
+    await sendEventStream(response, deadline.runStream(this.eligibility.stream(input, deadline)), {
+      errorBody: (error) => (error instanceof GenerationError ? generationFailureResponse(error).body : undefined),
     });
   }
 }

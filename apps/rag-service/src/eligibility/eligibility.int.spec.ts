@@ -330,6 +330,41 @@ describe('POST /eligibility with documents', () => {
   });
 });
 
+describe('POST /eligibility with a slow LLM server', () => {
+  let slow: ServiceInProcess | undefined;
+  afterEach(async () => {
+    await slow?.close();
+    slow = undefined;
+  });
+
+  it.each([
+    ['ELIGIBILITY_TIMEOUT_MS', { ELIGIBILITY_TIMEOUT_MS: '800' }, 800],
+    ['what is left of ELIGIBILITY_REQUEST_TIMEOUT_MS', { ELIGIBILITY_REQUEST_TIMEOUT_MS: '1000' }, 1000],
+  ])(
+    'answers the decision by %s when the embedding server is slow, the explanation unavailable',
+    async (_bound, settings, boundMs) => {
+      slow = await startServiceInProcess(
+        AppModule.forRoot({ ...env(6, llm.url), ...settings }),
+        `${redisUrl}/6`,
+        configureService,
+      );
+      await setFaults(llm.url, [{ kind: 'delay-first-token', target: 'embeddings', delayMs: 10_000 }]);
+      const started = performance.now();
+
+      const answer = await postJson(`${slow.baseUrl}/eligibility`, DRO_CLIENT);
+      const streamed = await postEvents(`${slow.baseUrl}/eligibility/stream`, DRO_CLIENT);
+      const elapsed = performance.now() - started;
+
+      expect(answer.status).toBe(200);
+      expect(optionOf(answer.body, 'debt_relief_order').status).toBe('eligible');
+      expect(answer.body.explanation).toMatchObject({ status: 'unavailable', code: 'timeout' });
+      expect(streamed.map((event) => event.event)).toEqual(['decision', 'explanation', 'done']);
+      expect(streamed[1].data).toMatchObject({ status: 'unavailable', code: 'timeout' });
+      expect(elapsed).toBeLessThan(2 * boundMs + 200);
+    },
+  );
+});
+
 describe('POST /eligibility with the LLM or Chroma down', () => {
   let down: ServiceInProcess | undefined;
   afterEach(async () => {

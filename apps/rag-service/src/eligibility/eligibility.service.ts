@@ -16,6 +16,7 @@ import { ChunkStores } from '../vector-store/chunk-stores';
 import { RagError } from '../common/rag.errors';
 import type { RagServiceEnv } from '../config/env.schema';
 import { RetrievalService, type RetrievedChunk } from '../ask/retrieval.service';
+import { RequestDeadline } from '@rma/service-core';
 import { prefillFacts, type PrefilledFigure } from './document-prefill';
 import { explanationQueries, explanationRequest } from './eligibility-prompts';
 import { allowedAmounts, inventedAmounts, type InventedAmount } from './explanation-check';
@@ -72,6 +73,9 @@ export type EligibilityStreamEvent =
       data: Exclude<Explanation, { status: 'written' }> | Omit<Extract<Explanation, { status: 'written' }>, 'text'>;
     };
 
+/** The explanation gives up this long before the request's deadline, so the decision is still answered. */
+const ANSWER_MARGIN_MS = 250;
+
 /**
  * Which debt solutions a client can use: decided by @rma/debt-rules (exact, dated, no LLM), then explained
  * by the model from the manuals. The decision never waits on the model: with the LLM or Chroma down the
@@ -109,49 +113,51 @@ export class EligibilityService {
     };
   }
 
-  async check(input: EligibilityInput, signal?: AbortSignal): Promise<EligibilityAnswer> {
+  /**
+   * The decision, then its explanation within the request's deadline (ELIGIBILITY_REQUEST_TIMEOUT_MS, made
+   * at the HTTP edge): the explanation (embedding, search and generation) gets ELIGIBILITY_TIMEOUT_MS or
+   * what is left of the deadline, whichever is less, so that without it the decision is still answered.
+   */
+  async check(input: EligibilityInput, deadline: RequestDeadline): Promise<EligibilityAnswer> {
     const decision = await this.decide(input);
     if (input.explain === false) return { ...decision, explanation: { status: 'not_requested' } };
+    const budget = this.explanationBudget(deadline);
     let explanation: Explanation;
     try {
-      const { request, chunks } = await this.explanationRequest(decision, signal);
-      const result = await this.queue.generate(request, {
-        workClass: 'interactive',
-        timeoutMs: this.settings.timeoutMs,
-        signal,
+      explanation = await budget.run(async (signal) => {
+        const { request, chunks } = await this.explanationRequest(decision, signal);
+        const result = await this.queue.generate(request, {
+          workClass: 'interactive',
+          timeoutMs: budget.remainingMs(),
+          signal,
+        });
+        return this.written(decision, result, chunks);
       });
-      explanation = this.written(decision, result, chunks);
     } catch (error) {
-      explanation = unavailable(error, signal);
+      explanation = unavailable(error, deadline.signal);
     }
     this.logged(decision, explanation);
     return { ...decision, explanation };
   }
 
   /** The decision first, then the explanation's tokens, then the explanation's sources and check. */
-  async *stream(input: EligibilityInput, signal?: AbortSignal): AsyncGenerator<EligibilityStreamEvent> {
+  async *stream(input: EligibilityInput, deadline: RequestDeadline): AsyncGenerator<EligibilityStreamEvent> {
     const decision = await this.decide(input);
     yield { event: 'decision', data: decision };
     if (input.explain === false) {
       yield { event: 'explanation', data: { status: 'not_requested' } };
       return;
     }
-    let explanation: Explanation;
+    const budget = this.explanationBudget(deadline);
+    let explanation: Explanation | undefined;
     try {
-      const { request, chunks } = await this.explanationRequest(decision, signal);
-      let result: GenerationResult | undefined;
-      for await (const chunk of this.queue.stream(request, {
-        workClass: 'interactive',
-        timeoutMs: this.settings.timeoutMs,
-        signal,
-      })) {
-        if (chunk.type === 'token') yield { event: 'token', data: { text: chunk.text } };
-        else result = chunk.result;
+      for await (const event of budget.runStream(this.explanationStream(decision, budget))) {
+        if ('text' in event) yield { event: 'token', data: event };
+        else explanation = event.explanation;
       }
-      if (!result) throw new GenerationError('interrupted', 'the explanation stream ended without a result');
-      explanation = this.written(decision, result, chunks);
+      if (!explanation) throw new GenerationError('interrupted', 'the explanation stream ended without a result');
     } catch (error) {
-      explanation = unavailable(error, signal);
+      explanation = unavailable(error, deadline.signal);
     }
     this.logged(decision, explanation);
     if (explanation.status === 'written') {
@@ -219,12 +225,47 @@ export class EligibilityService {
     return { documents, figures };
   }
 
+  /** The explanation's own deadline: ELIGIBILITY_TIMEOUT_MS, within the request's (less a margin to answer). */
+  private explanationBudget(deadline: RequestDeadline): RequestDeadline {
+    const ms = Math.max(1, Math.min(this.settings.timeoutMs, deadline.remainingMs() - ANSWER_MARGIN_MS));
+    return new RequestDeadline({
+      ms,
+      cancel: deadline.signal,
+      exceeded: () =>
+        new GenerationError(
+          'timeout',
+          `the explanation took longer than ${ms} ms (ELIGIBILITY_TIMEOUT_MS, or what was left of ELIGIBILITY_REQUEST_TIMEOUT_MS)`,
+        ),
+    });
+  }
+
+  private async *explanationStream(
+    decision: EligibilityDecision,
+    budget: RequestDeadline,
+  ): AsyncGenerator<{ text: string } | { explanation: Explanation }> {
+    const { signal } = budget;
+    const { request, chunks } = await this.explanationRequest(decision, signal);
+    for await (const chunk of this.queue.stream(request, {
+      workClass: 'interactive',
+      timeoutMs: budget.remainingMs(),
+      signal,
+    })) {
+      if (chunk.type === 'token') yield { text: chunk.text };
+      else {
+        yield { explanation: this.written(decision, chunk.result, chunks) };
+        return;
+      }
+    }
+  }
+
   private async explanationRequest(decision: EligibilityDecision, signal?: AbortSignal) {
     const queries = explanationQueries(decision.report);
     const { vectors } = await this.llm.embed(queries, { signal });
     // The best extracts of each option's search, at most ASK_TOP_K in all: the decision takes room too.
     const perQuery = Math.max(1, Math.floor(this.settings.topK / queries.length));
-    const found = await Promise.all(vectors.map((vector) => this.retrieval.search(vector, { topK: perQuery })));
+    const found = await Promise.all(
+      vectors.map((vector) => this.retrieval.search(vector, { topK: perQuery }, { signal })),
+    );
     const chunks = bestDistinct(found.flat(), this.settings.topK);
     return {
       request: explanationRequest({ ...decision, chunks, maxTokens: this.settings.maxTokens }),
