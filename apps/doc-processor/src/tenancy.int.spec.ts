@@ -156,6 +156,21 @@ describe('tenancy', () => {
     expect((await call(keys.a, 'GET', `/documents/${aDocument}/markdown`)).status).toBe(200);
   });
 
+  it('takes the organisation from the key alone: an upload that names one is refused', async () => {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(bytes)]), 'statement.pdf');
+    form.append('clientId', 'cl-1');
+    form.append('organisation', 'org-a');
+    const response = await fetch(`${sut.baseUrl}/documents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keys.b}` },
+      body: form,
+    });
+
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(/organisation/);
+  });
+
   it('reads the same file for the same client id of another organisation as its own document', async () => {
     const fromB = await upload(keys.b, bytes, 'cl-1');
     const fromBAgain = await upload(keys.b, bytes, 'cl-1', '/process');

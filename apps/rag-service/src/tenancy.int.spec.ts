@@ -223,6 +223,14 @@ describe('tenancy', () => {
     expect(documentIdsOf(asLocal.body.sources)).not.toContain('doc-a');
   });
 
+  it('takes the organisation from the key alone: a body that names one is refused', async () => {
+    const asked = await call(keys.b, 'POST', '/ask', { question: A_TEXT, clientId: 'cl-1', organisation: 'org-a' });
+
+    expect(asked.status).toBe(400);
+    expect(JSON.stringify(asked.body.message)).toMatch(/organisation/);
+    expect(asked.text).not.toContain('Zebrafinch');
+  });
+
   it("streams, plans and batches /ask answers from the caller's organisation's client only", async () => {
     const stream = await call(keys.b, 'POST', '/ask/stream', { question: A_TEXT, clientId: 'cl-1' });
     const agentic = await call(keys.b, 'POST', '/ask/agentic', { question: A_TEXT, clientId: 'cl-1' });
