@@ -38,7 +38,7 @@ async function finishedRequests(url: string): Promise<number> {
 
 const readReport = (dir: string, name = 'bench') =>
   JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as BenchReport;
-const ordered = (d: Distribution) => d.p50 <= d.p90 && d.p90 <= d.p99;
+const ordered = (d: Distribution) => d.p50 <= d.p90 && d.p90 <= d.p95 && d.p95 <= d.p99;
 
 let engine: StartedServer;
 let out: string;
@@ -79,6 +79,8 @@ describe('bench CLI', () => {
     // The engine's own count of generated tokens agrees with the client's.
     expect(await metricValue(engine.url, 'vllm:generation_tokens_total')).toBeGreaterThanOrEqual(s.totalOutputTokens);
     const markdown = readFileSync(join(dir, 'bench.md'), 'utf8');
+    const table = markdown.split('\n').filter((line) => line.startsWith('| '));
+    expect(new Set(table.map((line) => line.split('|').length)).size).toBe(1);
     expect(markdown).toContain('![openai benchmark](bench.svg)');
     expect(markdown).toContain('| concurrency 4 | 4 | 12 / 0 |');
     expect(readFileSync(join(dir, 'bench.svg'), 'utf8')).toMatch(/^<svg [^>]*>[\s\S]*<path d="M[\s\S]*<\/svg>$/);

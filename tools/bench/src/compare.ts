@@ -31,17 +31,26 @@ const METRICS: Metric[] = [
   ['request throughput req/s', (s) => s.requestThroughput, 2],
   ['output throughput tok/s', (s) => s.outputThroughput, 1],
   ['goodput req/s', (s) => s.requestGoodput, 2],
-  ...(['mean', 'p50', 'p90', 'p99'] as const).flatMap((key): Metric[] => [
-    [`TTFT ${key} ms`, (s) => s.ttftMs[key], 1],
-    [`TPOT ${key} ms`, (s) => s.tpotMs[key], 2],
-    [`ITL ${key} ms`, (s) => s.itlMs[key], 2],
-    [`E2EL ${key} ms`, (s) => s.e2elMs[key], 0],
-  ]),
+  ['peak requests in flight', (s) => s.peakConcurrency, 0],
+  ...(
+    [
+      ['TTFT', 'ttftMs', 1],
+      ['TPOT', 'tpotMs', 2],
+      ['ITL', 'itlMs', 2],
+      ['E2EL', 'e2elMs', 0],
+    ] as const
+  ).flatMap(([name, field, digits]) =>
+    (['mean', 'p50', 'p90', 'p95', 'p99'] as const).map((key): Metric => [
+      `${name} ${key} ms`,
+      (s) => s[field][key],
+      digits,
+    ]),
+  ),
 ];
 
 function change(a: number | null, b: number | null): string {
   if (a === null || b === null) return '-';
-  if (a === 0) return b === 0 ? '0%' : '-';
+  if (a === 0) return b === 0 ? '0.0%' : '-';
   const percent = ((b - a) / a) * 100;
   return `${percent > 0 ? '+' : ''}${percent.toFixed(1)}%`;
 }
@@ -51,7 +60,8 @@ function pairTable(a: BenchRun, b: BenchRun): string {
     `| metric | A: ${a.label} | B: ${b.label} | B against A |`,
     '| --- | ---: | ---: | ---: |',
     ...METRICS.map(([label, read, digits]) => {
-      const [x, y] = [read(a.summary), read(b.summary)];
+      // A report written before a metric existed has none: a dash, not a crash.
+      const [x, y] = [read(a.summary) ?? null, read(b.summary) ?? null];
       return `| ${label} | ${x === null ? '-' : x.toFixed(digits)} | ${y === null ? '-' : y.toFixed(digits)} | ${change(x, y)} |`;
     }),
   ].join('\n');

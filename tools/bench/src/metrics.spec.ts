@@ -37,7 +37,7 @@ describe('summarize', () => {
     });
 
     // (1000 - 100) / 9 = 100 and (600 - 200) / 4 = 100; the one-token request has none.
-    expect(sut.tpotMs).toEqual({ mean: 100, p50: 100, p90: 100, p99: 100 });
+    expect(sut.tpotMs).toEqual({ mean: 100, p50: 100, p90: 100, p95: 100, p99: 100 });
     expect(sut.itlMs.p50).toBe(100);
     expect(sut.itlMs.mean).toBeCloseTo(500 / 3);
     expect(sut.requestThroughput).toBe(1.5);

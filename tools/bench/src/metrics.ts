@@ -22,6 +22,7 @@ export interface Distribution {
   mean: number;
   p50: number;
   p90: number;
+  p95: number;
   p99: number;
 }
 
@@ -29,6 +30,7 @@ const distribution = (values: number[]): Distribution => ({
   mean: mean(values),
   p50: percentile(values, 50),
   p90: percentile(values, 90),
+  p95: percentile(values, 95),
   p99: percentile(values, 99),
 });
 

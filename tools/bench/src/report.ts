@@ -55,8 +55,8 @@ const fixed = (value: number | null | undefined, digits = 1) =>
 const cells = (d: Distribution, keys: (keyof Distribution)[], digits = 1) => keys.map((key) => fixed(d[key], digits));
 
 const TABLE_HEAD =
-  '| run | concurrency | ok / failed | duration s | req/s | output tok/s | goodput req/s | TTFT mean | TTFT p50 | TTFT p90 | TTFT p99 | ' +
-  'TPOT mean | TPOT p50 | TPOT p99 | ITL p50 | ITL p99 | E2EL mean | E2EL p50 | E2EL p90 | E2EL p99 |';
+  '| run | concurrency | ok / failed | duration s | req/s | output tok/s | goodput req/s | TTFT mean | TTFT p50 | TTFT p90 | TTFT p95 | TTFT p99 | ' +
+  'TPOT mean | TPOT p50 | TPOT p99 | ITL p50 | ITL p99 | E2EL mean | E2EL p50 | E2EL p90 | E2EL p95 | E2EL p99 |';
 
 function tableRow(run: BenchRun): string {
   const s = run.summary;
@@ -68,16 +68,17 @@ function tableRow(run: BenchRun): string {
     fixed(s.requestThroughput, 2),
     fixed(s.outputThroughput, 1),
     fixed(s.requestGoodput, 2),
-    ...cells(s.ttftMs, ['mean', 'p50', 'p90', 'p99']),
+    ...cells(s.ttftMs, ['mean', 'p50', 'p90', 'p95', 'p99']),
     ...cells(s.tpotMs, ['mean', 'p50', 'p99'], 2),
     ...cells(s.itlMs, ['p50', 'p99'], 2),
-    ...cells(s.e2elMs, ['mean', 'p50', 'p90', 'p99'], 0),
+    ...cells(s.e2elMs, ['mean', 'p50', 'p90', 'p95', 'p99'], 0),
   ].join(' | ')} |`;
 }
 
 /** The runs as one markdown table (latencies in ms). */
 export function runsTable(runs: BenchRun[]): string {
-  return [TABLE_HEAD, `|${' --- |'.repeat(1)}${' ---: |'.repeat(19)}`, ...runs.map(tableRow)].join('\n');
+  const numericColumns = TABLE_HEAD.split('|').length - 3;
+  return [TABLE_HEAD, `| --- |${' ---: |'.repeat(numericColumns)}`, ...runs.map(tableRow)].join('\n');
 }
 
 /** The markdown report; `chart` is the SVG's file name beside it, if one was written. */
@@ -126,6 +127,7 @@ export function terminalSummary(run: BenchRun, slo: Slo | null): string {
     line(`Mean ${title.split(' ')[0]} (ms):`, d.mean.toFixed(digits)),
     line(`P50 (ms):`, d.p50.toFixed(digits)),
     line(`P90 (ms):`, d.p90.toFixed(digits)),
+    line(`P95 (ms):`, d.p95.toFixed(digits)),
     line(`P99 (ms):`, d.p99.toFixed(digits)),
   ];
   return [
