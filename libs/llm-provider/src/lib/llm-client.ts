@@ -156,26 +156,7 @@ export class LlmClient {
 
   /** Each replica of every backend probed cheaply (never a generation), with its breaker and in-flight calls. */
   async health(timeoutMs = 2_000): Promise<BackendHealth[]> {
-    return Promise.all(
-      this.backends.all().map(async ({ replica, roles }) => {
-        const { backend } = replica;
-        const started = performance.now();
-        const state = () => ({
-          kind: backend.kind,
-          url: backend.url,
-          roles,
-          breaker: backend.breaker.state,
-          inFlight: replica.inFlight,
-          latencyMs: performance.now() - started,
-        });
-        try {
-          await backend.probe(AbortSignal.timeout(timeoutMs));
-          return { ...state(), up: true };
-        } catch (error) {
-          return { ...state(), up: false, error: error instanceof Error ? error.message : String(error) };
-        }
-      }),
-    );
+    return this.replicas.health(timeoutMs);
   }
 
   /**

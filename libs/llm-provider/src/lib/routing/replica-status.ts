@@ -1,7 +1,7 @@
 import type { BackendRegistry, ChainLink } from '../backends/backend-registry';
 import type { Replica } from '../backends/replica';
 import type { EngineLoad } from '../engine-load';
-import type { ReplicaLoad, ServedBy } from '../llm-client.types';
+import type { BackendHealth, ReplicaLoad, ServedBy } from '../llm-client.types';
 import type { ReplicaGaugeReading } from '../llm-metrics';
 import type { LlmRole } from '../llm.options';
 import type { EngineLoadScraper } from './engine-load-scraper';
@@ -69,6 +69,30 @@ export class ReplicaStatus {
       load: reading?.load,
       loadAgeMs: reading?.ageMs,
     };
+  }
+
+  /** Each replica of every backend probed cheaply (never a generation), with its breaker and in-flight calls. */
+  async health(timeoutMs: number): Promise<BackendHealth[]> {
+    return Promise.all(
+      this.backends.all().map(async ({ replica, roles }) => {
+        const { backend } = replica;
+        const started = performance.now();
+        const state = () => ({
+          kind: backend.kind,
+          url: backend.url,
+          roles,
+          breaker: backend.breaker.state,
+          inFlight: replica.inFlight,
+          latencyMs: performance.now() - started,
+        });
+        try {
+          await backend.probe(AbortSignal.timeout(timeoutMs));
+          return { ...state(), up: true };
+        } catch (error) {
+          return { ...state(), up: false, error: error instanceof Error ? error.message : String(error) };
+        }
+      }),
+    );
   }
 
   /** Every replica for the gauges, with the load the router weighs it by (among its backend's replicas). */
