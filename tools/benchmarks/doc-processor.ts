@@ -23,7 +23,9 @@ import { VISION_CHECK_LIMITS } from '../../apps/doc-processor/src/analysis/visio
 import { docProcessorEnvSchema } from '../../apps/doc-processor/src/config/env.schema';
 import { PageReading, ReaderPool, ReaderPoolOptions } from '../../apps/doc-processor/src/reading/reader-pool';
 // The serving benchmarks' helpers (an ES module; Node 24 requires it synchronously).
-import { machineLine, percentile } from './serving-bench.mjs';
+// The benchmark CLI's helpers: percentiles as numpy and vllm bench interpolate them, and the machine line.
+import { percentile } from '../bench/src/metrics.ts';
+import { machineLine } from '../bench/src/report.ts';
 
 const SECTIONS = ['text-layer', 'ocr', 'cer', 'classify', 'vision', 'memory'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -1109,7 +1111,7 @@ async function main(): Promise<void> {
   const runStarted = performance.now();
   const loadBefore = loadavg();
   // At the start: the revision and the build the sections ran against (someone may commit or build meanwhile).
-  const machine = machineLine();
+  const machine = machineLine(root);
   const built = (name: string) => {
     try {
       return statSync(join(root, 'dist/apps', name, 'main.js'))

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 // The serving benchmarks' helpers (an ES module; Node 24 requires it synchronously).
-import { machineLine, percentile } from './serving-bench.mjs';
+// The benchmark CLI's helpers: percentiles as numpy and vllm bench interpolate them, and the machine line.
+import { percentile } from '../bench/src/metrics.ts';
+import { machineLine } from '../bench/src/report.ts';
 
 const { values: flags } = parseArgs({
   options: { asks: { type: 'string', default: '300' }, rounds: { type: 'string', default: '6' } },
@@ -151,7 +153,7 @@ async function main(): Promise<void> {
 
     say('# rag-service benchmark');
     say();
-    say(`Run on ${new Date().toISOString().slice(0, 10)}: ${machineLine()}.`);
+    say(`Run on ${new Date().toISOString().slice(0, 10)}: ${machineLine(root)}.`);
     say('Real Redis and Chroma (chromadb 3.5 server 1.0.0), the built rag-service as a process, local-llm on its');
     say('simulated engine (fast profile: about 1 ms a step) so that the LLM share is small. A shared VM: noisy.');
     say();
