@@ -1,14 +1,16 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  CurrentDeadline,
+  Deadline,
   DOCUMENT_DELETED_PATTERN,
   DOCUMENT_PROCESSED_PATTERN,
   documentDeletedSchema,
   documentProcessedSchema,
 } from '@rma/service-core';
-import type { DocumentIndexedReply } from '@rma/service-core';
+import type { DocumentIndexedReply, RequestDeadline } from '@rma/service-core';
 import type { z } from 'zod';
-import { RagError } from '../common/rag.errors';
+import { ingestTimeout, RagError } from '../common/rag.errors';
 import { ClientDocumentsService } from './client-documents.service';
 
 /**
@@ -21,8 +23,15 @@ export class ClientDocumentsController {
   constructor(private readonly clientDocuments: ClientDocumentsService) {}
 
   @MessagePattern(DOCUMENT_PROCESSED_PATTERN)
-  async documentProcessed(@Payload() payload: unknown): Promise<DocumentIndexedReply> {
-    return this.clientDocuments.index(parsed(DOCUMENT_PROCESSED_PATTERN, documentProcessedSchema, payload));
+  @Deadline({ setting: 'CLIENT_DOCUMENT_TIMEOUT_MS', exceeded: ingestTimeout })
+  async documentProcessed(
+    @Payload() payload: unknown,
+    @CurrentDeadline() deadline: RequestDeadline,
+  ): Promise<DocumentIndexedReply> {
+    return this.clientDocuments.index(
+      parsed(DOCUMENT_PROCESSED_PATTERN, documentProcessedSchema, payload),
+      deadline.signal,
+    );
   }
 
   @MessagePattern(DOCUMENT_DELETED_PATTERN)

@@ -21,7 +21,8 @@ export class ClientDocumentsService {
     private readonly figures: ClientDocumentFigures,
   ) {}
 
-  async index(document: DocumentProcessed): Promise<DocumentIndexedReply> {
+  /** Indexes the document within the message's deadline (`signal`: CLIENT_DOCUMENT_TIMEOUT_MS). */
+  async index(document: DocumentProcessed, signal?: AbortSignal): Promise<DocumentIndexedReply> {
     const outcome = await this.documents.ingest(
       {
         text: document.markdown,
@@ -36,7 +37,7 @@ export class ClientDocumentsService {
         contentHash: document.sha256,
       },
       // Inline: the reply tells doc-processor the document is searchable, so it must not be a queued job.
-      { inline: true, store: this.stores.forClient(document.organisation, document.clientId) },
+      { inline: true, store: this.stores.forClient(document.organisation, document.clientId), signal },
     );
     if (outcome.status === 'queued' || outcome.status === 'duplicate') {
       // The sender's id rules out duplicates and `inline` rules out jobs: this is a bug.

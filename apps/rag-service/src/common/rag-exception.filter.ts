@@ -11,6 +11,7 @@ const RETRYABLE_CODES: ReadonlySet<RagErrorCode> = new Set([
   'vector_store_unavailable',
   'ingest_in_progress',
   'ingest_busy',
+  'ingest_timeout',
 ]);
 
 /**

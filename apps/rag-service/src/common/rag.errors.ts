@@ -17,6 +17,7 @@ export type RagErrorCode =
   | 'invalid_facts'
   | 'ingest_in_progress'
   | 'ingest_busy'
+  | 'ingest_timeout'
   | 'vector_store_unavailable'
   | 'vector_store_rejected'
   | 'embedding_mismatch';
@@ -51,8 +52,19 @@ export const RAG_ERROR_STATUS: Record<RagErrorCode, number> = {
   ingest_in_progress: 409,
   // Too many background ingests wait in this process: sending the document again later works.
   ingest_busy: 503,
+  // An inline ingest past its deadline (INGEST_TIMEOUT_MS, CLIENT_DOCUMENT_TIMEOUT_MS): it wrote no complete
+  // version, and sending the document again is safe (ingests are idempotent).
+  ingest_timeout: 504,
   vector_store_unavailable: 503,
   vector_store_rejected: 502,
   // The embedding model changed under a collection: an operator must act, retrying will not help.
   embedding_mismatch: 503,
 };
+
+/** `@Deadline`'s error for an inline ingest past its deadline. */
+export function ingestTimeout(setting: string, ms: number): RagError {
+  return new RagError(
+    'ingest_timeout',
+    `the ingest took longer than ${setting} (${ms} ms); no complete version was stored and sending it again is safe; or raise ${setting}`,
+  );
+}

@@ -32,6 +32,13 @@ export const ragServiceEnvSchema = z
     UPLOAD_MAX_BYTES: wholeNumberVar(1024, 500 * 1024 * 1024).default(10 * 1024 * 1024),
     /** A document with more chunks than this is ingested as a background job (202 and a job id). */
     INGEST_JOB_MIN_CHUNKS: wholeNumberVar(1, 1_000_000).default(40),
+    /** The deadline of one POST /documents that ingests inline (a background job's 202 comes at once); then 504. */
+    INGEST_TIMEOUT_MS: millisecondsVar(120_000),
+    /**
+     * The deadline of indexing one client document from doc-processor (its reply then says to retry): below
+     * doc-processor's HANDOFF_TIMEOUT_MS (30 s), so that the reply reaches it before it gives up.
+     */
+    CLIENT_DOCUMENT_TIMEOUT_MS: millisecondsVar(25_000),
     /** Background ingests run at once in one process; more wait (queued), up to INGEST_JOBS_MAX_WAITING. */
     INGEST_JOBS_CONCURRENCY: wholeNumberVar(1, 64).default(2),
     /** Background ingests waiting for a turn in one process; past it a large document gets 503. */

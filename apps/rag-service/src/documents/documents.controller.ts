@@ -29,11 +29,11 @@ import {
   getSchemaPath,
   ApiExtraModels,
 } from '@nestjs/swagger';
-import { CurrentPrincipal } from '@rma/service-core';
-import type { Principal } from '@rma/service-core';
+import { CurrentDeadline, CurrentPrincipal, Deadline } from '@rma/service-core';
+import type { Principal, RequestDeadline } from '@rma/service-core';
 import type { Response } from 'express';
 import { basename, extname } from 'node:path';
-import { RagError } from '../common/rag.errors';
+import { ingestTimeout, RagError } from '../common/rag.errors';
 import { textOfUpload, UploadedDocument } from './document-text';
 import { DocumentsService, IngestOutcome } from './documents.service';
 import { IngestDocumentDto } from './dto/ingest-document.dto';
@@ -102,10 +102,12 @@ export class DocumentsController {
   @ApiPayloadTooLargeResponse({ description: 'File over UPLOAD_MAX_BYTES, or JSON over HTTP_BODY_LIMIT_BYTES.' })
   @ApiUnsupportedMediaTypeResponse({ description: 'Not .md, .txt or .pdf.' })
   @ApiUnprocessableEntityResponse({ description: 'A corrupt file, not UTF-8, or a PDF without a text layer.' })
+  @Deadline({ setting: 'INGEST_TIMEOUT_MS', exceeded: ingestTimeout })
   async ingest(
     @Body() body: IngestDocumentDto,
     @UploadedFile() file: UploadedDocument | undefined,
     @CurrentPrincipal() principal: Principal,
+    @CurrentDeadline() deadline: RequestDeadline,
     @Res({ passthrough: true }) response: Response,
   ): Promise<IngestOutcome> {
     if (file && body.text !== undefined) {
@@ -127,7 +129,7 @@ export class DocumentsController {
         format: body.format ?? read?.format ?? 'markdown',
         metadata: parseMetadata(body.metadata),
       },
-      { organisation: principal.organisation },
+      { organisation: principal.organisation, signal: deadline.signal },
     );
     response.status(
       outcome.status === 'queued' ? 202 : outcome.status === 'created' || outcome.status === 'replaced' ? 201 : 200,

@@ -44,6 +44,8 @@ export interface IngestOptions {
    * ingest that may become a job (not `inline`).
    */
   organisation?: string;
+  /** The request's deadline (an inline ingest): past it the ingest stops before its next write. */
+  signal?: AbortSignal;
 }
 
 export type IngestOutcome =
@@ -66,6 +68,8 @@ interface DocumentVersion {
   pieces: ManualChunk[];
   base: DocumentFields;
   metadata: Record<string, string | number | boolean>;
+  /** The caller's deadline (inline ingests only). */
+  signal?: AbortSignal;
 }
 
 /** Chunks embedded and stored per step of an ingest: one embedding request or a few, one Chroma write. */
@@ -163,7 +167,8 @@ export class DocumentsService {
       const status = current.length > 0 ? 'replaced' : 'created';
       if (pieces.length > this.jobMinChunks && !options.inline) {
         const { organisation } = options;
-        if (!organisation) throw new Error('an ingest that may run as a job was started without the caller organisation');
+        if (!organisation)
+          throw new Error('an ingest that may run as a job was started without the caller organisation');
         const turn = this.jobSlots.tryEnter();
         if (!turn) {
           throw new RagError(
@@ -171,10 +176,12 @@ export class DocumentsService {
             'too many large documents are waiting to be ingested (INGEST_JOBS_MAX_WAITING); send it again shortly',
           );
         }
-        const job = await this.jobs.create({ documentId, title, chunksTotal: pieces.length, organisation }).catch((error) => {
-          void turn.then(() => this.jobSlots.leave());
-          throw error;
-        });
+        const job = await this.jobs
+          .create({ documentId, title, chunksTotal: pieces.length, organisation })
+          .catch((error) => {
+            void turn.then(() => this.jobSlots.leave());
+            throw error;
+          });
         released = true; // the job releases the lock when it ends
         void this.runJob(job, { store, lock, pieces, base, metadata }, turn).finally(() => {
           this.jobSlots.leave();
@@ -182,7 +189,7 @@ export class DocumentsService {
         });
         return { status: 'queued', documentId, title, chunks: pieces.length, jobId: job.id };
       }
-      await this.storeChunks({ store, lock, pieces, base, metadata });
+      await this.storeChunks({ store, lock, pieces, base, metadata, signal: options.signal });
       this.logger.log(
         `Document ingested collection=${store.name} documentId=${documentId} status=${status} chunks=${pieces.length} chars=${text.length}`,
       );
@@ -266,7 +273,8 @@ export class DocumentsService {
   /** A background ingest, when `organisation` started it; another organisation's reads as missing (404, same body). */
   async job(id: string, organisation: string): Promise<IngestJob> {
     const job = await this.jobs.get(id, organisation);
-    if (!job) throw new RagError('job_not_found', 'no ingest job with this id: jobs are kept for 24 hours after they start');
+    if (!job)
+      throw new RagError('job_not_found', 'no ingest job with this id: jobs are kept for 24 hours after they start');
     return job;
   }
 
@@ -318,13 +326,16 @@ export class DocumentsService {
    */
   private async storeChunks(version: DocumentVersion, progress?: (done: number) => Promise<void>): Promise<void> {
     const { store, lock, pieces, base, metadata } = version;
+    // An ingest stops at its lock's loss or its caller's deadline; chunk 0, written last, is then never written.
+    const stop = version.signal ? AbortSignal.any([lock.lost, version.signal]) : lock.lost;
     const order = [...pieces.keys()].slice(1).concat(0);
     for (let start = 0; start < order.length; start += STORE_BATCH) {
       const indexes = order.slice(start, start + STORE_BATCH);
       const { vectors } = await this.llm.embed(
         indexes.map((index) => pieces[index].text),
-        { signal: lock.lost },
+        { signal: stop },
       );
+      version.signal?.throwIfAborted();
       await lock.assertHeld();
       const chunks: StoredChunk[] = indexes.map((index, offset) => ({
         id: `${base.documentId}:${base.contentHash.slice(0, 12)}:${index}`,

@@ -33,8 +33,25 @@ interface RequestWithDeadline {
   deadline?: RequestDeadline;
 }
 
+/** Deadlines of messages (Redis transport), by the transport's context object of each message. */
+const messageDeadlines = new WeakMap<object, RequestDeadline>();
+
+/** Where a request's deadline is kept: on the HTTP request, or beside a message's transport context. */
+function holderOf(context: ExecutionContext): {
+  get(): RequestDeadline | undefined;
+  set(deadline: RequestDeadline): void;
+} {
+  if (context.getType() === 'rpc') {
+    const key = context.switchToRpc().getContext<object>();
+    return { get: () => messageDeadlines.get(key), set: (deadline) => messageDeadlines.set(key, deadline) };
+  }
+  const request = context.switchToHttp().getRequest<RequestWithDeadline>();
+  return { get: () => request.deadline, set: (deadline) => (request.deadline = deadline) };
+}
+
 /**
- * The endpoint's one time budget, made where the request arrives (before the handler, after the guard):
+ * The endpoint's one time budget, made where the request (or a Redis-transport message) arrives (before
+ * the handler, after the guard):
  * one signal (the deadline or the client going away) and the time left, given to the handler through
  * `@CurrentDeadline()` and passed to every step. The request ends by the deadline with `exceeded()`, even
  * when a step ignores the signal.
@@ -45,7 +62,7 @@ export function Deadline(options: DeadlineOptions): MethodDecorator & ClassDecor
 
 /** The request's deadline, made by `@Deadline` on the route. */
 export const CurrentDeadline = createParamDecorator((_data: unknown, context: ExecutionContext): RequestDeadline => {
-  const deadline = context.switchToHttp().getRequest<RequestWithDeadline>().deadline;
+  const deadline = holderOf(context).get();
   if (!deadline) throw new Error('No deadline on the request: the route has no @Deadline');
   return deadline;
 });
@@ -62,18 +79,18 @@ export class RequestDeadlineInterceptor implements NestInterceptor {
       context.getHandler(),
       context.getClass(),
     ]);
-    if (!options || context.getType() !== 'http') return next.handle();
+    if (!options || (context.getType() !== 'http' && context.getType() !== 'rpc')) return next.handle();
     const ms = Number(this.config.get(options.setting));
     if (!Number.isFinite(ms) || ms <= 0) {
       throw new Error(`@Deadline: ${options.setting} is not a number of milliseconds in the app's config`);
     }
-    const http = context.switchToHttp();
     const deadline = new RequestDeadline({
       ms,
-      cancel: abortOnClose(http.getResponse<Response>()),
+      // An HTTP client can go away; a message's sender cannot cancel it.
+      cancel: context.getType() === 'http' ? abortOnClose(context.switchToHttp().getResponse<Response>()) : undefined,
       exceeded: () => options.exceeded(options.setting, ms),
     });
-    http.getRequest<RequestWithDeadline>().deadline = deadline;
+    holderOf(context).set(deadline);
     if (options.stream) return next.handle();
     return from(deadline.run(() => lastValueFrom(next.handle(), { defaultValue: undefined })));
   }
