@@ -48,7 +48,10 @@ function plannedRuns(
   }));
 }
 
-/** One run with a progress display: `numRequests` requests, `concurrency` at most in flight, summarised. */
+/**
+ * One run with a progress display: `numRequests` requests, `concurrency` at most in flight, summarised.
+ * `requestRate` is in the report's clock: requests per simulated second when `timeScale` is not 1.
+ */
 export async function measureRun(options: {
   target: Target;
   entries: DatasetEntry[];
@@ -68,7 +71,7 @@ export async function measureRun(options: {
     load: {
       numRequests: options.numRequests,
       concurrency: options.concurrency,
-      requestRate: options.requestRate,
+      requestRate: options.requestRate / options.timeScale,
       seed: options.seed,
     },
     timeoutMs: options.timeoutMs,

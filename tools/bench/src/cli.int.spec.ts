@@ -7,6 +7,7 @@ import { metricValue, setFaults, startLocalLlm } from '@rma/testing';
 import type { StartedServer } from '@rma/testing';
 import type { Distribution } from './metrics.ts';
 import type { BenchReport } from './report.ts';
+import { arrivalTimes } from './runner.ts';
 
 const workspaceRoot = join(__dirname, '..', '..', '..');
 // The engine runs 50 times faster than the GPU it simulates; reports read in simulated time.
@@ -190,7 +191,8 @@ describe('bench CLI', () => {
       }
       await setFaults(engine.url, [{ kind: 'status', status: 503, count: 3 }]);
     })();
-    const failing = atEngine('--num-requests 10 --request-rate 20 --name failing --out', out);
+    // 0.2 requests a simulated second: 10 a wall second, so the faults are in before most are sent.
+    const failing = atEngine('--num-requests 10 --request-rate 0.2 --name failing --out', out);
     await armed;
     const result = await failing;
     await setFaults(engine.url, []);
@@ -198,6 +200,10 @@ describe('bench CLI', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('3 requests failed (more than --max-failures 0)');
     const s = readReport(out, 'failing').runs[0].summary;
+    // Poisson arrivals, seeded: the run lasts at least until its last request was sent (simulated seconds).
+    const lastArrivalS = arrivalTimes({ numRequests: 10, requestRate: 0.2, seed: 0 }).at(-1) as number;
+    expect(lastArrivalS).toBeGreaterThan(10_000);
+    expect(s.durationS).toBeGreaterThanOrEqual(lastArrivalS / 1000);
     expect([s.completed, s.failed, s.failures]).toEqual([
       7,
       3,

@@ -67,7 +67,8 @@ load
   --num-requests N                     requests per run (default 100)
   --concurrency N                      at most N requests in flight (default: no cap)
   --sweep 1,2,4,8                      one run per concurrency level
-  --request-rate R                     Poisson arrivals at R requests/s (default inf: all at once)
+  --request-rate R                     Poisson arrivals at R requests/s (default inf: all at once); with
+                                       --time-scale, per simulated second
   --seed N                             the arrivals' random seed (default 0)
   --scenario headline                  the old way (one request at a time) against the new way (all at
                                        once, or --concurrency N), on the same requests
