@@ -35,7 +35,8 @@ async function start(name: string, env: Record<string, string> = {}): Promise<{ 
   const port = await freePort();
   const sut = startServiceProcess(name, { ...common(port), ...env });
   const url = `http://127.0.0.1:${port}`;
-  await waitUntilHealthy(`${url}/health`, sut);
+  // Ready, not just alive: before its Redis client connects a service answers 503 RedisUnavailable.
+  await waitUntilHealthy(`${url}/health/ready`, sut);
   return { sut, url };
 }
 

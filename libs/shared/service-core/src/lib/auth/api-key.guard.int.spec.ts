@@ -1,8 +1,10 @@
 import { Controller, Get, INestApplication, Module, Post } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { configureService } from '../bootstrap/bootstrap-service';
 import { ServiceCoreModule } from '../service-core.module';
+import { SERVICE_REDIS } from '../service-core.options';
 import type { ServiceRuntimeOptions } from '../service-core.options';
 import { API_KEY_PREFIX } from './api-key';
 import { ApiKeyStore } from './api-key.store';
@@ -70,6 +72,9 @@ async function startService(options: Partial<ServiceRuntimeOptions>): Promise<{ 
   const app = moduleRef.createNestApplication({ logger: false });
   await configureService(app);
   await app.listen(0, '127.0.0.1');
+  // The service's Redis client refuses commands until connected (no offline queue): wait, as readiness would.
+  const serviceRedis = app.get<Redis>(SERVICE_REDIS);
+  if (serviceRedis.status !== 'ready' && options.redisUrl !== deadRedisUrl) await once(serviceRedis, 'ready');
   return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
 }
 

@@ -1,8 +1,10 @@
 import { Controller, INestApplication, Module, Post } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { configureService } from '../bootstrap/bootstrap-service';
 import { ServiceCoreModule } from '../service-core.module';
+import { SERVICE_REDIS } from '../service-core.options';
 import { ApiKeyStore } from './api-key.store';
 import { RequireScope } from './route-access.decorators';
 import { RATE_LIMIT_KEY_PREFIX, RouteClassThrottler } from './route-class.throttler';
@@ -56,6 +58,9 @@ async function startReplica(): Promise<{ app: INestApplication; url: string }> {
   const app = moduleRef.createNestApplication({ logger: false });
   await configureService(app);
   await app.listen(0, '127.0.0.1');
+  // The service's Redis client refuses commands until connected (no offline queue): wait, as readiness would.
+  const serviceRedis = app.get<Redis>(SERVICE_REDIS);
+  if (serviceRedis.status !== 'ready') await once(serviceRedis, 'ready');
   return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
 }
 

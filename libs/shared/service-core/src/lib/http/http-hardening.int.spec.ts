@@ -1,11 +1,13 @@
 import { Controller, Get, INestApplication, Module, Post, Res } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { once } from 'node:events';
 import type { Response } from 'express';
 import { Redis } from 'ioredis';
 import { ApiKeyStore } from '../auth/api-key.store';
 import { RequireScope } from '../auth/route-access.decorators';
 import { configureService } from '../bootstrap/bootstrap-service';
 import { ServiceCoreModule } from '../service-core.module';
+import { SERVICE_REDIS } from '../service-core.options';
 import type { ServiceRuntimeOptions } from '../service-core.options';
 import { openEventStream } from './server-sent-events';
 
@@ -53,6 +55,9 @@ async function startService(options: Partial<ServiceRuntimeOptions>): Promise<{ 
   const app = moduleRef.createNestApplication({ logger: false, bodyParser: false });
   await configureService(app);
   await app.listen(0, '127.0.0.1');
+  // The service's Redis client refuses commands until connected (no offline queue): wait, as readiness would.
+  const serviceRedis = app.get<Redis>(SERVICE_REDIS);
+  if (serviceRedis.status !== 'ready') await once(serviceRedis, 'ready');
   return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
 }
 
