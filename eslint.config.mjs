@@ -5,6 +5,24 @@ const llmClients = ['openai', 'ollama', '@langchain/openai', '@langchain/ollama'
 const queueClients = ['bullmq'];
 // Inference engines run only inside the local LLM server (apps/local-llm).
 const engines = ['node-llama-cpp'];
+// Log lines (#17): a sentence written in code, then `key=${value}` fields only, which the services' logger
+// checks against its allowlist (service-core's log-fields.ts); text interpolated into the sentence, or a
+// value handed over whole (an error, a variable), would be outside that contract.
+const logCall =
+  ':matches(CallExpression[callee.object.property.name="logger"], CallExpression[callee.object.name="logger"])' +
+  '[callee.property.name=/^(log|warn|error|debug|verbose|fatal)$/]';
+const logLineRules = [
+  {
+    selector: `${logCall} TemplateLiteral > TemplateElement[tail=false][value.raw=/(^|[^="]|[^=]"|^")$/]`,
+    message:
+      'Interpolate into a log line only as a key=${value} field (see service-core log-fields.ts), never into its sentence.',
+  },
+  {
+    selector: `${logCall} > :matches(Identifier, MemberExpression, CallExpression, ObjectExpression):first-child`,
+    message:
+      'Log a sentence written in code with key=${value} fields, not a value handed over whole (an error, a variable).',
+  },
+];
 
 export default [
   ...nx.configs['flat/base'],
@@ -70,5 +88,10 @@ export default [
         },
       ],
     },
+  },
+  {
+    files: ['apps/{notes-service,rag-service,doc-processor,generation-worker}/src/**/*.ts', 'libs/**/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/testing/**'],
+    rules: { 'no-restricted-syntax': ['error', ...logLineRules] },
   },
 ];

@@ -104,7 +104,7 @@ export class ManualsLoader implements OnApplicationBootstrap, OnApplicationShutd
         const refused = error instanceof RagError && error.code !== 'vector_store_unavailable';
         if (refused || attempt >= ATTEMPTS || this.stopped) throw error;
         this.logger.warn(
-          `Manuals waiting for dependencies to ${what} attempt=${attempt} error="${(error as Error).message}"`,
+          `Manuals waiting for dependencies what="${what}" attempt=${attempt} error="${(error as Error).message}"`,
         );
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS).unref());
       }

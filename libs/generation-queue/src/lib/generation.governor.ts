@@ -96,6 +96,9 @@ export class GenerationGovernor implements WorkerGovernor {
   private lastReplicas?: number;
   /** A new controller starts in slow start; see `decideLimit`. */
   private slowStart = true;
+  /** When the gauges last used were read, and when this leader last changed the limit. */
+  private lastReadingAt?: number;
+  private lastChangeAt?: number;
   private readonly replicas?: ReplicaLoadSource;
   private stopped = false;
 
@@ -127,7 +130,7 @@ export class GenerationGovernor implements WorkerGovernor {
       if (ticking) return;
       ticking = true;
       void this.tick()
-        .catch((error) => this.logger.error(`Controller tick failed: ${error.message}`))
+        .catch((error) => this.logger.error(`Controller tick failed error="${error.message}"`))
         .finally(() => (ticking = false));
     }, tick);
   }
@@ -209,7 +212,15 @@ export class GenerationGovernor implements WorkerGovernor {
       redis.multi().hgetall(CONTROLLER_SIGNALS_KEY).del(CONTROLLER_SIGNALS_KEY).exec(),
       this.replicas?.replicaLoads().catch(() => undefined),
     ]);
-    const { replicas, engine } = replicaLoads ? sumReplicaLoads(replicaLoads) : { replicas: 1, engine: undefined };
+    const { replicas, engine, ageMs } = replicaLoads
+      ? sumReplicaLoads(replicaLoads)
+      : { replicas: 1, engine: undefined };
+    const readingAt = Date.now() - (ageMs ?? 0);
+    const staleReading =
+      engine !== undefined &&
+      ageMs !== undefined &&
+      ((this.lastReadingAt !== undefined && readingAt <= this.lastReadingAt) ||
+        (this.lastChangeAt !== undefined && readingAt < this.lastChangeAt));
     const values = (signals?.[0]?.[1] ?? {}) as Record<string, string>;
     const ttftCount = Number(values['ttftCount'] ?? 0);
     const ttftMs = ttftCount > 0 ? Number(values['ttftSum']) / ttftCount : undefined;
@@ -228,11 +239,15 @@ export class GenerationGovernor implements WorkerGovernor {
         previousRunning: this.lastEngineRunning,
         knownCeiling: this.engineCeiling,
         slowStart: this.slowStart,
+        staleReading,
       },
       this.bestTtftMs,
     );
     this.slowStart = decision.slowStart;
-    this.lastEngineRunning = engine?.running;
+    if (!staleReading) {
+      this.lastEngineRunning = engine?.running;
+      this.lastReadingAt = readingAt;
+    }
     // Another set of replicas has another ceiling: learnt again.
     if (replicas > 0 && this.lastReplicas !== undefined && replicas !== this.lastReplicas)
       this.engineCeiling = undefined;
@@ -250,9 +265,10 @@ export class GenerationGovernor implements WorkerGovernor {
     };
     if (!(await lease.fencedHashSet(CONTROLLER_STATE_KEY, state))) return;
     if (decision.limit !== this.limit) {
-      this.logger.log(`Concurrency limit ${this.limit} -> ${decision.limit}: ${decision.reason}`);
+      this.logger.log(`Concurrency limit changed from=${this.limit} to=${decision.limit} why="${decision.reason}"`);
       metrics.limitChanges.inc({ reason: decision.reason.split(':')[0].replace(/[0-9]+/g, 'N') });
       await this.applyLimit(decision.limit);
+      this.lastChangeAt = Date.now();
     }
   }
 

@@ -127,7 +127,7 @@ export class TrafficSplitWatcher {
     } catch (error) {
       this.reads.inc({ outcome: 'error' });
       if (!this.failing)
-        this.logger.warn(`Traffic split not read, keeping the last known: ${(error as Error).message}`);
+        this.logger.warn(`Traffic split not read, keeping the last known error="${(error as Error).message}"`);
       this.failing = true;
       return false;
     }
@@ -146,7 +146,7 @@ export class TrafficSplitWatcher {
         // A bad value (written by hand) changes nothing: the role keeps what it had.
         if (this.fromRedis[role as LlmRole]) split[role as LlmRole] = this.fromRedis[role as LlmRole];
         const reason = error instanceof TrafficSplitError ? error.message : 'not JSON';
-        this.logger.warn(`Traffic split for ${role} in Redis ignored: ${reason}`);
+        this.logger.warn(`Traffic split in Redis ignored role=${role} error="${reason}"`);
       }
     }
     this.fromRedis = split;

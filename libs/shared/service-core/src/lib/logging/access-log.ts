@@ -18,11 +18,14 @@ export function accessLog(request: Request, response: Response, next: NextFuncti
     'finish',
     AsyncLocalStorage.bind(() => {
       const route = request.route?.path ? `${request.baseUrl}${String(request.route.path)}` : 'unmatched';
-      const line =
-        `Request handled method=${request.method} route=${route} status=${response.statusCode} ` +
-        `durationMs=${Math.round(performance.now() - started)}`;
-      if (QUIET_ROUTES.has(route)) logger.debug(line);
-      else logger.log(line);
+      const { method } = request;
+      const { statusCode } = response;
+      const durationMs = Math.round(performance.now() - started);
+      if (QUIET_ROUTES.has(route)) {
+        logger.debug(`Request handled method=${method} route=${route} status=${statusCode} durationMs=${durationMs}`);
+      } else {
+        logger.log(`Request handled method=${method} route=${route} status=${statusCode} durationMs=${durationMs}`);
+      }
     }),
   );
   next();

@@ -7,6 +7,18 @@ describe(allowedLogMessage.name, () => {
     expect(allowedLogMessage(line)).toBe(line);
   });
 
+  it('keeps a code-written phrase with figures and acronyms, not one with a capitalised word', () => {
+    expect(allowedLogMessage('Concurrency limit changed from=8 to=4 why="backoff: 3 answers of 429/503"')).toBe(
+      'Concurrency limit changed from=8 to=4 why="backoff: 3 answers of 429/503"',
+    );
+    expect(allowedLogMessage('Concurrency limit changed why="KV cache full"')).toBe(
+      'Concurrency limit changed why="KV cache full"',
+    );
+    expect(allowedLogMessage('Concurrency limit changed why="letter for Patel"')).toBe(
+      `Concurrency limit changed why=${REDACTED}`,
+    );
+  });
+
   it('redacts unknown keys, values of the wrong shape and text after the fields', () => {
     expect(allowedLogMessage('Letter written clientName=Patel letterId=abc')).toBe(
       `Letter written clientName=${REDACTED} letterId=abc`,

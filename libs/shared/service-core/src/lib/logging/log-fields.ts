@@ -19,8 +19,9 @@ const SHAPES: Record<Exclude<FieldShape, 'url' | 'errorText'>, RegExp> = {
   codeList: /^[\w:.-]+(,[\w:.-]+){0,31}$/,
   // Paths of configuration and of the shipped manuals, never of a client's upload.
   path: /^[\w./:{}*-]{1,256}$/,
-  // A few lowercase words written in code (`what="query chunks"`).
-  phrase: /^[a-z][a-z ]{0,39}$/,
+  // A few lowercase words written in code (`what="query chunks"`, `why="engine queue 4 above 3"`), with
+  // figures and acronyms; a capitalised word, as a name is, does not pass.
+  phrase: /^(?=.{1,80}$)(?:[a-z0-9][a-z0-9.,:/>%-]*|[A-Z]{2,4})(?: (?:[a-z0-9][a-z0-9.,:/>%-]*|[A-Z]{2,4}|->))*$/,
   date: /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/,
 };
 
@@ -49,6 +50,7 @@ const FIELDS: Record<string, FieldShape> = Object.fromEntries(
       'durationMs',
       'failed',
       'failedPages',
+      'from',
       'figures',
       'files',
       'grade',
@@ -72,6 +74,7 @@ const FIELDS: Record<string, FieldShape> = Object.fromEntries(
       'steps',
       'streams',
       'timeoutMs',
+      'to',
       'totalMs',
       'waitMs',
       'warnings',
@@ -91,6 +94,7 @@ const FIELDS: Record<string, FieldShape> = Object.fromEntries(
       'llmErrorKind',
       'method',
       'reason',
+      'role',
       'rewritten',
       'signal',
       'type',
@@ -99,7 +103,7 @@ const FIELDS: Record<string, FieldShape> = Object.fromEntries(
     codeList: ['options'],
     url: ['url'],
     path: ['docs', 'metrics', 'file', 'folder', 'route'],
-    phrase: ['what'],
+    phrase: ['what', 'why'],
     date: ['asOf'],
     errorText: ['error', 'message'],
   } satisfies Record<FieldShape, string[]>).flatMap(([shape, keys]) => keys.map((key) => [key, shape as FieldShape])),
