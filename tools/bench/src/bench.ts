@@ -1,6 +1,7 @@
 // One benchmark as the command line describes it: the target checked with one request, then each run
 // (a concurrency level, or a side of a scenario) in turn, summarised into one report.
 import { loadDataset } from './dataset.ts';
+import { engineSnapshot } from './engine-metrics.ts';
 import type { DatasetEntry } from './dataset.ts';
 import { summarize } from './metrics.ts';
 import type { Slo } from './metrics.ts';
@@ -65,6 +66,7 @@ export async function measureRun(options: {
   slo?: Slo;
 }): Promise<{ run: BenchRun; records: RequestRecord[] }> {
   const progress = progressReporter(options.label);
+  const engineFigures = await engineSnapshot(options.target.urls, options.target.headers);
   const result = await runLoad({
     target: options.target,
     entries: options.entries,
@@ -83,6 +85,7 @@ export async function measureRun(options: {
       label: options.label,
       concurrency: options.concurrency ?? null,
       summary: summarize({ ...result, timeScale: options.timeScale, slo: options.slo }),
+      engines: await engineFigures(),
     },
     records: result.records,
   };

@@ -172,6 +172,18 @@ describe('bench CLI', () => {
         ['one replica', 8],
         ['2 replicas, round robin', 8],
       ]);
+      // Each engine's own count, read by the CLI around each run (of the engines that run used).
+      expect(report.runs.map((run) => run.engines.map((e) => [e.url, e.requests]))).toEqual([
+        [[engine.url, 8]],
+        [
+          [engine.url, 4],
+          [slow.url, 4],
+        ],
+      ]);
+      expect(report.runs[1].engines.map((e) => e.prefixCacheHitRate)).toEqual([expect.any(Number), expect.any(Number)]);
+      expect(readFileSync(join(out, 'replicas.md'), 'utf8')).toContain(
+        `- one replica: ${engine.url} 8 requests, prefix cache hits`,
+      );
       // One probe each; then 8 to the first alone; then 4 each, in turn.
       expect([
         (await finishedRequests(engine.url)) - before[0],

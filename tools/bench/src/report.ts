@@ -2,6 +2,7 @@
 // printed at the end of each run (laid out as vllm bench serve prints its own).
 import { execSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
+import type { EngineFigures } from './engine-metrics.ts';
 import type { Distribution, RunSummary, Slo } from './metrics.ts';
 
 /** One run of a report: a concurrency level of a sweep, or one side of a scenario. */
@@ -10,6 +11,8 @@ export interface BenchRun {
   /** Null: no cap on requests in flight. */
   concurrency: number | null;
   summary: RunSummary;
+  /** What each vLLM engine's own /metrics counted during the run; empty for other targets. */
+  engines: EngineFigures[];
 }
 
 /** A whole report as written to NAME.json. */
@@ -106,12 +109,29 @@ export function markdownReport(report: BenchReport, chart?: string): string {
     ...(chart ? [`![${report.target.kind} benchmark](${chart})`, ''] : []),
     runsTable(report.runs),
     '',
+    ...(report.runs.some((run) => run.engines.length)
+      ? [
+          '## Engines (their own /metrics, over each run)',
+          '',
+          ...report.runs.map((run) => `- ${run.label}: ${enginesText(run)}`),
+          '',
+        ]
+      : []),
     '## Failures',
     '',
     ...(failures.length ? failures : ['None.']),
     '',
   ].join('\n');
 }
+
+/** One engine's requests and prefix cache hit rate during a run. */
+const engineText = (engine: EngineFigures) =>
+  `${engine.requests} requests, prefix cache hits ${
+    engine.prefixCacheHitRate === null ? '-' : `${(engine.prefixCacheHitRate * 100).toFixed(0)}%`
+  }`;
+
+/** Every engine's figures for a run, in one line. */
+const enginesText = (run: BenchRun) => run.engines.map((engine) => `${engine.url} ${engineText(engine)}`).join('; ');
 
 /** A scenario's result in words: how much sooner its second run finished the same requests. */
 export const speedUpLine = (report: BenchReport) =>
@@ -146,6 +166,7 @@ export function terminalSummary(run: BenchRun, slo: Slo | null): string {
     ...latency('TPOT (excl. 1st token)', s.tpotMs),
     ...latency('ITL', s.itlMs),
     ...latency('E2EL', s.e2elMs, 0),
+    ...run.engines.map((engine) => line(`Engine ${engine.url}:`, engineText(engine))),
     ...s.failures.map((failure) => line(`Failed: ${failure.error}`, String(failure.count))),
     '='.repeat(50),
   ].join('\n');
