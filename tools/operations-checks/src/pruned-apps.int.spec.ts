@@ -2,7 +2,9 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ApiKeyStore } from '@rma/service-core';
 import { eventually, freePort } from '@rma/testing';
+import { Redis } from 'ioredis';
 import { scannedPdf } from '@rma/testing/documents';
 import { SERVICE_APPS, readText, workspaceRoot } from './workspace';
 
@@ -90,7 +92,16 @@ describe('the apps as docker/Dockerfile builds them', () => {
             dpi: 150,
           });
           form.append('file', new Blob([new Uint8Array(scan)], { type: 'application/pdf' }), 'scan.pdf');
-          const response = await fetch(`http://127.0.0.1:${port}/process`, { method: 'POST', body: form });
+          // Production runs with API keys (AUTH_MODE=on): a documents key in the service's Redis.
+          const redis = new Redis(process.env['RMA_TEST_REDIS_URL'] as string);
+          const { key } = await new ApiKeyStore(redis)
+            .create({ organisation: 'pruned-apps', scopes: ['documents'] })
+            .finally(() => redis.quit());
+          const response = await fetch(`http://127.0.0.1:${port}/process`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${key}` },
+            body: form,
+          });
           const body = (await response.json()) as { pages: { method: string }[]; markdown: string };
 
           expect({ status: response.status, methods: body.pages?.map((page) => page.method) }).toEqual({
