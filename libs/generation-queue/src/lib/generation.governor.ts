@@ -96,9 +96,6 @@ export class GenerationGovernor implements WorkerGovernor {
   private lastReplicas?: number;
   /** A new controller starts in slow start; see `decideLimit`. */
   private slowStart = true;
-  /** When the gauges last used were read, and when this leader last changed the limit. */
-  private lastReadingAt?: number;
-  private lastChangeAt?: number;
   private readonly replicas?: ReplicaLoadSource;
   private stopped = false;
 
@@ -212,15 +209,7 @@ export class GenerationGovernor implements WorkerGovernor {
       redis.multi().hgetall(CONTROLLER_SIGNALS_KEY).del(CONTROLLER_SIGNALS_KEY).exec(),
       this.replicas?.replicaLoads().catch(() => undefined),
     ]);
-    const { replicas, engine, ageMs } = replicaLoads
-      ? sumReplicaLoads(replicaLoads)
-      : { replicas: 1, engine: undefined };
-    const readingAt = Date.now() - (ageMs ?? 0);
-    const staleReading =
-      engine !== undefined &&
-      ageMs !== undefined &&
-      ((this.lastReadingAt !== undefined && readingAt <= this.lastReadingAt) ||
-        (this.lastChangeAt !== undefined && readingAt < this.lastChangeAt));
+    const { replicas, engine } = replicaLoads ? sumReplicaLoads(replicaLoads) : { replicas: 1, engine: undefined };
     const values = (signals?.[0]?.[1] ?? {}) as Record<string, string>;
     const ttftCount = Number(values['ttftCount'] ?? 0);
     const ttftMs = ttftCount > 0 ? Number(values['ttftSum']) / ttftCount : undefined;
@@ -239,15 +228,11 @@ export class GenerationGovernor implements WorkerGovernor {
         previousRunning: this.lastEngineRunning,
         knownCeiling: this.engineCeiling,
         slowStart: this.slowStart,
-        staleReading,
       },
       this.bestTtftMs,
     );
     this.slowStart = decision.slowStart;
-    if (!staleReading) {
-      this.lastEngineRunning = engine?.running;
-      this.lastReadingAt = readingAt;
-    }
+    this.lastEngineRunning = engine?.running;
     // Another set of replicas has another ceiling: learnt again.
     if (replicas > 0 && this.lastReplicas !== undefined && replicas !== this.lastReplicas)
       this.engineCeiling = undefined;
@@ -268,7 +253,6 @@ export class GenerationGovernor implements WorkerGovernor {
       this.logger.log(`Concurrency limit changed from=${this.limit} to=${decision.limit} why="${decision.reason}"`);
       metrics.limitChanges.inc({ reason: decision.reason.split(':')[0].replace(/[0-9]+/g, 'N') });
       await this.applyLimit(decision.limit);
-      this.lastChangeAt = Date.now();
     }
   }
 
