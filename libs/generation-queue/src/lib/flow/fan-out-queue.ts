@@ -79,7 +79,7 @@ export class FanOutQueue<WholeData, PartData, PartResult, WholeResult> {
     this.wholes = new Queue(options.name, { connection, prefix: QUEUE_PREFIX });
     this.parts = new Queue(this.partQueueName, { connection, prefix: QUEUE_PREFIX });
     // Without listeners BullMQ prints each reconnect failure with its stack; the service logger limits repeats.
-    const logError = (error: Error) => this.logger.error(`Redis error queue=${options.name}: ${error.message}`);
+    const logError = (error: Error) => this.logger.error(`Redis error queue=${options.name} error="${error.message}"`);
     this.flows.on('error', logError);
     this.wholes.on('error', logError);
     this.parts.on('error', logError);
@@ -105,7 +105,7 @@ export class FanOutQueue<WholeData, PartData, PartResult, WholeResult> {
       { connection, prefix: QUEUE_PREFIX, concurrency: options.workers.wholeConcurrency, lockDuration },
     );
     for (const worker of [partWorker, wholeWorker]) {
-      worker.on('error', (error) => this.logger.error(`Worker error queue=${worker.name}: ${error.message}`));
+      worker.on('error', (error) => this.logger.error(`Worker error queue=${worker.name} error="${error.message}"`));
       this.workers.push(worker);
     }
   }
@@ -185,7 +185,7 @@ export class FanOutQueue<WholeData, PartData, PartResult, WholeResult> {
     if (!job) return;
     await job.remove({ removeChildren: true }).catch((error: Error) => {
       // A job that a worker holds cannot be removed: the handlers check that their work is still wanted.
-      this.logger.debug(`Whole not removed (running) id=${id}: ${error.message}`);
+      this.logger.debug(`Whole not removed (running) id=${id} error="${error.message}"`);
     });
   }
 
