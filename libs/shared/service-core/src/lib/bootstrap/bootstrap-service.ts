@@ -37,7 +37,9 @@ export async function configureService(app: INestApplication): Promise<ServiceCo
   app.use(requestIdMiddleware);
   // First, so that every later step (body parsing included) logs with the request's ids.
   app.use(requestLogContext, accessLog);
-  app.use(helmet());
+  // Without upgrade-insecure-requests: the services speak plain HTTP behind a TLS proxy or on an internal
+  // network, where it would make browsers fetch the OpenAPI page's scripts over HTTPS and fail.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   if ((core.corsOrigins ?? []).length > 0) {
     app.enableCors({
       origin: [...(core.corsOrigins ?? [])],

@@ -97,6 +97,7 @@ describe('HTTP hardening (configureService)', () => {
       expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
       expect(response.headers.get('strict-transport-security')).toContain('max-age=');
       expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(response.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
       expect(response.headers.get('x-powered-by')).toBeNull();
     });
 
