@@ -10,8 +10,8 @@ export type DatasetEntry =
   | { kind: 'notes'; notes: string; clientName: string }
   | { kind: 'prompt'; prompt: string; system?: string };
 
-/** The datasets shipped in tools/bench/datasets. */
-export const BUILT_IN_DATASETS = ['questions', 'case-notes'] as const;
+/** The datasets shipped in tools/bench/datasets, and `mixed`: questions and case notes in turn. */
+export const BUILT_IN_DATASETS = ['questions', 'case-notes', 'mixed'] as const;
 
 /** A client's name for notes that carry none: the letters endpoint requires one. */
 const DEFAULT_CLIENT_NAME = 'Ms Client';
@@ -50,6 +50,13 @@ export function parseDataset(text: string, source: string): DatasetEntry[] {
 
 /** A built-in dataset by name, or a JSONL file by path. */
 export function loadDataset(nameOrPath: string, datasetsDir: string): DatasetEntry[] {
+  if (nameOrPath === 'mixed') {
+    // An engine's load behind both services: a question, a letter, a question, ...
+    const [questions, notes] = [loadDataset('questions', datasetsDir), loadDataset('case-notes', datasetsDir)];
+    return Array.from({ length: 2 * Math.max(questions.length, notes.length) }, (_, i) =>
+      i % 2 === 0 ? questions[(i / 2) % questions.length] : notes[((i - 1) / 2) % notes.length],
+    );
+  }
   const builtIn = (BUILT_IN_DATASETS as readonly string[]).includes(nameOrPath);
   const path = builtIn ? join(datasetsDir, `${nameOrPath}.jsonl`) : nameOrPath;
   let text: string;

@@ -60,7 +60,9 @@ target
   --max-tokens N                       engines: output tokens per request (default 128)
   --header "Name: value"               an HTTP header on every request (repeatable), e.g. an API key
 dataset
-  --dataset questions|case-notes|FILE  the repo's sample questions or case notes, or a JSONL file of
+  --dataset questions|case-notes|mixed|FILE
+                                       the repo's sample questions or case notes (mixed: in turn, for
+                                       engines), or a JSONL file of
                                        {"question"}, {"notes","clientName"} or {"prompt","system"}
                                        (default: case-notes for letters, questions otherwise)
 load

@@ -29,7 +29,11 @@ export interface StreamStep {
   error?: string;
 }
 
-// The system prompt engines get for case notes: every letter shares it, as the notes-service's do.
+// Engines get the shape of the services' prompts: one system prompt shared by every question, another
+// by every letter, so an engine's prefix cache sees what it would behind rag-service and notes-service.
+const QUESTION_SYSTEM =
+  'You help debt advisers in the UK by answering their questions from the advice manuals. Copy amounts, ' +
+  'limits and time periods exactly. If you do not know, say so rather than guess. Be brief and plain.';
 const LETTER_SYSTEM =
   'You are a debt adviser writing to your client. From the case notes, write a short plain-language letter ' +
   'with four parts: your situation, what we will do, what you need to do, next steps. Use only facts in the notes.';
@@ -37,7 +41,10 @@ const LETTER_SYSTEM =
 function engineMessages(entry: DatasetEntry): { role: string; content: string }[] {
   switch (entry.kind) {
     case 'question':
-      return [{ role: 'user', content: entry.question }];
+      return [
+        { role: 'system', content: QUESTION_SYSTEM },
+        { role: 'user', content: `Question: ${entry.question}` },
+      ];
     case 'notes':
       return [
         { role: 'system', content: LETTER_SYSTEM },
