@@ -216,9 +216,8 @@ describe('tenancy', () => {
     const documentId = accepted.body.documentId as string;
     await done(keys.a, documentId);
     const redis = new Redis(redisUrl);
-    const record = JSON.parse((await redis.get(`rma:documents:record:${documentId}`)) as string);
-    delete record.organisation;
-    await redis.set(`rma:documents:record:${documentId}`, JSON.stringify(record), 'KEEPTTL');
+    // Records are hashes, one field each: a record from before tenancy is one without `organisation`.
+    await redis.hdel(`rma:documents:record:${documentId}`, 'organisation');
     redis.disconnect();
 
     expect((await call(keys.local, 'GET', `/documents/${documentId}`)).status).toBe(200);

@@ -44,8 +44,8 @@ async function documentView(baseUrl: string, documentId: string): Promise<any> {
 async function documentViewFromRedis(documentId: string): Promise<string | undefined> {
   const redis = new Redis(`${redisUrl}/6`);
   try {
-    const record = await redis.get(`rma:documents:record:${documentId}`);
-    return record ? (JSON.parse(record) as { status: string }).status : undefined;
+    // The record is a hash, one field each (doc-processor's DocumentStore).
+    return (await redis.hget(`rma:documents:record:${documentId}`, 'status')) ?? undefined;
   } finally {
     redis.disconnect();
   }

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { SERVICE_REDIS, organisationScoped, ownerOf } from '@rma/service-core';
+import { RedisRecords, SERVICE_REDIS, organisationScoped, ownerOf } from '@rma/service-core';
+import type { RecordFields } from '@rma/service-core';
 import type { Redis } from 'ioredis';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DocProcessorEnv } from '../config/env.schema';
-import type { DocumentRecord, PageOutcome, PageReport } from './document-record';
+import type { DocumentRecord, DocumentStatus, PageOutcome, PageReport } from './document-record';
 import type { DocumentResult } from './document-result';
 
 // Persisted key names: renaming one orphans what a running deployment stored (it expires with the
@@ -23,6 +24,10 @@ const SHA_KEY = 'rma:documents:sha:';
 
 const SWEEP_INTERVAL_MS = 10 * 60_000;
 
+/** Record fields stored as JSON (objects) and as numbers; every other field is a string. */
+const JSON_FIELDS = new Set(['error', 'handoff']);
+const NUMBER_FIELDS = new Set(['pageCount', 'sizeBytes']);
+
 /**
  * Documents' files on disk (one folder each) and their records, pages, markdown and results in Redis,
  * all expiring after DOCUMENT_RETENTION_HOURS: clients' personal data is not kept longer than needed.
@@ -32,6 +37,7 @@ export class DocumentStore implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(DocumentStore.name);
   private readonly root: string;
   private readonly ttlSeconds: number;
+  private readonly records: RedisRecords;
   private sweepTimer?: NodeJS.Timeout;
 
   constructor(
@@ -40,6 +46,9 @@ export class DocumentStore implements OnModuleInit, OnApplicationShutdown {
   ) {
     this.root = resolve(config.get('DOCUMENT_STORAGE_DIR', { infer: true }));
     this.ttlSeconds = config.get('DOCUMENT_RETENTION_HOURS', { infer: true }) * 3600;
+    // Records are hashes changed field by field (never read, merged and written back: a page's `processing`
+    // could put back a document its finisher had just marked done), kept DOCUMENT_RETENTION_HOURS from upload.
+    this.records = new RedisRecords(redis, { prefix: RECORD_KEY, ttlSeconds: this.ttlSeconds, renewTtl: false });
   }
 
   async onModuleInit(): Promise<void> {
@@ -92,22 +101,37 @@ export class DocumentStore implements OnModuleInit, OnApplicationShutdown {
       const documentId = await this.redis.get(shaKey);
       if (documentId) return { created: false, documentId };
     }
-    await this.redis.set(RECORD_KEY + record.documentId, JSON.stringify(record), 'EX', this.ttlSeconds);
+    await this.records.create(record.documentId, fieldsOf(record));
     return { created: true };
   }
 
   async record(documentId: string): Promise<DocumentRecord | null> {
-    const json = await this.redis.get(RECORD_KEY + documentId);
-    return json ? (JSON.parse(json) as DocumentRecord) : null;
+    const fields = await this.records.get(documentId).catch(async (error: Error) => {
+      if (!isWrongType(error)) throw error;
+      // A record an earlier release wrote (one JSON string), read as it was until a change converts it.
+      const json = await this.redis.get(RECORD_KEY + documentId);
+      return json ? fieldsOf(JSON.parse(json) as DocumentRecord) : undefined;
+    });
+    return fields ? recordOf(fields) : null;
   }
 
-  /** Changes a record that still exists (a deleted document stays deleted); returns the new record. */
-  async update(documentId: string, change: Partial<DocumentRecord>): Promise<DocumentRecord | null> {
-    const current = await this.record(documentId);
-    if (!current) return null;
-    const next = { ...current, ...change };
-    await this.redis.set(RECORD_KEY + documentId, JSON.stringify(next), 'KEEPTTL');
-    return next;
+  /**
+   * Sets the fields of `change` on a record that still exists (a deleted document stays deleted) and,
+   * with `onlyFrom`, whose status is one of those (checked in the same step: a late `processing` cannot
+   * undo `done`). The record as it is after the change, or null when it was not applied.
+   */
+  async update(
+    documentId: string,
+    change: Partial<DocumentRecord>,
+    options: { onlyFrom?: readonly DocumentStatus[] } = {},
+  ): Promise<DocumentRecord | null> {
+    const apply = () => this.records.update(documentId, fieldsOf(change), options);
+    const applied = await apply().catch(async (error: Error) => {
+      if (!isWrongType(error)) throw error;
+      await this.convert(documentId);
+      return apply();
+    });
+    return applied ? this.record(documentId) : null;
   }
 
   async savePage(documentId: string, pageIndex: number, outcome: PageOutcome): Promise<void> {
@@ -155,6 +179,22 @@ export class DocumentStore implements OnModuleInit, OnApplicationShutdown {
     await this.removeFiles(id);
   }
 
+  /** An earlier release's JSON record as a hash, with the TTL it had (two converting at once write the same). */
+  private async convert(documentId: string): Promise<void> {
+    const key = RECORD_KEY + documentId;
+    const [json, ttl] = await Promise.all([this.redis.get(key), this.redis.pttl(key)]);
+    if (!json) return;
+    const fields = Object.fromEntries(
+      Object.entries(fieldsOf(JSON.parse(json) as DocumentRecord)).map(([k, v]) => [k, String(v)]),
+    );
+    await this.redis
+      .multi()
+      .del(key)
+      .hset(key, fields)
+      .pexpire(key, ttl > 0 ? ttl : this.ttlSeconds * 1000)
+      .exec();
+  }
+
   /** Removes folders whose record has expired (or never came to be: an upload refused at inspection). */
   private async sweep(): Promise<void> {
     try {
@@ -179,4 +219,25 @@ export class DocumentStore implements OnModuleInit, OnApplicationShutdown {
   private shaKey(claim: Pick<DocumentRecord, 'sha256' | 'organisation' | 'clientId'>): string {
     return `${SHA_KEY}${organisationScoped(ownerOf(claim), claim.clientId ?? '-')}:${claim.sha256}`;
   }
+}
+
+function fieldsOf(record: Partial<DocumentRecord>): RecordFields {
+  return Object.fromEntries(
+    Object.entries(record)
+      .filter(([, value]) => value !== undefined && value !== null)
+      .map(([field, value]) => [field, typeof value === 'object' ? JSON.stringify(value) : (value as string | number)]),
+  );
+}
+
+function recordOf(fields: Record<string, string | number>): DocumentRecord {
+  return Object.fromEntries(
+    Object.entries(fields).map(([field, value]) => [
+      field,
+      JSON_FIELDS.has(field) ? JSON.parse(String(value)) : NUMBER_FIELDS.has(field) ? Number(value) : value,
+    ]),
+  ) as unknown as DocumentRecord;
+}
+
+function isWrongType(error: Error): boolean {
+  return error.message.startsWith('WRONGTYPE');
 }

@@ -4,13 +4,16 @@ import { FanOutQueue, PartOutcome } from '@rma/generation-queue';
 import { ownerOf } from '@rma/service-core';
 import { assemblePages } from '../analysis/assembly';
 import type { DocProcessorEnv } from '../config/env.schema';
-import type { DocumentRecord, PageMethod, PageOutcome } from '../documents/document-record';
+import type { DocumentRecord, DocumentStatus, PageMethod, PageOutcome } from '../documents/document-record';
 import { DocumentStore } from '../documents/document-store';
 import type { FileKind } from '../reading/reader.protocol';
 import { DocumentAnalysisService } from './document-analysis.service';
 import { DocumentHandoffService } from './document-handoff.service';
 import { DocumentMetrics } from './document-metrics';
 import { PageReadingService, PageToRead } from './page-reading.service';
+
+/** A document ends (done or failed) only from these: a second finish of the same document changes nothing. */
+const UNFINISHED: readonly DocumentStatus[] = ['queued', 'processing'];
 
 /** Persisted: BullMQ queues `rma-documents` (documents) and `rma-documents-parts` (pages). */
 export const DOCUMENT_QUEUE_NAME = 'rma-documents';
@@ -110,7 +113,9 @@ export class DocumentPipelineService implements BeforeApplicationShutdown {
         markdown: '',
       };
     }
-    if (record.status === 'queued') await this.store.update(page.documentId, { status: 'processing' });
+    if (record.status === 'queued') {
+      await this.store.update(page.documentId, { status: 'processing' }, { onlyFrom: ['queued'] });
+    }
     const outcome = await this.pages.readPage(page);
     await this.store.savePage(page.documentId, page.pageIndex, outcome);
     this.logger.debug(
@@ -154,13 +159,17 @@ export class DocumentPipelineService implements BeforeApplicationShutdown {
       this.logger.warn(
         `Document failed: no page could be read documentId=${documentId} pages=${pages.length} reason=${first?.code ?? 'no_text'}`,
       );
-      return this.store.update(documentId, {
-        status: 'failed',
-        finishedAt: new Date().toISOString(),
-        error: first
-          ? { code: first.code, message: `no page could be read: ${first.message}` }
-          : { code: 'no_text', message: 'no page has any text that could be read' },
-      });
+      return this.store.update(
+        documentId,
+        {
+          status: 'failed',
+          finishedAt: new Date().toISOString(),
+          error: first
+            ? { code: first.code, message: `no page could be read: ${first.message}` }
+            : { code: 'no_text', message: 'no page has any text that could be read' },
+        },
+        { onlyFrom: UNFINISHED },
+      );
     }
     const assembled = assemblePages(
       read.map((page) => ({ pageNumber: page.report.pageNumber, markdown: page.markdown })),
@@ -203,11 +212,15 @@ export class DocumentPipelineService implements BeforeApplicationShutdown {
       `Document done documentId=${documentId} pages=${pages.length} failedPages=${failedPages.length} ` +
         `type=${result.documentType} decidedBy=${result.classification.decidedBy} ms=${Date.now() - started}`,
     );
-    return this.store.update(documentId, {
-      status: 'done',
-      finishedAt: new Date().toISOString(),
-      ...(record.clientId ? { handoff: { status: 'pending', attempts: 0 } } : {}),
-    });
+    return this.store.update(
+      documentId,
+      {
+        status: 'done',
+        finishedAt: new Date().toISOString(),
+        ...(record.clientId ? { handoff: { status: 'pending', attempts: 0 } } : {}),
+      },
+      { onlyFrom: UNFINISHED },
+    );
   }
 
   /** Hands a client's document to rag-service; a failure throws so the job is retried with backoff. */
@@ -229,9 +242,11 @@ export class DocumentPipelineService implements BeforeApplicationShutdown {
         processedAt: record.finishedAt ?? new Date().toISOString(),
         facts: result.facts,
       });
-      await this.store.update(documentId, {
-        handoff: { status: 'done', attempts, indexed: { status: reply.status, chunks: reply.chunks } },
-      });
+      await this.store.update(
+        documentId,
+        { handoff: { status: 'done', attempts, indexed: { status: reply.status, chunks: reply.chunks } } },
+        { onlyFrom: ['done'] },
+      );
       this.metrics.handoffs.inc({ outcome: 'indexed' });
       this.logger.log(
         `Document handed to rag-service documentId=${documentId} status=${reply.status} chunks=${reply.chunks}`,
@@ -239,9 +254,11 @@ export class DocumentPipelineService implements BeforeApplicationShutdown {
     } catch (error) {
       const message = (error as Error).message || (error as Error).name;
       const last = attempts >= this.handoffAttempts;
-      await this.store.update(documentId, {
-        handoff: { status: last ? 'failed' : 'pending', attempts, lastError: message },
-      });
+      await this.store.update(
+        documentId,
+        { handoff: { status: last ? 'failed' : 'pending', attempts, lastError: message } },
+        { onlyFrom: ['done'] },
+      );
       this.metrics.handoffs.inc({ outcome: last ? 'failed' : 'retry' });
       this.logger.warn(
         `Hand-off to rag-service failed documentId=${documentId} attempt=${attempts} final=${last} error="${message}"`,

@@ -59,4 +59,15 @@ describe(RedisRecords.name, () => {
 
     expect(await redis.ttl(`${prefix}job`)).toBeGreaterThan(50);
   });
+
+  it('keeps the TTL set at creation when told not to renew it', async () => {
+    const fixed = new RedisRecords(redis, { prefix, ttlSeconds: 60, renewTtl: false });
+    await fixed.create('document', { status: 'queued' });
+    await redis.expire(`${prefix}document`, 5);
+
+    expect(await fixed.update('document', { status: 'done' })).toBe(true);
+
+    expect(await redis.ttl(`${prefix}document`)).toBeLessThanOrEqual(5);
+    expect(await fixed.get('document')).toEqual({ status: 'done' });
+  });
 });

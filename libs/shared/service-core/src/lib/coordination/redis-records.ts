@@ -3,14 +3,16 @@ import type { Redis } from 'ioredis';
 export interface RedisRecordsOptions {
   /** Key prefix of the records. Persisted: renaming it needs a migration (old records vanish). */
   prefix: string;
-  /** How long a record is kept after its last change. */
+  /** How long a record is kept after its last change (after its creation with `renewTtl: false`). */
   ttlSeconds: number;
+  /** Whether a change starts the TTL again (default); false keeps the one set at creation. */
+  renewTtl?: boolean;
 }
 
 export type RecordFields = Record<string, string | number>;
 
 // Fields of KEYS[1] set only if it exists and (when ARGV[2] is not empty) its `status` is one of the
-// space-separated ARGV[2]; ARGV[1] is the TTL, ARGV[3..] field, value pairs.
+// space-separated ARGV[2]; ARGV[1] is the TTL to set again ('' keeps it), ARGV[3..] field, value pairs.
 const UPDATE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if ARGV[2] ~= '' then
@@ -18,7 +20,7 @@ if ARGV[2] ~= '' then
   if not status or not string.find(' ' .. ARGV[2] .. ' ', ' ' .. status .. ' ', 1, true) then return 0 end
 end
 if #ARGV > 2 then redis.call('HSET', KEYS[1], unpack(ARGV, 3)) end
-redis.call('EXPIRE', KEYS[1], ARGV[1])
+if ARGV[1] ~= '' then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return 1`;
 
 /**
@@ -44,7 +46,8 @@ export class RedisRecords {
   async update(id: string, change: RecordFields, options: { onlyFrom?: readonly string[] } = {}): Promise<boolean> {
     const pairs = Object.entries(stringValues(change)).flat();
     const statuses = (options.onlyFrom ?? []).join(' ');
-    const applied = await this.redis.eval(UPDATE, 1, this.key(id), this.options.ttlSeconds, statuses, ...pairs);
+    const ttl = this.options.renewTtl === false ? '' : this.options.ttlSeconds;
+    const applied = await this.redis.eval(UPDATE, 1, this.key(id), ttl, statuses, ...pairs);
     return Number(applied) === 1;
   }
 
