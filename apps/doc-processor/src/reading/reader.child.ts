@@ -138,9 +138,14 @@ function errorBody(error: unknown): { code: ReadError['code']; message: string }
   if (code === 'ENOENT') return { code: 'read_failed', message: 'The file to read does not exist.' };
   // Library messages stay out: they can quote a file's bytes. The name and the stack's frames (code
   // locations, never data) go to stderr for whoever must find the bug.
+  writeTrace(error);
+  return { code: 'read_failed', message: `The reader failed (${(error as Error)?.name ?? 'unknown error'}).` };
+}
+
+/** An error's name and its stack's frames (code locations, never data) on stderr. */
+function writeTrace(error: unknown): void {
   const frames = (error as Error)?.stack?.split('\n').filter((line) => /^\s+at /.test(line)) ?? [];
   process.stderr.write(`reader-child: unexpected ${(error as Error)?.name ?? 'error'}\n${frames.join('\n')}\n`);
-  return { code: 'read_failed', message: `The reader failed (${(error as Error)?.name ?? 'unknown error'}).` };
 }
 
 async function onMessage(raw: unknown): Promise<void> {
@@ -178,4 +183,12 @@ process.on('disconnect', () => void shutDown());
 // signals the whole process group at once; the reader finishes its page for the parent shutting down.
 process.on('SIGINT', () => undefined);
 process.on('SIGTERM', () => undefined);
+// An error nothing caught ends the child as Node's default would, but without Node's print of its message
+// and source line, which can quote a file's bytes; the parent reports the crash as reader_crashed.
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (error: unknown) => {
+    writeTrace(error);
+    process.exit(1);
+  });
+}
 process.send({ type: 'ready' });
