@@ -2,9 +2,10 @@ import { eventually, setFaults, StartedServer, startLocalLlm } from '@rma/testin
 import { Queue } from 'bullmq';
 import { Registry } from 'prom-client';
 import { GenerationQueue } from './generation-queue';
-import { GENERATION_QUEUE_NAME, QUEUE_PREFIX } from './generation-queue.constants';
+import { CONTROLLER_STATE_KEY, GENERATION_QUEUE_NAME, QUEUE_PREFIX } from './generation-queue.constants';
 import { ask, flushQueueRedis, makeQueue, queueRedisUrl } from './queue-test-kit';
 import { redisOptionsFromUrl } from '@rma/service-core';
+import { Redis } from 'ioredis';
 
 // The adaptive controller at run time: real Redis, a real local-llm (simulated engine) whose /metrics the
 // leader reads, and its fault injection for 429/503. Conditions are polled, never timed.
@@ -81,6 +82,53 @@ describe(`${GenerationQueue.name} adaptive limit from the engine's metrics`, () 
     expect(changes[leader]).toBeGreaterThanOrEqual(1);
 
     await Promise.all([second.close(), ...jobs]);
+  });
+});
+
+describe(`${GenerationQueue.name} adaptive limit: slow start`, () => {
+  // An engine that runs 32 at once: from a limit of 2, an additive ramp would take dozens of ticks.
+  let engine: StartedServer;
+
+  beforeAll(async () => {
+    engine = await startLocalLlm(['--engine', 'sim', '--profile', 'fast', '--parallel', '32', '--time-scale', '5']);
+  });
+  afterAll(async () => {
+    await engine?.stop();
+  });
+
+  it('doubles the limit per tick under a backlog while the engine is idle, and stops once its queue forms', async () => {
+    const registry = new Registry();
+    const sut = await started(
+      // A tick of 250 ms, as in production (500 ms) longer than the engine's steps: what was sent at one tick
+      // is running or queued by the next.
+      makeQueue(engine.url, {
+        concurrency: { mode: 'adaptive', initial: 2, min: 1, max: 256 },
+        controllerTickMs: 250,
+        registry,
+      }),
+    );
+    const redis = new Redis(queueRedisUrl());
+    const limits: number[] = [];
+    const sampler = setInterval(
+      () => void metric(registry, 'generation_concurrency_limit').then((limit) => limits.push(limit)),
+      10,
+    );
+    try {
+      const jobs = Array.from({ length: 100 }, (_, i) => sut.generate(ask(`letter ${i}`, 200)).catch(() => undefined));
+
+      // 2 -> 4 -> 8 -> 16 -> 32 -> 64: the engine's 32 sequences filled, then its queue forms and slow start ends.
+      await eventually(async () => (await redis.hget(CONTROLLER_STATE_KEY, 'slowStart')) === '0', 20_000);
+      const doublings = await metric(registry, 'generation_concurrency_changes_total', 'reason="slow start"');
+      expect(doublings).toBeGreaterThanOrEqual(4);
+      expect(Math.max(...limits)).toBeGreaterThanOrEqual(32);
+      // The limit as it moved: each step of the ramp a doubling.
+      const moves = limits.filter((limit, i) => i === 0 || limit !== limits[i - 1]);
+      expect(moves.slice(0, 5)).toEqual([2, 4, 8, 16, 32]);
+      await Promise.all(jobs);
+    } finally {
+      clearInterval(sampler);
+      redis.disconnect();
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import { decideLimit, Observation } from './concurrency-controller';
-import { sumReplicaLoads } from './replica-loads';
+import { ReplicaPresence, sumReplicaLoads } from './replica-loads';
 
 const bounds = { min: 1, max: 512 };
 const engine = (running: number, waiting: number, kvCacheUsage = 0.1) => ({ running, waiting, kvCacheUsage });
@@ -73,20 +73,24 @@ describe(decideLimit.name, () => {
   });
 
   it('slow start: doubles per tick with a backlog and idle engines, and ends when an engine queue forms', () => {
-    const tick = (limit: number, waiting: number) =>
+    const tick = (limit: number, running: number, waiting: number, previousRunning?: number) =>
       decideLimit(limit, bounds, {
         backlog: 500,
         inFlight: limit,
-        engine: engine(limit, waiting),
+        engine: engine(running, waiting),
         overloads: 0,
+        previousRunning,
         slowStart: true,
       });
 
-    expect(tick(8, 0)).toMatchObject({ limit: 16, slowStart: true, reason: 'slow start: backlog and idle engines' });
-    expect(tick(16, 0)).toMatchObject({ limit: 32, slowStart: true });
-    expect(tick(32, 0)).toMatchObject({ limit: 64, slowStart: true });
-    // One request waiting in an engine: slow start is over, the additive probe takes over.
-    expect(tick(64, 1)).toMatchObject({ limit: 68, slowStart: false });
+    expect(tick(8, 8, 0)).toMatchObject({ limit: 16, slowStart: true, reason: 'slow start: backlog and idle engines' });
+    // A few just sent wait for the engine's next step while its running count still rises: not a queue.
+    expect(tick(16, 12, 4, 8)).toMatchObject({ limit: 32, slowStart: true });
+    expect(tick(32, 32, 0, 12)).toMatchObject({ limit: 64, slowStart: true });
+    // Requests waiting while the running count stopped rising: slow start is over, the additive probe takes over.
+    expect(tick(64, 63, 1, 64)).toMatchObject({ limit: 68, slowStart: false });
+    // More waiting than the target is a queue however the running count moves.
+    expect(tick(64, 40, 24, 32)).toMatchObject({ limit: 48, slowStart: false });
   });
 
   it('slow start counts requests the lagging gauges do not show yet as a queue forming', () => {
@@ -100,6 +104,13 @@ describe(decideLimit.name, () => {
 
     expect(decision.slowStart).toBe(false);
     expect(decision.limit).toBeLessThanOrEqual(64);
+  });
+
+  it('holds on a reading taken before its last change (the provider reads /metrics every second)', () => {
+    const seen = { backlog: 500, inFlight: 16, engine: engine(4, 12), overloads: 0, slowStart: true };
+
+    expect(decideLimit(16, bounds, { ...seen, staleReading: true })).toMatchObject({ limit: 16, slowStart: true });
+    expect(decideLimit(16, bounds, seen)).toMatchObject({ limit: 12, slowStart: false });
   });
 
   it('slow start holds without a backlog at the limit, and a 429/503 ends it', () => {
@@ -158,5 +169,20 @@ describe(sumReplicaLoads.name, () => {
         { url: 'b', up: false },
       ]),
     ).toEqual({ replicas: 1 });
+  });
+});
+
+describe(ReplicaPresence.name, () => {
+  it('counts a replica whose reading is missing as gone on the second tick in a row, not the first', () => {
+    const sut = new ReplicaPresence();
+    const tick = (bLoaded: boolean) =>
+      sut.see([
+        { url: 'a', up: true, load: engine(4, 0) },
+        { url: 'b', up: true, load: bLoaded ? engine(4, 0) : undefined },
+      ]).replicas;
+
+    expect([tick(true), tick(false), tick(true), tick(false), tick(false), tick(false), tick(true)]).toEqual([
+      2, 2, 2, 2, 1, 1, 2,
+    ]);
   });
 });

@@ -26,6 +26,11 @@ export interface Observation {
   knownCeiling?: number;
   /** Slow start is on: the limit doubles per tick while there is a backlog and the engines are idle. */
   slowStart?: boolean;
+  /**
+   * The gauges are the reading already seen, or older than the last change of the limit (the provider
+   * reads /metrics every second, the controller ticks faster): they cannot show its effect, so they hold.
+   */
+  staleReading?: boolean;
 }
 
 export interface Decision {
@@ -105,6 +110,8 @@ function withGauges(
   context: { replicas: number; saturated: boolean; slowStart: boolean },
 ): Decision {
   const { replicas, saturated } = context;
+  if (seen.staleReading)
+    return { limit: current, reason: 'no engine reading since the last change', slowStart: context.slowStart };
   const targetMax = TARGET_ENGINE_WAITING.max * replicas;
   // Jobs between our queue and the engine (starting, or writing their result) are always a few; only
   // more than that slack counts as requests the lagging gauges do not show yet.
@@ -112,8 +119,12 @@ function withGauges(
   const unseen = Math.max(0, seen.inFlight - (seen.engine.running + seen.engine.waiting) - slack);
   const waiting = seen.engine.waiting + unseen;
   const kvFull = (seen.engine.kvCacheUsage ?? 0) >= 0.95;
-  // Slow start lasts while the engines are idle: the first request waiting in one ends it.
-  const slowStart = context.slowStart && waiting === 0 && !kvFull;
+  const plateau = seen.previousRunning !== undefined && seen.engine.running <= seen.previousRunning;
+  // Slow start lasts until a queue forms: requests waiting while the running count stopped rising, or
+  // more than the target. A few waiting while it still rises are requests just sent, between two engine
+  // steps (the engine takes them at its next step): a doubling too many is cut back at the next tick.
+  const queueFormed = waiting > targetMax || (waiting > 0 && plateau);
+  const slowStart = context.slowStart && !queueFormed && !kvFull;
   if (slowStart && saturated) {
     return { limit: clamp(current * 2), reason: 'slow start: backlog and idle engines', slowStart };
   }
@@ -128,7 +139,6 @@ function withGauges(
   // An empty engine queue: grow by a quarter. A short one (requests arriving between two engine steps
   // wait there briefly even with free sequences): probe upwards gently. Else hold: the target range.
   // Once the engine's running count stops rising it may be at its maximum: probe, do not jump.
-  const plateau = seen.previousRunning !== undefined && seen.engine.running <= seen.previousRunning;
   const jump = Math.min(
     current + Math.max(1, Math.ceil(current / 4)),
     seen.knownCeiling === undefined ? Number.POSITIVE_INFINITY : seen.knownCeiling + targetMax,

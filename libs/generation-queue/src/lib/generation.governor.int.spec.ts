@@ -1,6 +1,9 @@
-import { parseVllmMetrics } from '@rma/llm-provider';
+import { LlmClient, parseVllmMetrics } from '@rma/llm-provider';
+import { testOptions } from '@rma/llm-provider/testing';
 import { eventually, StartedServer, startLocalLlm } from '@rma/testing';
 import { Job } from 'bullmq';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { BULK_CAP_KEY, CLASS_PRIORITY, CONTROLLER_STATE_KEY, GENERATE_JOB_NAME } from './generation-queue.constants';
 import { GenerationGovernor, GenerationGovernorOptions } from './generation.governor';
@@ -103,6 +106,33 @@ describe(GenerationGovernor.name, () => {
       await Promise.all(engines.map((engine) => engine.stop()));
     });
 
+    /** A replica started again at the address it had (the provider's replica list is fixed at start). */
+    async function startEngineOn(port: string): Promise<StartedServer> {
+      const main = join(__dirname, '../../../../dist/apps/local-llm/main.js');
+      const child = spawn(process.execPath, [main, '--port', port, '--engine', 'sim', '--profile', 'fast'], {
+        stdio: 'ignore',
+      });
+      const url = `http://127.0.0.1:${port}`;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      await eventually(
+        () =>
+          fetch(`${url}/health`).then(
+            (response) => response.ok,
+            () => false,
+          ),
+        30_000,
+      );
+      return {
+        url,
+        pid: child.pid as number,
+        output: () => '',
+        stop: async () => {
+          if (child.exitCode === null) child.kill('SIGTERM');
+          await exited;
+        },
+      };
+    }
+
     /**
      * What the provider's replica list gives the controller, read here from each process's /metrics: a
      * replica that does not answer is down. Each call is one controller tick, counted.
@@ -149,6 +179,42 @@ describe(GenerationGovernor.name, () => {
       expect(source.calls - afterReturning).toBeLessThanOrEqual(2);
       // A replica back is idle: slow start fills it.
       expect(await redis.hget(CONTROLLER_STATE_KEY, 'slowStart')).toBe('1');
+    });
+
+    it("follows the LLM client's own replica list (replicaLoads): one killed and started again on its port", async () => {
+      const { queue } = connections;
+      const llm = new LlmClient(
+        testOptions({
+          provider: 'vllm',
+          vllmUrl: engines.map((engine) => engine.url),
+          ollamaUrl: engines[0].url,
+          routing: { scrapeIntervalMs: 250 },
+        }),
+      );
+      let calls = 0;
+      const replicas = { replicaLoads: () => ((calls += 1), llm.replicaLoads()) };
+      try {
+        await started(
+          { concurrency: { mode: 'adaptive', initial: 30, min: 1, max: 512 }, controllerTickMs: 250 },
+          replicas,
+        );
+        await eventually(async () => (await connections.redis.hget(CONTROLLER_STATE_KEY, 'lastReplicas')) === '3');
+
+        const port = new URL(engines[1].url).port;
+        await engines[1].stop();
+        const afterLeaving = calls;
+        await eventually(async () => (await queue.getGlobalConcurrency()) === 20, 5_000);
+        // The provider reads /metrics once a tick here: its first failed read lands by the next tick, and a
+        // replica missing from two ticks in a row is gone.
+        expect(calls - afterLeaving).toBeLessThanOrEqual(3);
+
+        engines[1] = await startEngineOn(port);
+        const afterReturning = calls;
+        await eventually(async () => (await queue.getGlobalConcurrency()) === 30, 5_000);
+        expect(calls - afterReturning).toBeLessThanOrEqual(2);
+      } finally {
+        llm.close();
+      }
     });
   });
 });

@@ -15,7 +15,7 @@ import {
 } from './generation-queue.constants';
 import type { QueueCounts } from './generation-queue.types';
 import type { QueueMetrics } from './queue-metrics';
-import { ReplicaLoadSource, replicaLoadSourceOf, sumReplicaLoads } from './replica-loads';
+import { ReplicaLoadSource, replicaLoadSourceOf, ReplicaPresence } from './replica-loads';
 
 const BULK_LEASE_MS = 30_000;
 /**
@@ -96,7 +96,11 @@ export class GenerationGovernor implements WorkerGovernor {
   private lastReplicas?: number;
   /** A new controller starts in slow start; see `decideLimit`. */
   private slowStart = true;
+  /** When the gauges last used were read, and when this leader last changed the limit. */
+  private lastReadingAt?: number;
+  private lastChangeAt?: number;
   private readonly replicas?: ReplicaLoadSource;
+  private readonly presence = new ReplicaPresence();
   private stopped = false;
 
   constructor(
@@ -209,7 +213,15 @@ export class GenerationGovernor implements WorkerGovernor {
       redis.multi().hgetall(CONTROLLER_SIGNALS_KEY).del(CONTROLLER_SIGNALS_KEY).exec(),
       this.replicas?.replicaLoads().catch(() => undefined),
     ]);
-    const { replicas, engine } = replicaLoads ? sumReplicaLoads(replicaLoads) : { replicas: 1, engine: undefined };
+    const { replicas, engine, ageMs } = replicaLoads
+      ? this.presence.see(replicaLoads)
+      : { replicas: 1, engine: undefined };
+    const readingAt = Date.now() - (ageMs ?? 0);
+    const staleReading =
+      engine !== undefined &&
+      ageMs !== undefined &&
+      ((this.lastReadingAt !== undefined && readingAt <= this.lastReadingAt) ||
+        (this.lastChangeAt !== undefined && readingAt < this.lastChangeAt));
     const values = (signals?.[0]?.[1] ?? {}) as Record<string, string>;
     const ttftCount = Number(values['ttftCount'] ?? 0);
     const ttftMs = ttftCount > 0 ? Number(values['ttftSum']) / ttftCount : undefined;
@@ -228,11 +240,15 @@ export class GenerationGovernor implements WorkerGovernor {
         previousRunning: this.lastEngineRunning,
         knownCeiling: this.engineCeiling,
         slowStart: this.slowStart,
+        staleReading,
       },
       this.bestTtftMs,
     );
     this.slowStart = decision.slowStart;
-    this.lastEngineRunning = engine?.running;
+    if (!staleReading) {
+      this.lastEngineRunning = engine?.running;
+      this.lastReadingAt = readingAt;
+    }
     // Another set of replicas has another ceiling: learnt again.
     if (replicas > 0 && this.lastReplicas !== undefined && replicas !== this.lastReplicas)
       this.engineCeiling = undefined;
@@ -253,6 +269,7 @@ export class GenerationGovernor implements WorkerGovernor {
       this.logger.log(`Concurrency limit changed from=${this.limit} to=${decision.limit} why="${decision.reason}"`);
       metrics.limitChanges.inc({ reason: decision.reason.split(':')[0].replace(/[0-9]+/g, 'N') });
       await this.applyLimit(decision.limit);
+      this.lastChangeAt = Date.now();
     }
   }
 

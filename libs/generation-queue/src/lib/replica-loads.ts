@@ -8,6 +8,8 @@ export interface ReplicaLoad {
   up: boolean;
   /** Its own gauges (vLLM), when fresh; undefined for Ollama, which exports none. */
   load?: EngineLoad;
+  /** How old that reading is; undefined: read just now. */
+  loadAgeMs?: number;
 }
 
 /** What the controller needs of the provider: every replica of the engine serving chat, with its load. */
@@ -19,6 +21,8 @@ export interface ReplicaLoadSource {
 export interface EnginesSeen {
   replicas: number;
   engine?: EngineLoad;
+  /** The oldest reading summed, in ms; undefined when read just now. */
+  ageMs?: number;
 }
 
 /**
@@ -31,6 +35,7 @@ export function sumReplicaLoads(replicas: readonly ReplicaLoad[]): EnginesSeen {
   const up = replicas.filter((replica) => replica.up);
   const gauged = up.map((replica) => replica.load).filter((load): load is EngineLoad => load !== undefined);
   if (gauged.length === 0) return { replicas: up.length };
+  const ages = up.map((replica) => (replica.load ? replica.loadAgeMs : undefined)).filter((age) => age !== undefined);
   const usages = gauged.map((load) => load.kvCacheUsage).filter((usage): usage is number => usage !== undefined);
   return {
     replicas: gauged.length,
@@ -39,7 +44,38 @@ export function sumReplicaLoads(replicas: readonly ReplicaLoad[]): EnginesSeen {
       waiting: gauged.reduce((sum, load) => sum + load.waiting, 0),
       kvCacheUsage: usages.length > 0 ? Math.max(...usages) : undefined,
     },
+    ageMs: ages.length > 0 ? Math.max(...ages) : undefined,
   };
+}
+
+/**
+ * A replica whose reading goes missing counts as gone only on the second tick in a row without one: one
+ * slow /metrics (a busy host) is not a replica leaving, and the limit must not swing with it.
+ */
+export const ABSENT_TICKS = 2;
+
+/** `sumReplicaLoads` with that grace, kept from tick to tick by the controller. */
+export class ReplicaPresence {
+  private readonly missing = new Map<string, number>();
+
+  see(replicas: readonly ReplicaLoad[]): EnginesSeen {
+    const seen = sumReplicaLoads(replicas);
+    if (!seen.engine) {
+      this.missing.clear();
+      return seen;
+    }
+    let graced = 0;
+    for (const replica of replicas) {
+      if (!replica.up || replica.load) {
+        this.missing.delete(replica.url);
+        continue;
+      }
+      const ticks = (this.missing.get(replica.url) ?? 0) + 1;
+      this.missing.set(replica.url, ticks);
+      if (ticks < ABSENT_TICKS) graced += 1;
+    }
+    return { ...seen, replicas: seen.replicas + graced };
+  }
 }
 
 /**
