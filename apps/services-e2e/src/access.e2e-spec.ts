@@ -7,7 +7,8 @@ import { ServiceProcess, startServiceProcess, waitUntilHealthy } from './service
 // a key with every scope but the route's 403, a key with only the route's scope neither. The routes and
 // their scopes are read from each service's own OpenAPI document (@RequireScope() writes the scope into
 // the 403 description), so a route added later is in the table without editing it here.
-const redisUrl = `${process.env['RMA_TEST_REDIS_URL'] as string}/8`;
+// A database no other spec of this project uses.
+const redisUrl = `${process.env['RMA_TEST_REDIS_URL'] as string}/12`;
 const llmUrl = process.env['RMA_TEST_LLM_URL'] as string;
 const chromaUrl = process.env['RMA_TEST_CHROMA_URL'] as string;
 const PUBLIC_PATHS = ['/health', '/health/ready'];

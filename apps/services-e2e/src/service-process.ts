@@ -13,10 +13,11 @@ export interface ServiceProcess {
 export function startServiceProcess(name: string, env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, [join(workspaceRoot, 'dist/apps', name, 'main.js')], {
     cwd: workspaceRoot,
-    // The run's AUTH_MODE (the test setup sets off) unless the test names its own.
+    // The run's AUTH_MODE (the test setup sets off) unless the test names its own, or runs the service as
+    // in production, where it needs keys (and refuses off).
     env: {
       PATH: process.env.PATH ?? '',
-      ...(process.env.AUTH_MODE ? { AUTH_MODE: process.env.AUTH_MODE } : {}),
+      ...(process.env.AUTH_MODE && env['NODE_ENV'] !== 'production' ? { AUTH_MODE: process.env.AUTH_MODE } : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
