@@ -186,7 +186,20 @@ describe('HTTP hardening (configureService)', () => {
       expect((await get('/docs/openapi.json')).status).toBe(401);
       expect((await get('/docs/openapi.yaml', ask)).status).toBe(403);
       expect((await get('/docs/openapi.json', admin)).status).toBe(200);
+      expect((await get('/docs')).headers.get('www-authenticate')).toContain('Basic realm="RMA"');
       expect((await get('/health')).status).toBe(200);
+    });
+
+    it('takes the key as the password of HTTP Basic auth, so that a browser can open the page', async () => {
+      const admin = (await new ApiKeyStore(redis).create({ organisation: 'acme', scopes: ['admin'] })).key;
+      const basic = (password: string) => `Basic ${Buffer.from(`adviser:${password}`).toString('base64')}`;
+
+      const page = await fetch(`${production.url}/docs`, { headers: { authorization: basic(admin) } });
+      const wrong = await fetch(`${production.url}/docs`, { headers: { authorization: basic(`${admin}x`) } });
+
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('swagger-ui');
+      expect(wrong.status).toBe(401);
     });
   });
 });
