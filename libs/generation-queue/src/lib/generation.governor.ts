@@ -3,7 +3,8 @@ import type { LlmClient } from '@rma/llm-provider';
 import { RedisLease } from '@rma/service-core';
 import { DelayedError, Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ConcurrencyMode, TARGET_ENGINE_WAITING, decideLimit } from './concurrency-controller';
+import { AdaptiveLimit } from './adaptive-limit';
+import type { ConcurrencyMode } from './concurrency-controller';
 import {
   BULK_ACTIVE_KEY,
   BULK_CAP_KEY,
@@ -15,7 +16,7 @@ import {
 } from './generation-queue.constants';
 import type { QueueCounts } from './generation-queue.types';
 import type { QueueMetrics } from './queue-metrics';
-import { ReplicaLoadSource, replicaLoadSourceOf, ReplicaPresence } from './replica-loads';
+import { ReplicaLoadSource, replicaLoadSourceOf } from './replica-loads';
 
 const BULK_LEASE_MS = 30_000;
 /**
@@ -89,18 +90,9 @@ export class GenerationGovernor implements WorkerGovernor {
   private lease?: RedisLease;
   private timer?: NodeJS.Timeout;
   private limit: number;
-  private bestTtftMs?: number;
-  private lastEngineRunning?: number;
-  private engineCeiling?: number;
-  /** Replicas serving at the last tick any did. */
-  private lastReplicas?: number;
-  /** A new controller starts in slow start; see `decideLimit`. */
-  private slowStart = true;
-  /** When the gauges last used were read, and when this leader last changed the limit. */
-  private lastReadingAt?: number;
-  private lastChangeAt?: number;
   private readonly replicas?: ReplicaLoadSource;
-  private readonly presence = new ReplicaPresence();
+  /** The adaptive limit's memory; a new leader restores it from Redis. */
+  private readonly adaptive: AdaptiveLimit;
   private stopped = false;
 
   constructor(
@@ -109,6 +101,8 @@ export class GenerationGovernor implements WorkerGovernor {
   ) {
     this.limit = options.concurrency.mode === 'fixed' ? options.concurrency.limit : options.concurrency.initial;
     this.replicas = deps.replicas ?? (deps.llm ? replicaLoadSourceOf(deps.llm) : undefined);
+    const { concurrency } = options;
+    this.adaptive = new AdaptiveLimit(concurrency.mode === 'adaptive' ? concurrency : { min: 1, max: 1 });
   }
 
   /** The global limit this process last set or saw. */
@@ -213,63 +207,23 @@ export class GenerationGovernor implements WorkerGovernor {
       redis.multi().hgetall(CONTROLLER_SIGNALS_KEY).del(CONTROLLER_SIGNALS_KEY).exec(),
       this.replicas?.replicaLoads().catch(() => undefined),
     ]);
-    const { replicas, engine, ageMs } = replicaLoads
-      ? this.presence.see(replicaLoads)
-      : { replicas: 1, engine: undefined };
-    const readingAt = Date.now() - (ageMs ?? 0);
-    const staleReading =
-      engine !== undefined &&
-      ageMs !== undefined &&
-      ((this.lastReadingAt !== undefined && readingAt <= this.lastReadingAt) ||
-        (this.lastChangeAt !== undefined && readingAt < this.lastChangeAt));
     const values = (signals?.[0]?.[1] ?? {}) as Record<string, string>;
     const ttftCount = Number(values['ttftCount'] ?? 0);
-    const ttftMs = ttftCount > 0 ? Number(values['ttftSum']) / ttftCount : undefined;
-    if (ttftMs !== undefined && engine === undefined) this.bestTtftMs = Math.min(this.bestTtftMs ?? ttftMs, ttftMs);
-    const decision = decideLimit(
-      this.limit,
-      concurrency,
-      {
-        backlog: counts.interactive + counts.bulk + waiting,
-        inFlight: counts.active,
-        engine,
-        replicas,
-        previousReplicas: this.lastReplicas,
-        overloads: Number(values['overloads'] ?? 0),
-        ttftMs,
-        previousRunning: this.lastEngineRunning,
-        knownCeiling: this.engineCeiling,
-        slowStart: this.slowStart,
-        staleReading,
-      },
-      this.bestTtftMs,
-    );
-    this.slowStart = decision.slowStart;
-    if (!staleReading) {
-      this.lastEngineRunning = engine?.running;
-      this.lastReadingAt = readingAt;
-    }
-    // Another set of replicas has another ceiling: learnt again.
-    if (replicas > 0 && this.lastReplicas !== undefined && replicas !== this.lastReplicas)
-      this.engineCeiling = undefined;
-    if (replicas > 0) this.lastReplicas = replicas;
-    if (engine && engine.waiting > TARGET_ENGINE_WAITING.max * replicas) this.engineCeiling = engine.running;
+    const decision = this.adaptive.step(this.limit, {
+      backlog: counts.interactive + counts.bulk + waiting,
+      inFlight: counts.active,
+      overloads: Number(values['overloads'] ?? 0),
+      ttftMs: ttftCount > 0 ? Number(values['ttftSum']) / ttftCount : undefined,
+      replicaLoads,
+    });
     // The state first, fenced: a leader that lost the lease without knowing (a long pause) writes
     // nothing, and leaves the limit to the new leader.
-    const state = {
-      limit: decision.limit,
-      bestTtftMs: this.bestTtftMs ?? '',
-      engineCeiling: this.engineCeiling ?? '',
-      lastEngineRunning: this.lastEngineRunning ?? '',
-      lastReplicas: this.lastReplicas ?? '',
-      slowStart: this.slowStart ? 1 : 0,
-    };
-    if (!(await lease.fencedHashSet(CONTROLLER_STATE_KEY, state))) return;
+    if (!(await lease.fencedHashSet(CONTROLLER_STATE_KEY, this.adaptive.state(decision.limit)))) return;
     if (decision.limit !== this.limit) {
       this.logger.log(`Concurrency limit changed from=${this.limit} to=${decision.limit} why="${decision.reason}"`);
       metrics.limitChanges.inc({ reason: decision.reason.split(':')[0].replace(/[0-9]+/g, 'N') });
       await this.applyLimit(decision.limit);
-      this.lastChangeAt = Date.now();
+      this.adaptive.changed();
     }
   }
 
@@ -298,12 +252,7 @@ export class GenerationGovernor implements WorkerGovernor {
       const limit = number('limit');
       const continued = limit === undefined ? this.limit : Math.max(concurrency.min, Math.min(concurrency.max, limit));
       if (continued !== this.limit) await this.applyLimit(continued);
-      this.bestTtftMs = number('bestTtftMs') ?? this.bestTtftMs;
-      this.engineCeiling = number('engineCeiling') ?? this.engineCeiling;
-      this.lastEngineRunning = number('lastEngineRunning');
-      this.lastReplicas = number('lastReplicas') ?? this.lastReplicas;
-      // No state yet (the first controller): slow start, as constructed.
-      this.slowStart = state['slowStart'] === undefined ? this.slowStart : state['slowStart'] === '1';
+      this.adaptive.restore(state);
       this.logger.log(`Leading the generation controller limit=${this.limit} fencingToken=${lease.token}`);
     }
     this.lease = lease;
