@@ -59,7 +59,8 @@ export async function checkDocxArchive(bytes: Buffer, limits: ReaderLimits): Pro
 }
 
 function zipError(error: Error): ReadError {
-  return new ReadError('corrupt_file', `The DOCX archive could not be read (${error.message.slice(0, 160)}).`);
+  // The library's message can quote the file's contents: its name only (as for PDFs).
+  return new ReadError('corrupt_file', `The DOCX archive could not be read (${error.name}).`);
 }
 
 /** Converts a checked DOCX to markdown; images are dropped unread. */
@@ -77,8 +78,8 @@ export async function docxToMarkdown(bytes: Buffer): Promise<{ markdown: string;
       },
     ));
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new ReadError('corrupt_file', `The DOCX could not be converted (${message.slice(0, 160)}).`);
+    const name = error instanceof Error ? error.name : typeof error;
+    throw new ReadError('corrupt_file', `The DOCX could not be converted (${name}).`);
   }
   const warnings = messages.slice(0, 20).map((m) => `${m.type}: ${m.message.slice(0, 200)}`);
   return { markdown: htmlToMarkdown(html), warnings };

@@ -94,5 +94,7 @@ function imageError(error: unknown): ReadError {
   const message = error instanceof Error ? error.message : String(error);
   if (/pixel limit/i.test(message))
     return new ReadError('too_many_pixels', 'The image is larger than the pixel limit.');
-  return new ReadError('corrupt_file', `The image could not be decoded (${message.slice(0, 160)}).`);
+  // The library's message can quote the file's contents: its name only (as for PDFs).
+  const name = error instanceof Error ? error.name : typeof error;
+  return new ReadError('corrupt_file', `The image could not be decoded (${name}).`);
 }
