@@ -25,6 +25,7 @@ import { GenerationGovernor } from './generation.governor';
 import { GenerationProcessor } from './generation.processor';
 import { DEFAULT_MAX_WAITING, GenerationProducer } from './generation.producer';
 import type { GenerationRequest, GenerationResult } from './generation.schemas';
+import { dropUnreachable } from './drop-unreachable';
 import { QueueMetrics } from './queue-metrics';
 import { RunOutcomes } from './run-outcome';
 import { TokenStreamReader } from './token-stream.reader';
@@ -193,10 +194,15 @@ export class GenerationQueue {
     // service would sit out its whole shutdown deadline and exit 1.
     const waitMs = this.options.redisWaitMs ?? 2_000;
     if (this.redis.status !== 'ready') {
-      // Redis is gone: running jobs cannot report a result and no lock can be released. One bounded try
-      // at closing, then the connections are dropped; other workers recover the jobs once Redis is back.
-      this.logger.warn(`Closing with Redis unreachable; running jobs are left to other workers waitMs=${waitMs}`);
-      await settledWithin(Promise.all([this.worker?.close(true), this.queue.close(), this.events.close()]), waitMs);
+      // Redis is gone: running jobs cannot report a result and no lock can be released. The connections
+      // are dropped at once; other workers recover the jobs once Redis is back.
+      this.logger.warn('Closing with Redis unreachable; running jobs are left to other workers');
+      const worker = this.worker;
+      await dropUnreachable([
+        ...(worker ? [{ close: () => worker.close(true), disconnect: () => worker.disconnect() }] : []),
+        this.queue,
+        this.events,
+      ]);
       this.streams.close();
       this.subscriber?.disconnect();
       this.redis.disconnect();

@@ -4,6 +4,7 @@ import { FlowProducer, Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CLASS_PRIORITY, QUEUE_PREFIX, WorkClass } from '../generation-queue.constants';
 import { GenerationError } from '../generation.errors';
+import { dropUnreachable } from '../drop-unreachable';
 import { settledWithin } from '../settled-within';
 
 /** What a part's handler and the whole's handler are told besides their data. */
@@ -219,15 +220,21 @@ export class FanOutQueue<WholeData, PartData, PartResult, WholeResult> {
       reachable = true;
     };
     await settledWithin(ping(), waitMs);
+    const queues = [...this.workers, this.flows, this.wholes, this.parts];
     if (!reachable) {
-      this.logger.warn(`Closing with Redis unreachable; running jobs are left to other workers waitMs=${waitMs}`);
-    } else if (!(await settledWithin(Promise.all(this.workers.map((worker) => worker.close())), deadlineMs))) {
+      this.logger.warn('Closing with Redis unreachable; running jobs are left to other workers');
+      await dropUnreachable(
+        queues.map((queue) =>
+          queue instanceof Worker ? { close: () => queue.close(true), disconnect: () => queue.disconnect() } : queue,
+        ),
+      );
+      return;
+    }
+    if (!(await settledWithin(Promise.all(this.workers.map((worker) => worker.close())), deadlineMs))) {
       this.logger.warn(
         `Shutdown deadline passed with jobs running; other workers recover them deadlineMs=${deadlineMs}`,
       );
     }
-    const queues = [...this.workers, this.flows, this.wholes, this.parts];
-    // Even with Redis down, close first: it is what stops the connections reconnecting.
     if (!(await settledWithin(Promise.all(queues.map((queue) => queue.close())), waitMs))) {
       await settledWithin(Promise.all(queues.map((queue) => queue.disconnect())), waitMs);
     }
