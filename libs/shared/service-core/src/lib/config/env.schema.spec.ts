@@ -54,6 +54,20 @@ describe(parseEnv.name, () => {
     expect(sut.message).toContain('LOG_FORMAT: expected json or text (got "xml")');
   });
 
+  it('shows a refused URL without its credentials and a refused secret by its length only', () => {
+    const withSecrets = z.object({
+      REDIS_URL: z.url({ protocol: /^rediss?$/ }),
+      HF_TOKEN: z.string().startsWith('hf_'),
+    });
+
+    expect(() =>
+      parseEnv('rag-service', withSecrets, { REDIS_URL: 'http://:s3cret@redis:6379', HF_TOKEN: 'Xs3cretToken' }),
+    ).toThrow(/REDIS_URL: .*\(got "http:\/\/\*\*\*@redis:6379"\)[\s\S]*HF_TOKEN: .*\(got a value of 12 characters\)/);
+    expect(() =>
+      parseEnv('rag-service', withSecrets, { REDIS_URL: 'http://:s3cret@redis:6379', HF_TOKEN: 'Xs3cretToken' }),
+    ).not.toThrow(/s3cret/);
+  });
+
   it.each(['0', '65536', '80.5', '-1'])('rejects the port %s', (port) => {
     expect(() => parseEnv('rag-service', schema, { PORT: port })).toThrow(/PORT: expected an integer/);
   });

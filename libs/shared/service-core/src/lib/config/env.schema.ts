@@ -115,6 +115,15 @@ function isOrigin(value: string): boolean {
 }
 
 /**
+ * A refused variable's value as the boot error (stderr, so the logs) may show it: a secret's by its length
+ * only, a URL's without its credentials (a Redis password sits in REDIS_URL).
+ */
+function shownConfigValue(key: string, value: unknown): string {
+  if (/KEY|TOKEN|SECRET|PASSWORD/i.test(key)) return `a value of ${String(value).length} characters`;
+  return JSON.stringify(typeof value === 'string' ? value.replace(/(\/\/)[^@/\s]*@/, '$1***@') : value);
+}
+
+/**
  * Parses the environment with a zod schema, or throws one error that names every bad key, what it
  * expects and what it got.
  */
@@ -133,7 +142,7 @@ export function parseEnv<Schema extends z.ZodType>(
     const got = issue.path.length > 0 ? env[String(issue.path[0])] : undefined;
     return got === undefined
       ? `${key}: ${issue.message} (it is missing)`
-      : `${key}: ${issue.message} (got ${JSON.stringify(got)})`;
+      : `${key}: ${issue.message} (got ${shownConfigValue(key, got)})`;
   });
   throw new ConfigValidationError(serviceName, [...problems, ...refused]);
 }
