@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ChromaClient, ChromaNotFoundError, Collection, Metadata, Where } from 'chromadb';
+import { boundedWait } from '@rma/service-core';
 import { RagError } from '../common/rag.errors';
 
 /** Metadata and filter keys a document may use: Chroma refuses `$`-prefixed and empty keys. */
@@ -206,12 +207,13 @@ export class ChunkStore {
   ): Promise<T | undefined> {
     const { url, name, timeoutMs } = this.options;
     try {
-      return await bounded(
-        async () => {
+      // Chroma's client takes no signal: an abandoned call finishes unobserved.
+      return await boundedWait(
+        (async () => {
           const collection = await this.collection(mode.create ?? false);
           return collection ? await action(collection) : undefined;
-        },
-        { timeoutMs, signal: mode.signal },
+        })(),
+        { ms: timeoutMs, late: () => new ChromaTimeoutError(), signal: mode.signal },
       );
     } catch (error) {
       if (mode.signal?.aborted && error === mode.signal.reason) throw error;
@@ -249,28 +251,6 @@ export class ChunkStore {
 }
 
 class ChromaTimeoutError extends Error {}
-
-/**
- * The call's result, or a ChromaTimeoutError after `timeoutMs`, or the signal's reason once it aborts,
- * whichever comes first. Chroma's client takes no signal: an abandoned call finishes unobserved.
- */
-async function bounded<T>(call: () => Promise<T>, options: { timeoutMs: number; signal?: AbortSignal }): Promise<T> {
-  const { timeoutMs, signal } = options;
-  signal?.throwIfAborted();
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const stop = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ChromaTimeoutError()), timeoutMs);
-    onAbort = () => reject(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([call(), stop]);
-  } finally {
-    clearTimeout(timer);
-    if (onAbort) signal?.removeEventListener('abort', onAbort);
-  }
-}
 
 /** Chroma's where clause for exact matches on every key; undefined for none. */
 export function whereOf(filters: Record<string, string | number | boolean>): Where | undefined {

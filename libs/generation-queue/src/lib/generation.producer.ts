@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { describeZodIssues } from '@rma/llm-provider';
+import { boundedWait } from '@rma/service-core';
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { decodeFailure } from './generation-failure.codec';
@@ -297,36 +298,19 @@ export class GenerationProducer {
     workClass?: WorkClass,
   ): Promise<T> {
     const waitMs = this.deps.redisWaitMs;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        // One turn of the event loop first: a reply that arrived while the loop was busy (GC, a loaded
-        // machine) is read before the wait is called over.
-        () =>
-          setImmediate(() =>
-            reject(
-              new GenerationError(
-                'queue_unavailable',
-                `Redis did not ${what} within ${waitMs} ms (GENERATION_REDIS_WAIT_MS): nothing was started; retry shortly`,
-                { retryable: true, ...(jobIds.length === 1 ? { jobId: jobIds[0] } : {}) },
-              ),
-            ),
-          ),
-        waitMs,
-      );
-    });
-    const running = operation();
+    const expired = new GenerationError(
+      'queue_unavailable',
+      `Redis did not ${what} within ${waitMs} ms (GENERATION_REDIS_WAIT_MS): nothing was started; retry shortly`,
+      { retryable: true, ...(jobIds.length === 1 ? { jobId: jobIds[0] } : {}) },
+    );
     try {
-      return await Promise.race([running, expired]);
+      return await boundedWait(operation(), { ms: waitMs, late: () => expired });
     } catch (error) {
-      if (error instanceof GenerationError && error.code === 'queue_unavailable') {
-        running.catch(() => undefined);
+      if (error === expired) {
         if (workClass) this.deps.metrics.refused.inc({ class: workClass, reason: 'queue_unavailable' });
         void this.markCancelled(jobIds);
       }
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -62,6 +62,8 @@ export type {
   BatchResult,
 } from './lib/coordination/batch-jobs';
 export { prefersAsync } from './lib/http/prefers-async';
+/** One bounded wait: an operation's result, or a typed error once its time is up (it is left running). */
+export { boundedWait } from './lib/coordination/bounded-wait';
 /** One time budget per request, passed to every step as a signal and the time left. */
 export { DeadlineExceededError, RequestDeadline } from './lib/http/request-deadline';
 export type { RequestDeadlineOptions } from './lib/http/request-deadline';
