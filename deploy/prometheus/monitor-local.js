@@ -5,9 +5,9 @@
 //   npm start                                   # in one terminal
 //   node deploy/prometheus/monitor-local.js     # in another: Prometheus on http://127.0.0.1:9090
 // Ports follow npm start's variables (NOTES_SERVICE_PORT, DOC_PROCESSOR_PORT, RAG_SERVICE_PORT,
-// LOCAL_LLM_PORT); PROMETHEUS_PORT, BLACKBOX_PORT change this script's own. Data goes to
-// .cache/data/prometheus. tools/operations-checks runs the same configuration against the services
-// it starts and queries every metric the dashboards and alerts use.
+// LOCAL_LLM_PORT, or LLM_VLLM_URLS / VLLM_URL for the engine's replicas); PROMETHEUS_PORT, BLACKBOX_PORT
+// change this script's own. Data goes to .cache/data/prometheus. tools/operations-checks runs the same
+// configuration against the services it starts and queries every metric the dashboards and alerts use.
 // Plain CommonJS so that `node` runs it as it is and the checks' Jest can require it.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
@@ -126,7 +126,11 @@ module.exports = { localPrometheusConfig, startMonitoring };
 if (require.main === module) {
   const port = (name, fallback) => Number(process.env[name] ?? fallback);
   const local = (p) => `http://127.0.0.1:${p}`;
-  const llmUrl = process.env.VLLM_URL ?? local(port('LOCAL_LLM_PORT', 8000));
+  // The vLLM replicas as the services list them (LLM_VLLM_URLS wins over VLLM_URL), each scraped.
+  const llmUrls = (process.env.LLM_VLLM_URLS || process.env.VLLM_URL || local(port('LOCAL_LLM_PORT', 8000)))
+    .split(',')
+    .map((url) => url.trim())
+    .filter(Boolean);
   startMonitoring({
     dataDir: join(workspaceRoot, '.cache/data/prometheus'),
     prometheusPort: port('PROMETHEUS_PORT', 9090),
@@ -136,7 +140,7 @@ if (require.main === module) {
       { name: 'doc-processor', url: local(port('DOC_PROCESSOR_PORT', 8101)) },
       { name: 'rag-service', url: local(port('RAG_SERVICE_PORT', 8102)) },
     ],
-    llmUrls: [llmUrl],
+    llmUrls,
   }).then(
     (monitoring) => {
       process.stdout.write(

@@ -7,10 +7,12 @@ import { alertRules, metricsInUse } from './promql';
 import { workspaceRoot } from './workspace';
 
 // A real Prometheus (Debian's, with blackbox_exporter) scraping the system as `npm start` runs it: the
-// three services and a generation worker from dist/, local-llm as the vLLM engine, a second local-llm
-// as Ollama, Redis and Chroma. Traffic through the services (with a burst of 503s from "vLLM", so that
-// retries, errors, fallbacks and the breaker happen) makes every labelled series exist; then every
-// metric a dashboard or an alert reads must return at least one series.
+// three services and a generation worker from dist/, two local-llm processes as the replicas of the
+// vLLM engine (LLM_VLLM_URLS, so the router decides and reports per replica), a third as Ollama, a
+// traffic split for chat as during a canary, Redis and Chroma. Traffic through the services
+// (with a burst of 503s from both "vLLM" replicas, so that failovers, retries, errors, fallbacks and
+// open breakers happen) makes every labelled series exist; then every metric a dashboard or an alert
+// reads must return at least one series.
 
 interface Monitoring {
   url: string;
@@ -82,6 +84,7 @@ const NOTES =
 
 describe('monitoring against the running system', () => {
   let vllm: StartedServer;
+  let vllmReplica: StartedServer;
   let ollama: StartedServer;
   let monitoring: Monitoring;
   let dataDir: string;
@@ -89,8 +92,9 @@ describe('monitoring against the running system', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'rma-monitoring-'));
-    [vllm, ollama] = await Promise.all([
+    [vllm, vllmReplica, ollama] = await Promise.all([
       startLocalLlm(['--engine', 'sim', '--admin', '--seed', '7']),
+      startLocalLlm(['--engine', 'sim', '--admin', '--seed', '9']),
       startLocalLlm(['--engine', 'sim', '--seed', '8']),
     ]);
     const common = {
@@ -99,9 +103,14 @@ describe('monitoring against the running system', () => {
       CHROMA_URL: process.env['RMA_TEST_CHROMA_URL'] as string,
       MANUALS_DIR: 'off',
       VLLM_URL: vllm.url,
+      LLM_VLLM_URLS: `${vllm.url},${vllmReplica.url}`,
       OLLAMA_URL: ollama.url,
       LLM_PROVIDER: 'vllm',
       LLM_FALLBACK: 'ollama',
+      // A split as during a canary (here Ollama at 10% of chat): shares of 90 and 10 in
+      // llm_traffic_share_percent. The first chat calls of each process still go to vLLM (smooth
+      // weighted round robin picks the 10% backend at the sixth call), so the 503 burst below falls back.
+      LLM_TRAFFIC_SPLIT: 'chat:vllm=90,ollama=10',
       // Two attempts and a breaker that opens after two failures and probes again after 1 s: the 503
       // burst below shows retries, errors, fallbacks and an open breaker within seconds.
       LLM_RETRY_MAX_ATTEMPTS: '2',
@@ -131,7 +140,7 @@ describe('monitoring against the running system', () => {
       prometheusPort: await freePort(),
       blackboxPort: await freePort(),
       services: services.map(({ name, url }) => ({ name, url })),
-      llmUrls: [vllm.url],
+      llmUrls: [vllm.url, vllmReplica.url],
       scrapeInterval: '1s',
     });
   }, 120_000);
@@ -139,7 +148,7 @@ describe('monitoring against the running system', () => {
   afterAll(async () => {
     await monitoring?.stop();
     await Promise.all(services.map((service) => stopProcess(service.child)));
-    await Promise.all([vllm?.stop(), ollama?.stop()]);
+    await Promise.all([vllm?.stop(), vllmReplica?.stop(), ollama?.stop()]);
     rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
 
@@ -147,8 +156,9 @@ describe('monitoring against the running system', () => {
   const rag = () => services.find((service) => service.name === 'rag-service') as ServiceProcess;
 
   it('scrapes every service, the engine and each service readiness', async () => {
-    // Four services, the engine and three readiness probes (the worker serves no API to be ready for).
-    await eventually(async () => (await query(monitoring.url, 'up == 1')).length === 8, 20_000);
+    // Four services, the engine's two replicas and three readiness probes (the worker serves no API to be
+    // ready for).
+    await eventually(async () => (await query(monitoring.url, 'up == 1')).length === 9, 20_000);
 
     const up = await query(monitoring.url, 'up');
     const ready = await query(monitoring.url, 'probe_success');
@@ -164,6 +174,7 @@ describe('monitoring against the running system', () => {
         'rma-readiness doc-processor 1',
         'rma-readiness notes-service 1',
         'rma-readiness rag-service 1',
+        'vllm  1',
         'vllm  1',
       ].sort(),
     );
@@ -187,11 +198,15 @@ describe('monitoring against the running system', () => {
   });
 
   it('every metric a dashboard or an alert reads returns series once the system has served traffic', async () => {
-    // A burst of 503s from "vLLM": retried, counted as errors, then served by "Ollama"; the breaker opens.
-    await setFaults(vllm.url, [{ kind: 'status', status: 503, target: 'chat', count: 6 }]);
+    // A burst of 503s from both "vLLM" replicas: moved to the other replica, retried, counted as errors,
+    // then served by "Ollama"; both replicas' breakers open.
+    const replicas = [vllm.url, vllmReplica.url];
+    await Promise.all(
+      replicas.map((url) => setFaults(url, [{ kind: 'status', status: 503, target: 'chat', count: 6 }])),
+    );
     const degraded = await post(`${notes().url}/letters`, { notes: NOTES, clientName: 'Ms Patel' });
     expect(degraded.status).toBe(200);
-    await setFaults(vllm.url, []);
+    await Promise.all(replicas.map((url) => setFaults(url, [])));
     // Past LLM_BREAKER_OPEN_MS the probe closes the breaker again and vLLM serves the rest.
     await new Promise((resolve) => setTimeout(resolve, 1_200));
     const streamed = await post(`${notes().url}/letters/stream`, { notes: NOTES, clientName: 'Ms Patel' });
@@ -210,5 +225,13 @@ describe('monitoring against the running system', () => {
     await eventually(async () => (await empty()).length === 0, 15_000).catch(() => undefined);
     expect(await empty()).toEqual([]);
     expect(metricsInUse().length).toBeGreaterThan(25);
+    // Each replica is reported apart, and the router sent calls to both vLLM replicas (the 503s moved
+    // each call from one to the other).
+    const replicaSeries = await query(monitoring.url, 'max by (backend, replica) (llm_replica_healthy)');
+    expect(replicaSeries.map((series) => `${series.metric['backend']} ${series.metric['replica']}`).sort()).toEqual(
+      [`vllm ${vllm.url}`, `vllm ${vllmReplica.url}`, `ollama ${ollama.url}`].sort(),
+    );
+    const routed = await query(monitoring.url, 'sum by (replica) (llm_route_decisions_total{backend="vllm"})');
+    expect(routed.map((series) => series.metric['replica']).sort()).toEqual([vllm.url, vllmReplica.url].sort());
   }, 90_000);
 });

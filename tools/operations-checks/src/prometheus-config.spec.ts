@@ -30,8 +30,12 @@ function registeredMetricNames(): Set<string> {
     const source = readText(file);
     const found = [
       ...[...source.matchAll(/new (Counter|Gauge|Histogram|Summary)\(\{\s*name: '([^']+)'/g)].map((m) => [m[1], m[2]]),
-      // local-llm's vLLM metrics are declared through small helpers: gauge('vllm:...'), histogram('vllm:...').
-      ...[...source.matchAll(/\b(gauge|counter|histogram)\(\s*'([^']+)'/g)].map((m) => [m[1], m[2]]),
+      // Metrics declared through small helpers whose first argument is the name: local-llm's gauge('vllm:...'),
+      // histogram('vllm:...') and fromEngine('vllm:prefix_cache_...'), llm-provider's replicaGauge('llm_replica_...').
+      ...[...source.matchAll(/\b(gauge|counter|histogram|fromEngine|replicaGauge)\(\s*'([^']+)'/g)].map((m) => [
+        m[1],
+        m[2],
+      ]),
     ];
     for (const [kind, name] of found) {
       names.add(name);
