@@ -95,13 +95,15 @@ const IMAGE_TOOLS: { image: RegExp; assumption: string; tools: string[] }[] = [
   },
   {
     image: /^prom\/(prometheus|blackbox-exporter):v[\d.]+$/,
-    assumption: 'Prometheus images: busybox base, so wget and sh; no curl',
+    assumption:
+      "Prometheus and blackbox_exporter Dockerfiles: FROM quay.io/prometheus/busybox, so busybox's wget and sh; no curl",
     tools: ['wget', 'sh', 'prometheus', 'promtool', 'blackbox_exporter'],
   },
   {
     image: /^grafana\/grafana:11\.[\d.]+$/,
-    assumption: 'Grafana 11 image: Alpine base, busybox wget and sh; no curl',
-    tools: ['wget', 'sh', 'grafana'],
+    assumption:
+      "Grafana 11.6 Dockerfile: alpine:3.21 base (busybox wget, sh) plus apk's bash and curl; ENTRYPOINT /run.sh, a sh script",
+    tools: ['wget', 'sh', 'bash', 'curl', 'grafana', '/run.sh'],
   },
   {
     image: /^rma\//,
@@ -154,6 +156,8 @@ describe('compose files', () => {
       expect(sut.build?.args?.['APP']).toBe(app);
       expect(sut.environment?.['REDIS_URL']).toBe('redis://redis:6379');
       expect(sut.environment?.['NODE_ENV']).toBe('production');
+      // .env may say otherwise (npm start runs without keys): compose's environment wins over env_file.
+      expect(merged.services[app].environment?.['AUTH_MODE']).toBe('on');
     }
     expect(base.services['notes-service'].environment?.['PORT']).toBe('8100');
     expect(base.services['doc-processor'].environment?.['PORT']).toBe('8101');

@@ -243,6 +243,22 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     for (const image of images) expect(image).toMatch(/:v?\d+\.\d+\.\d+(-[a-z]+)?$|^rma\/[a-z-]+:[\w.-]+$/);
   });
 
+  it.each(OVERLAYS)('%s: the services run in production with API keys on, and boot from rma-config', (overlay) => {
+    const config = rendered[overlay].find(isRmaConfig)?.data ?? {};
+
+    expect({ NODE_ENV: config['NODE_ENV'], AUTH_MODE: config['AUTH_MODE'] }).toEqual({
+      NODE_ENV: 'production',
+      AUTH_MODE: 'on',
+    });
+    for (const app of SERVICE_APPS) {
+      // Loaded by path: a check of the apps' own configuration, not a dependency of any code on them.
+      const { validateEnv } = require(join(workspaceRoot, 'apps', app, 'src/config/env.schema')) as {
+        validateEnv(env: Record<string, unknown>): unknown;
+      };
+      expect(() => validateEnv({ ...config, PORT: String(appPort(app)) })).not.toThrow();
+    }
+  });
+
   it.each(OVERLAYS)(
     '%s: a Job reads no hashed ConfigMap (its pod template is immutable), and pulls the models rma-config names',
     (overlay) => {
