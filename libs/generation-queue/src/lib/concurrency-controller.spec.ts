@@ -113,6 +113,14 @@ describe(decideLimit.name, () => {
     expect(decideLimit(16, bounds, seen)).toMatchObject({ limit: 12, slowStart: false });
   });
 
+  it('a batch at its bulk cap (the limit less the slot kept for interactive work) uses the limit', () => {
+    const seen = { backlog: 92, inFlight: 7, engine: engine(7, 0), overloads: 0, slowStart: true };
+
+    expect(decideLimit(8, bounds, seen)).toMatchObject({ limit: 16, slowStart: true });
+    expect(decideLimit(32, bounds, { ...seen, inFlight: 30, engine: engine(30, 0) }).limit).toBe(64);
+    expect(decideLimit(32, bounds, { ...seen, inFlight: 27, engine: engine(27, 0) }).limit).toBe(32);
+  });
+
   it('slow start holds without a backlog at the limit, and a 429/503 ends it', () => {
     expect(
       decideLimit(16, bounds, { backlog: 0, inFlight: 3, engine: engine(3, 0), overloads: 0, slowStart: true }),

@@ -74,8 +74,10 @@ export function decideLimit(
   if (seen.overloads > 0) {
     return { limit: clamp(current / 2), reason: `backoff: ${seen.overloads} answers of 429/503`, slowStart: false };
   }
-  // Our active count lags a little behind jobs finishing: 90% of the limit in use counts as using it.
-  const saturated = seen.backlog > 0 && seen.inFlight >= current * 0.9;
+  // Our active count lags a little behind jobs finishing: 90% of the limit in use counts as using it,
+  // rounded down, since bulk work alone never has the whole limit: its cap keeps a slot for interactive
+  // work (at 8, 7 is all a batch can have, and 7 < 7.2 held slow start at 8 for a whole batch).
+  const saturated = seen.backlog > 0 && seen.inFlight >= Math.max(1, Math.floor(current * 0.9));
   if (seen.engine)
     return withGauges(current, clamp, { ...seen, engine: seen.engine }, { replicas, saturated, slowStart });
   const nearBest = seen.ttftMs === undefined || bestTtftMs === undefined || seen.ttftMs <= bestTtftMs * 1.5;
