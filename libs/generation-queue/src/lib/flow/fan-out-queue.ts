@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { redisOptionsFromUrl } from '@rma/service-core';
+import { boundedWait, redisOptionsFromUrl } from '@rma/service-core';
 import { FlowProducer, Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CLASS_PRIORITY, QUEUE_PREFIX, WorkClass } from '../generation-queue.constants';
@@ -117,27 +117,17 @@ export class FanOutQueue<WholeData, PartData, PartResult, WholeResult> {
    */
   async add(input: { id: string; data: WholeData; parts: PartData[]; workClass: WorkClass }): Promise<void> {
     const waitMs = this.options.redisWaitMs ?? 2_000;
-    let timer: NodeJS.Timeout | undefined;
-    const refused = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new GenerationError(
-              'queue_unavailable',
-              `Redis did not take the work within ${waitMs} ms (GENERATION_REDIS_WAIT_MS); retry shortly`,
-              { retryable: true },
-            ),
-          ),
-        waitMs,
-      );
-    });
     // Redis may still take it later (the flow's commands wait in the client's offline queue): the
     // caller's handlers must check that the work is still wanted, as for a removed whole.
-    try {
-      await Promise.race([this.addFlow(input), refused]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await boundedWait(this.addFlow(input), {
+      ms: waitMs,
+      late: () =>
+        new GenerationError(
+          'queue_unavailable',
+          `Redis did not take the work within ${waitMs} ms (GENERATION_REDIS_WAIT_MS); retry shortly`,
+          { retryable: true },
+        ),
+    });
   }
 
   private async addFlow(input: {
