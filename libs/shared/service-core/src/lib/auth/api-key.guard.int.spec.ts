@@ -2,6 +2,8 @@ import { Controller, Get, INestApplication, Module, Post } from '@nestjs/common'
 import { Test } from '@nestjs/testing';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { configureService } from '../bootstrap/bootstrap-service';
 import { ServiceCoreModule } from '../service-core.module';
 import { SERVICE_REDIS } from '../service-core.options';
@@ -200,6 +202,39 @@ describe(ApiKeyGuard.name, () => {
     });
   });
 
+  describe('with Redis frozen after the key was verified', () => {
+    it('answers the rate-limit count with 503 RedisUnavailable too, within the Redis wait', async () => {
+      // A redis-server of this test's own, stopped with SIGSTOP: the key is in the guard's cache, so only
+      // the count (a script on the service's Redis client) meets the outage.
+      const port = await freePort();
+      const frozen = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', ''], {
+        stdio: 'ignore',
+      });
+      const exited = new Promise((resolve) => frozen.once('exit', resolve));
+      let sut: { app: INestApplication; url: string } | undefined;
+      try {
+        const frozenUrl = `redis://127.0.0.1:${port}`;
+        sut = await startService({ authMode: 'on', redisUrl: frozenUrl, authKeyCacheMs: 60_000 });
+        const owner = new Redis(frozenUrl);
+        const { key } = await new ApiKeyStore(owner).create({ organisation: 'acme', scopes: ['ask'] });
+        owner.disconnect();
+        expect((await call(`${sut.url}/ask`, { key })).status).toBe(201);
+        process.kill(frozen.pid as number, 'SIGSTOP');
+
+        const response = await call(`${sut.url}/ask`, { key });
+
+        expect(response.status).toBe(503);
+        expect(response.headers.get('retry-after')).toBe('2');
+        expect(response.body).toMatchObject({ error: 'RedisUnavailable' });
+      } finally {
+        frozen.kill('SIGCONT');
+        await sut?.app.close();
+        frozen.kill('SIGKILL');
+        await exited;
+      }
+    });
+  });
+
   describe('with Redis down', () => {
     let sut: { app: INestApplication; url: string };
     beforeAll(async () => (sut = await startService({ authMode: 'on', redisUrl: deadRedisUrl })));
@@ -216,3 +251,12 @@ describe(ApiKeyGuard.name, () => {
     });
   });
 });
+
+/** A port nothing listens on yet (this util lib may not use @rma/testing's helper). */
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
