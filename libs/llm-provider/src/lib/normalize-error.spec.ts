@@ -71,6 +71,23 @@ describe(normalizeError.name, () => {
     expect(sut).toMatchObject({ retryable: false, fallbackable: false });
   });
 
+  it.each([
+    [
+      "[{'type': 'missing', 'loc': ('body', 'model'), 'msg': 'Field required', 'input': {'messages': [{'content': 'Ms Patel'}]}}]",
+      'the server gave no reason it can show',
+    ],
+    [
+      "1 validation error for ChatCompletionRequest\nmax_tokens\n  Input should be a valid integer [type=int_parsing, input_value='Ms Patel', input_type=str]",
+      'max_tokens\n  Input should be a valid integer',
+    ],
+    ['logprobs must be between 0 and 20 (parameter=top_logprobs, value=Ms Patel)', 'logprobs must be between 0 and 20'],
+  ])("keeps a server's refusal without the request it quotes: %s", (text, kept) => {
+    const sut = normalizeError(withStatus(400, text), backend, 1000);
+
+    expect(sut.message).toContain(kept);
+    expect(sut.message).not.toContain('Patel');
+  });
+
   it('reads structured output that is not JSON as a bad answer, without quoting it', () => {
     let parseError: unknown;
     try {

@@ -54,6 +54,20 @@ function header(headers: unknown, name: string): string | undefined {
 }
 
 /**
+ * A server's or client library's error text without the request it may quote: vLLM answers a request it
+ * refuses with pydantic's dump of the input (`[{'type': ..., 'input': {...messages...}}]`, `input_value=`)
+ * or `value=<the value>`, and that text reaches error bodies. Kept: the text before the first such dump.
+ */
+function withoutQuotedInput(message: string): string {
+  const kept =
+    message
+      .split(/[{[]|\b(?:input_)?value=/)[0]
+      ?.trim()
+      .slice(0, 300) ?? '';
+  return kept.replace(/[\s:,(]+$/, '') || 'the server gave no reason it can show';
+}
+
+/**
  * Maps what the openai or ollama clients (through LangChain) or fetch threw onto LlmError. Unknown
  * failures count as the backend being unavailable: a garbled stream or a crashed connection is the
  * server's fault, not the caller's.
@@ -61,7 +75,7 @@ function header(headers: unknown, name: string): string | undefined {
 export function normalizeError(error: unknown, backend: BackendRef, connectTimeoutMs: number): LlmError {
   if (error instanceof LlmError) return error;
   const chain = causes(error);
-  const message = chain.map((item) => item.message).find(Boolean) ?? String(error);
+  const message = withoutQuotedInput(chain.map((item) => item.message).find(Boolean) ?? String(error));
   const fields = { backend, cause: error };
   const status = chain.map((item) => item.status ?? item.status_code).find((value) => typeof value === 'number');
   if (status !== undefined) {
