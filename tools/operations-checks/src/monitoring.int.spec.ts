@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StartedServer, eventually, freePort, setFaults, startLocalLlm } from '@rma/testing';
-import { alertRules, metricsInUse } from './promql';
+import { alertRules, dashboards, metricsInUse } from './promql';
 import { workspaceRoot } from './workspace';
 
 // A real Prometheus (Debian's, with blackbox_exporter) scraping the system as `npm start` runs it: the
@@ -122,7 +122,10 @@ describe('monitoring against the running system', () => {
       DOCUMENT_STORAGE_DIR: join(dataDir, 'documents'),
     };
     for (const name of ['notes-service', 'doc-processor', 'rag-service', 'generation-worker']) {
-      services.push(startServiceProcess(name, { ...common, PORT: String(await freePort()) }));
+      // doc-processor with API keys on, as in production, so that its refusals (401) show; the spec
+      // calls only the others' APIs, without keys.
+      const auth: Record<string, string> = name === 'doc-processor' ? { AUTH_MODE: 'on' } : {};
+      services.push(startServiceProcess(name, { ...common, ...auth, PORT: String(await freePort()) }));
     }
     await Promise.all(
       services.map((service) =>
@@ -154,6 +157,7 @@ describe('monitoring against the running system', () => {
 
   const notes = () => services.find((service) => service.name === 'notes-service') as ServiceProcess;
   const rag = () => services.find((service) => service.name === 'rag-service') as ServiceProcess;
+  const docs = () => services.find((service) => service.name === 'doc-processor') as ServiceProcess;
 
   it('scrapes every service, the engine and each service readiness', async () => {
     // Four services, the engine's two replicas and three readiness probes (the worker serves no API to be
@@ -213,8 +217,9 @@ describe('monitoring against the running system', () => {
     await streamed.text();
     const asked = await post(`${rag().url}/ask`, { question: 'Who can get a Debt Relief Order?' });
     const letter = await post(`${notes().url}/letters`, { notes: NOTES, clientName: 'Mr Jones' });
+    const withoutKey = await fetch(`${docs().url}/documents/any`);
 
-    expect([streamed.status, asked.status, letter.status]).toEqual([200, 200, 200]);
+    expect([streamed.status, asked.status, letter.status, withoutKey.status]).toEqual([200, 200, 200, 401]);
     const empty = async () => {
       const missing: string[] = [];
       for (const name of metricsInUse()) {
@@ -233,5 +238,24 @@ describe('monitoring against the running system', () => {
     );
     const routed = await query(monitoring.url, 'sum by (replica) (llm_route_decisions_total{backend="vllm"})');
     expect(routed.map((series) => series.metric['replica']).sort()).toEqual([vllm.url, vllmReplica.url].sort());
+    const refused = await query(monitoring.url, 'http_server_request_duration_seconds_count{status_code="401"}');
+    expect(refused.map((series) => `${series.metric['service']} ${series.metric['route']}`)).toEqual([
+      'doc-processor /documents/:id',
+    ]);
+  }, 90_000);
+
+  it('every dashboard query is PromQL this Prometheus accepts', async () => {
+    // promtool checks the alerts' expressions; nothing else parses the dashboards' own.
+    const targets = dashboards().flatMap((dashboard) =>
+      dashboard.panels.flatMap((panel) => panel.targets.map((target) => `${dashboard.uid}: ${target.expr}`)),
+    );
+    const refusedQueries: string[] = [];
+    for (const target of targets) {
+      const expr = target.slice(target.indexOf(': ') + 2);
+      await query(monitoring.url, expr).catch(() => refusedQueries.push(target));
+    }
+
+    expect(targets.length).toBeGreaterThan(35);
+    expect(refusedQueries).toEqual([]);
   }, 90_000);
 });
