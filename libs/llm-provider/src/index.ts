@@ -49,6 +49,13 @@ export type { BackendRef, LlmErrorKind, TimeoutPhase } from './lib/llm.errors';
 export { DEFAULT_ROUTING, ROUTING_STRATEGIES } from './lib/routing/routing-policy';
 export type { RoutingOptions, RoutingStrategy } from './lib/routing/routing-policy';
 export type { RouteReason } from './lib/routing/replica-router';
+/**
+ * The traffic split between backends per role (a canary): its text form (LLM_TRAFFIC_SPLIT), its check,
+ * and the Redis hash every process reads it from (`LlmClient.trafficSplit` is the split in effect).
+ */
+export { checkShares, formatTrafficSplit, parseTrafficSplit, TrafficSplitError } from './lib/routing/traffic-split';
+export type { TrafficShares, TrafficSplit } from './lib/routing/traffic-split';
+export { TRAFFIC_SPLIT_KEY } from './lib/routing/traffic-split.watcher';
 /** Options, and the LLM_* environment variables an app's config folder validates. */
 export { llmEnvShape, llmOptionsFromConfig, llmOptionsFromEnv, modelNameFor } from './lib/llm.options';
 export type { BackendKind, LlmEnv, LlmProviderOptions, LlmRole, RoleOptions, RoleTimeouts } from './lib/llm.options';
