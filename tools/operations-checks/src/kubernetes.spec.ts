@@ -307,4 +307,19 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
       LLM_PROVIDER: 'ollama',
     });
   });
+
+  it('the vllm overlay lists every vllm-chat replica by its stable name for the provider to route across', () => {
+    const objects = rendered['vllm'];
+    const chat = objects.find((object) => object.metadata.name === 'vllm-chat' && object.kind === 'StatefulSet');
+    const service = objects.find((object) => object.metadata.name === 'vllm-chat' && object.kind === 'Service');
+    const spec = chat?.spec as unknown as { replicas: number; serviceName: string };
+    const config = objects.find(isRmaConfig)?.data ?? {};
+
+    // Pod names resolve only through a headless Service named by the StatefulSet's serviceName.
+    expect(spec.serviceName).toBe(service?.metadata.name);
+    expect((service?.spec as unknown as { clusterIP?: string }).clusterIP).toBe('None');
+    expect(config['LLM_VLLM_URLS']?.split(',')).toEqual(
+      Array.from({ length: spec.replicas }, (_, ordinal) => `http://vllm-chat-${ordinal}.${spec.serviceName}:8000`),
+    );
+  });
 });
