@@ -55,6 +55,9 @@ export class GenerationQueue {
   private readonly queue: Queue;
   private readonly events: QueueEvents;
   private readonly redis: Redis;
+  /** The producer's fail-fast connection (no offline queue), and the queue it adds jobs through. */
+  private readonly producerRedis: Redis;
+  private readonly producerQueue: Queue;
   private readonly subscriber?: Redis;
   private readonly worker?: Worker;
   private readonly producer: GenerationProducer;
@@ -70,16 +73,25 @@ export class GenerationQueue {
       failedAgeSeconds: 86_400,
       ...options.retention,
     };
-    this.queue = new Queue(GENERATION_QUEUE_NAME, {
-      connection,
+    const defaultJobOptions = {
+      // A job that failed is not run again: the LLM client already retried it (see `attempts`).
+      attempts: 1,
+      removeOnComplete: { age: retention.completedAgeSeconds, count: retention.completedCount },
+      removeOnFail: { age: retention.failedAgeSeconds },
+    };
+    this.queue = new Queue(GENERATION_QUEUE_NAME, { connection, prefix: QUEUE_PREFIX, defaultJobOptions });
+    // The producer's own fail-fast client: its commands never wait in an offline queue, where an add the
+    // caller was already refused (503) would run once Redis came back. It waits for the connection to be
+    // ready instead, within GENERATION_REDIS_WAIT_MS (see GenerationProducer).
+    this.producerRedis = new Redis({ ...connection, enableOfflineQueue: false }).on('error', (error) =>
+      this.logConnectionError('producer', error),
+    );
+    this.producerQueue = new Queue(GENERATION_QUEUE_NAME, {
+      connection: this.producerRedis,
       prefix: QUEUE_PREFIX,
-      defaultJobOptions: {
-        // A job that failed is not run again: the LLM client already retried it (see `attempts`).
-        attempts: 1,
-        removeOnComplete: { age: retention.completedAgeSeconds, count: retention.completedCount },
-        removeOnFail: { age: retention.failedAgeSeconds },
-      },
+      defaultJobOptions,
     });
+    this.producerQueue.on('error', (error) => this.logConnectionError('producer', error));
     this.events = new QueueEvents(GENERATION_QUEUE_NAME, { connection, prefix: QUEUE_PREFIX });
     // Without a listener BullMQ prints every reconnect failure as a stack trace: one line per outage
     // and per connection every 10 s is enough to see it (readiness and 503s tell the rest).
@@ -87,6 +99,7 @@ export class GenerationQueue {
     this.events.on('error', (error) => this.logConnectionError('events', error));
     // Every waiting caller listens on these: thousands of listeners in a bulk run are by design.
     this.queue.setMaxListeners(0);
+    this.producerQueue.setMaxListeners(0);
     this.events.setMaxListeners(0);
     this.redis = new Redis(connection).on('error', (error) => this.logConnectionError('commands', error));
     this.metrics = new QueueMetrics(options.registry, () => this.counts());
@@ -104,9 +117,9 @@ export class GenerationQueue {
       this.redis,
     );
     this.producer = new GenerationProducer({
-      queue: this.queue,
+      queue: this.producerQueue,
       events: this.events,
-      redis: this.redis,
+      redis: this.producerRedis,
       streams: this.streams,
       redisWaitMs: options.redisWaitMs ?? 2_000,
       maxWaiting: { ...DEFAULT_MAX_WAITING, ...options.maxWaiting },
@@ -201,10 +214,12 @@ export class GenerationQueue {
       await dropUnreachable([
         ...(worker ? [{ close: () => worker.close(true), disconnect: () => worker.disconnect() }] : []),
         this.queue,
+        this.producerQueue,
         this.events,
       ]);
       this.streams.close();
       this.subscriber?.disconnect();
+      this.producerRedis.disconnect();
       this.redis.disconnect();
       return;
     }
@@ -219,11 +234,13 @@ export class GenerationQueue {
       }
     }
     await settledWithin(this.governor.releaseLeadership(), waitMs);
-    if (!(await settledWithin(Promise.all([this.queue.close(), this.events.close()]), waitMs))) {
-      await settledWithin(Promise.all([this.queue.disconnect(), this.events.disconnect()]), waitMs);
+    const queues = [this.queue, this.producerQueue, this.events];
+    if (!(await settledWithin(Promise.all(queues.map((queue) => queue.close())), waitMs))) {
+      await settledWithin(Promise.all(queues.map((queue) => queue.disconnect())), waitMs);
     }
     this.streams.close();
     this.subscriber?.disconnect();
+    this.producerRedis.disconnect();
     this.redis.disconnect();
   }
 

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { describeZodIssues } from '@rma/llm-provider';
-import { boundedWait } from '@rma/service-core';
+import { boundedWait, isRedisOutage } from '@rma/service-core';
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { decodeFailure } from './generation-failure.codec';
@@ -44,7 +44,10 @@ export interface GenerationProducerDeps {
   queue: Queue;
   /** The queue's events: every waiting caller of this process listens on the one connection. */
   events: QueueEvents;
-  /** A command connection (not blocking, not subscribed). */
+  /**
+   * A command connection (not blocking, not subscribed) without an offline queue, shared by `queue`: a
+   * command is sent once the connection is ready (waited for within `redisWaitMs`), or not at all.
+   */
   redis: Redis;
   /** The process's one reader of token streams. */
   streams: TokenStreamReader;
@@ -303,15 +306,54 @@ export class GenerationProducer {
       `Redis did not ${what} within ${waitMs} ms (GENERATION_REDIS_WAIT_MS): nothing was started; retry shortly`,
       { retryable: true, ...(jobIds.length === 1 ? { jobId: jobIds[0] } : {}) },
     );
+    // Nothing is sent before the connection is ready (it has no offline queue, where a refused add would
+    // run once Redis came back): a Redis restart within the wait passes unnoticed, a longer outage is a 503.
+    const gate = new AbortController();
+    const whenReady = async () => {
+      await this.untilReady(gate.signal);
+      return operation();
+    };
     try {
-      return await boundedWait(operation(), { ms: waitMs, late: () => expired });
+      return await boundedWait(whenReady(), {
+        ms: waitMs,
+        late: () => {
+          gate.abort(expired);
+          return expired;
+        },
+      });
     } catch (error) {
-      if (error === expired) {
+      // The connection dropped between the readiness check and the command: refused as a wait past the bound.
+      const refused = isRedisOutage(error)
+        ? new GenerationError(
+            'queue_unavailable',
+            `Redis could not ${what} (${(error as Error).message}): nothing was started; retry shortly`,
+            { retryable: true, ...(jobIds.length === 1 ? { jobId: jobIds[0] } : {}) },
+          )
+        : error;
+      if (refused === expired || refused !== error) {
         if (workClass) this.deps.metrics.refused.inc({ class: workClass, reason: 'queue_unavailable' });
         void this.markCancelled(jobIds);
       }
-      throw error;
+      throw refused;
     }
+  }
+
+  /** Resolves at once when the connection is ready, else when it becomes so; rejects once `signal` aborts. */
+  private untilReady(signal: AbortSignal): Promise<void> {
+    const { redis } = this.deps;
+    if (redis.status === 'ready') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onReady = () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        redis.off('ready', onReady);
+        reject(signal.reason);
+      };
+      redis.once('ready', onReady);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   /**

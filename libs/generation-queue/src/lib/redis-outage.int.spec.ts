@@ -135,4 +135,36 @@ describe(`${GenerationQueue.name} with Redis frozen or down`, () => {
     expect(back).toMatchObject({ text: expect.any(String) });
     expect(refusals.every((error) => (error as { code?: string }).code === 'queue_unavailable')).toBe(true);
   }, 60_000);
+
+  it('never adds a generation it refused while Redis was down once Redis is back (no command waits offline)', async () => {
+    await stopRedis();
+
+    const refused = await settledWithin(sut.generate(ask('refused while down', 3)), 10_000).catch(
+      (error: unknown) => error,
+    );
+    const refusedBatch = await settledWithin(sut.generateMany([ask('c', 3), ask('d', 3)]), 10_000).catch(
+      (error: unknown) => error,
+    );
+    await startRedis();
+    const back = await eventuallyServed(() => sut.generate(ask('served after', 3)), [], 30_000);
+
+    expect(refused).toMatchObject({ code: 'queue_unavailable' });
+    expect(refusedBatch).toMatchObject({ code: 'queue_unavailable' });
+    expect(back).toMatchObject({ text: expect.any(String) });
+    // The restarted Redis started empty: every job in it came after the restart. The refused ones' adds
+    // (and their admission) must not be among them; before, they waited in the client's offline queue
+    // and ran on reconnecting.
+    const inspector = new Queue(GENERATION_QUEUE_NAME, {
+      connection: redisOptionsFromUrl(redisUrl()),
+      prefix: QUEUE_PREFIX,
+    });
+    const jobs = await inspector.getJobs(['waiting', 'prioritized', 'active', 'completed', 'failed', 'delayed']);
+    await inspector.close();
+    expect(jobs.map((job) => job.id)).not.toContain((refused as GenerationError).details.jobId);
+    expect(
+      jobs.map(
+        (job) => (job.data as { request: { messages: Array<{ content: string }> } }).request.messages.at(-1)?.content,
+      ),
+    ).toEqual([expect.stringContaining('served after')]);
+  }, 60_000);
 });
