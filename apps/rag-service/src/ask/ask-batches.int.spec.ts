@@ -8,7 +8,9 @@ import {
   startLocalLlm,
   startServiceInProcess,
 } from '@rma/testing';
-import { configureService } from '@rma/service-core';
+import { ApiKeyStore, configureService } from '@rma/service-core';
+import type { ApiScope } from '@rma/service-core';
+import { Redis } from 'ioredis';
 import { ChromaClient } from 'chromadb';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from '../app.module';
@@ -157,6 +159,43 @@ describe('POST /ask/batch as a background job', () => {
       });
     } finally {
       if (!closed) await other.close();
+    }
+  });
+});
+
+describe('a background batch with API keys (AUTH_MODE=on)', () => {
+  it("is read by the organisation that sent it, and is a 404 to any other's key", async () => {
+    const redis = new Redis(env.REDIS_URL);
+    const keyOf = async (organisation: string, scopes: ApiScope[]) =>
+      (await new ApiKeyStore(redis).create({ organisation, scopes, label: 'batch test' })).key;
+    const guarded = await startServiceInProcess(
+      AppModule.forRoot({ ...env, VLLM_URL: llm.url, OLLAMA_URL: llm.url, AUTH_MODE: 'on' }),
+      env.REDIS_URL,
+      configureService,
+    );
+    // Keys after the start: starting a service in a test empties its Redis database.
+    const keys = {
+      a: await keyOf('org-a', ['ask']),
+      b: await keyOf('org-b', ['ask']),
+      adminB: await keyOf('org-b', ['admin', 'ask']),
+    };
+    try {
+      const as = (key: string) => ({ authorization: `Bearer ${key}` });
+      const accepted = await postJson(`${guarded.baseUrl}/ask/batch`, { questions: QUESTIONS }, as(keys.a));
+      const read = (key: string) =>
+        fetch(`${guarded.baseUrl}/ask/batch/${accepted.body.jobId}`, { headers: as(key) }).then(async (response) => ({
+          status: response.status,
+          body: await response.json(),
+        }));
+
+      expect(accepted.status).toBe(202);
+      expect(await read(keys.b)).toMatchObject({ status: 404, body: { code: 'batch_not_found' } });
+      expect(await read(keys.adminB)).toMatchObject({ status: 404, body: { code: 'batch_not_found' } });
+      await eventually(async () => (await read(keys.a)).body.status === 'completed');
+      expect((await read(keys.a)).body).toMatchObject({ total: 4, done: 4 });
+    } finally {
+      await guarded.close();
+      redis.disconnect();
     }
   });
 });
