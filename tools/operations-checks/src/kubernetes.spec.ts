@@ -131,6 +131,8 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
   let dir: string;
   const rendered: Record<string, K8sObject[]> = {};
   beforeAll(() => {
+    // tmp/ is not in a fresh clone (it held only when another task had made it first).
+    mkdirSync(join(workspaceRoot, 'tmp'), { recursive: true });
     dir = mkdtempSync(join(workspaceRoot, 'tmp', 'k8s-'));
     for (const overlay of OVERLAYS) rendered[overlay] = render(overlay);
   });
