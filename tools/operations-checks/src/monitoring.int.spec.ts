@@ -238,7 +238,11 @@ describe('monitoring against the running system', () => {
     );
     const routed = await query(monitoring.url, 'sum by (replica) (llm_route_decisions_total{backend="vllm"})');
     expect(routed.map((series) => series.metric['replica']).sort()).toEqual([vllm.url, vllmReplica.url].sort());
-    const refused = await query(monitoring.url, 'http_server_request_duration_seconds_count{status_code="401"}');
+    // The 401 was the last request: its series appears at the next scrape (the names above may all have
+    // been there before it).
+    const unauthorised = 'http_server_request_duration_seconds_count{status_code="401"}';
+    await eventually(async () => (await query(monitoring.url, unauthorised)).length > 0, 10_000).catch(() => undefined);
+    const refused = await query(monitoring.url, unauthorised);
     expect(refused.map((series) => `${series.metric['service']} ${series.metric['route']}`)).toEqual([
       'doc-processor /documents/:id',
     ]);
