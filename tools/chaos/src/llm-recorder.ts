@@ -10,6 +10,9 @@ export interface LlmRecorder {
   url: string;
   /** Finished generations per marker. */
   finished: Map<number, number>;
+  /** Requests sent per marker (a retry of the LLM client's, a run again of the queue's), and when each finished. */
+  sent: Map<number, number>;
+  finishedAt: Map<number, number[]>;
   close: () => Promise<void>;
 }
 
@@ -17,9 +20,12 @@ export async function startLlmRecorder(upstreamUrl: string, label: string): Prom
   const upstream = new URL(upstreamUrl);
   const pattern = new RegExp(`${label} (\\d+):`);
   const finished = new Map<number, number>();
+  const sent = new Map<number, number>();
+  const finishedAt = new Map<number, number[]>();
 
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
     const match = req.method === 'POST' ? pattern.exec(body.toString('utf8')) : null;
+    if (match) sent.set(Number(match[1]), (sent.get(Number(match[1])) ?? 0) + 1);
     const outgoing = request(
       {
         host: upstream.hostname,
@@ -35,6 +41,7 @@ export async function startLlmRecorder(upstreamUrl: string, label: string): Prom
           if (match && answer.statusCode === 200) {
             const marker = Number(match[1]);
             finished.set(marker, (finished.get(marker) ?? 0) + 1);
+            finishedAt.set(marker, [...(finishedAt.get(marker) ?? []), Date.now()]);
           }
         });
       },
@@ -56,6 +63,8 @@ export async function startLlmRecorder(upstreamUrl: string, label: string): Prom
   return {
     url: `http://127.0.0.1:${port}`,
     finished,
+    sent,
+    finishedAt,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

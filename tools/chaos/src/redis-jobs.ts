@@ -14,6 +14,11 @@ export interface MarkedJobs {
   all: Set<number>;
   /** Completed jobs BullMQ found stalled (their worker died holding them) and ran again: `stc` > 0. */
   stalled: number;
+  /**
+   * Of those, the jobs completed with the result an earlier run recorded (its worker killed after the LLM
+   * call ended): the result's run number (`attempts`) is lower than the last run's (`stc` + 1).
+   */
+  replayed: number;
 }
 
 /** The jobs whose payload carries `<label> <n>:`, by state. */
@@ -26,12 +31,22 @@ export async function markedJobs(redisUrl: string, label: string): Promise<Marke
     return match ? Number(match[1]) : undefined;
   };
   try {
-    const result: MarkedJobs = { completed: new Set(), failed: new Map(), all: new Set(), stalled: 0 };
+    const result: MarkedJobs = {
+      completed: new Set(),
+      failed: new Map(),
+      all: new Set(),
+      stalled: 0,
+      replayed: 0,
+    };
     for (const id of await client.zrange(`${JOB_KEY_PREFIX}completed`, '0', '-1')) {
       const marker = await markerOf(id);
       if (marker === undefined) continue;
       result.completed.add(marker);
-      if (Number((await client.hget(`${JOB_KEY_PREFIX}${id}`, 'stc')) ?? 0) > 0) result.stalled++;
+      const [stc, returned] = await client.hmget(`${JOB_KEY_PREFIX}${id}`, 'stc', 'returnvalue');
+      if (Number(stc ?? 0) === 0) continue;
+      result.stalled++;
+      const run = (JSON.parse(returned ?? '{}') as { attempts?: number }).attempts;
+      if (run !== undefined && run < Number(stc) + 1) result.replayed++;
     }
     for (const id of await client.zrange(`${JOB_KEY_PREFIX}failed`, '0', '-1')) {
       const marker = await markerOf(id);

@@ -8,6 +8,9 @@ import { markedJobs, reasonsOf } from '../redis-jobs';
 import type { Scenario, ScenarioContext, ScenarioReport } from '../scenario';
 import { AppProcess, ChaosSystem, platformEnv, sleep, waitForStatus } from '../system';
 
+/** How soon before a kill a finished generation may still be unread by the killed worker (a loaded machine). */
+const DELIVERY_WINDOW_MS = 1_000;
+
 export const workerKillScenario: Scenario = {
   name: 'worker-kill',
   run: async (context) => {
@@ -103,6 +106,20 @@ async function run(system: ChaosSystem, { short, progress }: ScenarioContext): P
   const lost = jobs - jobsInRedis.completed.size;
   const extraRuns = finished - jobsInRedis.completed.size;
   const twice = [...recorder.finished].filter(([, count]) => count > 1);
+  // Why a job finished twice: how many requests it sent, and how long before the next kill its first
+  // generation finished. A worker records a result as soon as it has read it, and a run again ends with
+  // it; one the server finished moments before the kill may never have been read by the killed worker
+  // (its event loop busy on a loaded machine), so its job runs again: that cannot be recorded.
+  const beforeKill = (job: number) => {
+    const firstMs = (recorder.finishedAt.get(job) ?? [])[0] - epoch;
+    const kill = killTimes.find((at) => at >= firstMs);
+    return kill === undefined ? undefined : kill - firstMs;
+  };
+  const inDelivery = twice.filter(([job]) => (beforeKill(job) ?? Infinity) <= DELIVERY_WINDOW_MS);
+  const whyTwice = twice.map(([job]) => {
+    const gap = beforeKill(job);
+    return `job ${job}: ${recorder.sent.get(job) ?? 0} requests, the first finished ${gap === undefined ? 'after the last kill' : `${gap} ms before a kill`}`;
+  });
   const perJobTotal = [...recorder.finished.values()].reduce((sum, count) => sum + count, 0);
   const unexpected = system.unexpectedExits();
   const batchLatencies = samples.map(latencyOf);
@@ -121,7 +138,8 @@ async function run(system: ChaosSystem, { short, progress }: ScenarioContext): P
         ? `every batch answered after ${(elapsedMs / 1000).toFixed(1)} s; batch latency max ${ms(Math.max(0, ...batchLatencies))}`
         : `${samples.length} of ${batches.length} batches answered (${byStatus(samples)}); the rest not within ${boundMs / 1000} s, when the wait was given up`,
       `the batches' answers: ${items.filter((i) => i.ok).length} ok, ${items.length - items.filter((i) => i.ok).length} failed${itemErrors.size ? ` (${[...itemErrors].map(([e, n]) => `${n}x ${e}`).join('; ')})` : ''}`,
-      `jobs in Redis: ${jobsInRedis.all.size} of ${jobs}; completed ${jobsInRedis.completed.size} (${jobsInRedis.stalled} of them found stalled, their worker killed, and run again); failed ${jobsInRedis.failed.size}${jobsInRedis.failed.size ? ` (${reasonsOf(jobsInRedis.failed)})` : ''}`,
+      `jobs in Redis: ${jobsInRedis.all.size} of ${jobs}; completed ${jobsInRedis.completed.size} (${jobsInRedis.stalled} of them found stalled, their worker killed, and run again; ${jobsInRedis.replayed} of those completed with the result their killed run had recorded, without a second generation); failed ${jobsInRedis.failed.size}${jobsInRedis.failed.size ? ` (${reasonsOf(jobsInRedis.failed)})` : ''}`,
+      ...(whyTwice.length ? [`finished twice: ${whyTwice.join('; ')}`] : []),
       `generations the chat server finished: ${finished} (local-llm's vllm:request_success_total); per job, through the recorder: ${recorder.finished.size} jobs, ${perJobTotal} finished generations${twice.length ? `; finished twice or more: ${twice.map(([job, count]) => `job ${job} x${count}`).join(', ')}` : ''}`,
       `unexpected process exits: ${unexpected.length ? unexpected.join('; ') : 'none'}`,
     ],
@@ -133,10 +151,15 @@ async function run(system: ChaosSystem, { short, progress }: ScenarioContext): P
       },
       {
         goal: '0 jobs run twice to completion',
-        measured: `${twice.length} jobs finished twice on the LLM server; ${Math.max(0, extraRuns)} extra finished generations in its own count (${finished} for ${jobsInRedis.completed.size} completed jobs)`,
+        measured: `${twice.length} jobs finished twice on the LLM server (${inDelivery.length} of them the first time within ${DELIVERY_WINDOW_MS} ms before a kill); ${Math.max(0, extraRuns)} extra finished generations in its own count (${finished} for ${jobsInRedis.completed.size} completed jobs)`,
         met: extraRuns === 0 && twice.length === 0,
-        knownMiss:
-          'a job whose generation ends as its worker is killed, before the result reaches Redis, runs again (at-least-once; open in #14)',
+        // Only while every double is one the server finished just before a kill: any other fails CI too.
+        ...(inDelivery.length === twice.length
+          ? {
+              knownMiss:
+                'generations the LLM server finished just before (up to 1 s) or as a worker was SIGKILLed, not yet recorded by it, ran again; a result a worker has read is recorded and not generated again (open in #14)',
+            }
+          : {}),
       },
     ],
   };
