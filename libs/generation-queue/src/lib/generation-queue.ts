@@ -91,7 +91,8 @@ export class GenerationQueue {
       prefix: QUEUE_PREFIX,
       defaultJobOptions,
     });
-    this.producerQueue.on('error', (error) => this.logConnectionError('producer', error));
+    // Its client's errors are logged above (once); a listener keeps BullMQ from printing them again.
+    this.producerQueue.on('error', () => undefined);
     this.events = new QueueEvents(GENERATION_QUEUE_NAME, { connection, prefix: QUEUE_PREFIX });
     // Without a listener BullMQ prints every reconnect failure as a stack trace: one line per outage
     // and per connection every 10 s is enough to see it (readiness and 503s tell the rest).
