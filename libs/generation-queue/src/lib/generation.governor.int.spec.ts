@@ -5,7 +5,14 @@ import { Job } from 'bullmq';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { BULK_CAP_KEY, CLASS_PRIORITY, CONTROLLER_STATE_KEY, GENERATE_JOB_NAME } from './generation-queue.constants';
+import {
+  BULK_ACTIVE_KEY,
+  BULK_CAP_KEY,
+  BULK_PARKED_KEY,
+  CLASS_PRIORITY,
+  CONTROLLER_STATE_KEY,
+  GENERATE_JOB_NAME,
+} from './generation-queue.constants';
 import { GenerationGovernor, GenerationGovernorOptions } from './generation.governor';
 import { flushQueueRedis, jobPayload, queueConnections } from './queue-test-kit';
 import { QueueMetrics } from './queue-metrics';
@@ -93,6 +100,37 @@ describe(GenerationGovernor.name, () => {
 
     await eventually(async () => (await queue.getGlobalConcurrency()) === 4);
     expect(await redis.hget(CONTROLLER_STATE_KEY, 'limit')).toBe('4');
+  });
+
+  it('wakes a bulk job parked under the old cap as soon as it raises the limit, not a tick later', async () => {
+    const { queue, redis } = connections;
+    // A limit of 8 leaves bulk work 7 slots, all held; an eighth bulk job is parked (delayed) for one.
+    const leaseEnd = Date.now() + 60_000;
+    await redis.zadd(BULK_ACTIVE_KEY, ...Array.from({ length: 7 }, (_, i) => [leaseEnd, `running-${i}`]).flat());
+    const parked = await queue.add(GENERATE_JOB_NAME, jobPayload('parked', { workClass: 'bulk' }), {
+      priority: CLASS_PRIORITY.bulk,
+      delay: 5 * 60_000,
+    });
+    await redis.zadd(BULK_PARKED_KEY, parked.timestamp, parked.id as string);
+    const sut = new GenerationGovernor(
+      { concurrency: { mode: 'adaptive', initial: 8, min: 1, max: 64 }, controllerTickMs: 1_500 },
+      {
+        queue,
+        redis,
+        metrics: new QueueMetrics(new Registry()),
+        // A backlog at the limit, no engine gauges: slow start doubles at the first tick.
+        counts: async () => ({ interactive: 0, bulk: 90, active: 8 }),
+      },
+    );
+    governors.push(sut);
+    await sut.start();
+
+    await eventually(async () => sut.currentLimit === 16, 5_000);
+    const raisedAt = Date.now();
+    await eventually(async () => (await queue.getJobState(parked.id as string)) !== 'delayed', 5_000);
+
+    // The next tick is 1.5 s away.
+    expect(Date.now() - raisedAt).toBeLessThan(750);
   });
 
   describe('across replicas (real local-llm processes, their /metrics over HTTP)', () => {

@@ -222,8 +222,12 @@ export class GenerationGovernor implements WorkerGovernor {
     if (decision.limit !== this.limit) {
       this.logger.log(`Concurrency limit changed from=${this.limit} to=${decision.limit} why="${decision.reason}"`);
       metrics.limitChanges.inc({ reason: decision.reason.split(':')[0].replace(/[0-9]+/g, 'N') });
+      const raised = decision.limit > this.limit;
       await this.applyLimit(decision.limit);
       this.adaptive.changed();
+      // Bulk jobs parked under the old cap take the new slots now: at the next tick they would leave
+      // them empty for up to a tick after each doubling of slow start.
+      if (raised) await this.wakeParked();
     }
   }
 
