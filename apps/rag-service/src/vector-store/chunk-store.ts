@@ -229,8 +229,8 @@ export class ChunkStore {
       if (/expecting embedding with dimension|dimension of \d+, got \d+/i.test(message)) {
         throw new RagError(
           'embedding_mismatch',
-          `the collection ${name} holds embeddings of another size (${message}): the embedding model changed; ` +
-            this.options.onMismatch,
+          `the collection ${name} holds embeddings of another size (${sizesIn(message)}): the embedding model ` +
+            `changed; ${this.options.onMismatch}`,
         );
       }
       this.logger.error(
@@ -243,14 +243,30 @@ export class ChunkStore {
         kind === 'ChromaServerError' ||
         /fetch failed|ECONNREFUSED|ENOTFOUND|timed? ?out/i.test(message)
       ) {
-        throw new RagError('vector_store_unavailable', `the vector store at ${url} failed to ${what}: ${message}`);
+        throw new RagError(
+          'vector_store_unavailable',
+          `the vector store at ${url} failed to ${what} (${nameOf(kind)})`,
+        );
       }
-      throw new RagError('vector_store_rejected', `the vector store at ${url} refused to ${what}: ${message}`);
+      // Chroma's text stays in the log line (through the allowlist): it can quote what was sent, metadata
+      // values such as a client's document title, so the answer names only the kind of error.
+      throw new RagError('vector_store_rejected', `the vector store at ${url} refused to ${what} (${nameOf(kind)})`);
     }
   }
 }
 
 class ChromaTimeoutError extends Error {}
+
+/** An error's class name when it is one (ChromaNotFoundError), else a word that says nothing of the text. */
+function nameOf(kind: string): string {
+  return /^[A-Za-z]{1,60}$/.test(kind) ? kind : 'an error';
+}
+
+/** The sizes Chroma's dimension refusal names ("dimension of 384, got 768"), without the rest of its text. */
+function sizesIn(message: string): string {
+  const sizes = message.match(/\d+/g) ?? [];
+  return sizes.length > 0 ? `sizes ${sizes.slice(0, 2).join(' and ')}` : 'another size';
+}
 
 /** Chroma's where clause for exact matches on every key; undefined for none. */
 export function whereOf(filters: Record<string, string | number | boolean>): Where | undefined {
