@@ -14,6 +14,7 @@ export type {
   CallOptions,
   ChatRequest,
   ChatResult,
+  EmbedOptions,
   EmbedResult,
   JsonOutputFormat,
   LlmMessage,
@@ -39,6 +40,7 @@ export {
   LlmContextTooLongError,
   LlmError,
   LlmInvalidOutputError,
+  LlmOverloadedError,
   LlmRateLimitError,
   LlmStreamInterruptedError,
   LlmTimeoutError,
@@ -56,6 +58,9 @@ export type { RouteReason } from './lib/routing/replica-router';
 export { checkShares, formatTrafficSplit, parseTrafficSplit, TrafficSplitError } from './lib/routing/traffic-split';
 export type { TrafficShares, TrafficSplit } from './lib/routing/traffic-split';
 export { TRAFFIC_SPLIT_KEY } from './lib/routing/traffic-split.watcher';
+/** The per-process bound on embedding requests, per use (interactive, bulk). */
+export { DEFAULT_EMBEDDING_LIMITS } from './lib/resilience/embedding-slots';
+export type { EmbeddingLimits, EmbeddingUse, SlotLimits } from './lib/resilience/embedding-slots';
 /** Options, and the LLM_* environment variables an app's config folder validates. */
 export { llmEnvShape, llmOptionsFromConfig, llmOptionsFromEnv, modelNameFor } from './lib/llm.options';
 export type { BackendKind, LlmEnv, LlmProviderOptions, LlmRole, RoleOptions, RoleTimeouts } from './lib/llm.options';

@@ -9,6 +9,7 @@ import type {
   CallOptions,
   ChatRequest,
   ChatResult,
+  EmbedOptions,
   EmbedResult,
   ReplicaLoad,
   ServedBy,
@@ -22,6 +23,7 @@ import type { BackendKind, LlmProviderOptions, LlmRole } from './llm.options';
 import { AttemptTimers } from './resilience/attempt-timers';
 import { callPolicyFrom } from './resilience/call-policy';
 import { CallRunner } from './resilience/call-runner';
+import { EmbeddingSlots } from './resilience/embedding-slots';
 import { EngineLoadScraper } from './routing/engine-load-scraper';
 import { prefixKeyOf } from './routing/prefix-affinity';
 import { ReplicaRouter } from './routing/replica-router';
@@ -52,6 +54,7 @@ export class LlmClient {
   private readonly routing: RoutingPolicy;
   private readonly scraper: EngineLoadScraper;
   private readonly replicas: ReplicaStatus;
+  private readonly embeddingSlots: EmbeddingSlots;
 
   constructor(private readonly options: LlmProviderOptions) {
     this.metrics = new LlmMetrics(options.registry);
@@ -70,6 +73,9 @@ export class LlmClient {
       chain: (role: LlmRole) => this.trafficSplit.order(role, this.backends.chain(role), (link) => link.pool.kind),
     };
     this.runner = new CallRunner(callPolicyFrom(options), split, router, this.metrics);
+    this.embeddingSlots = new EmbeddingSlots(options.embeddingLimits, this.metrics, (signal) =>
+      this.runner.totalTimer('embedding', signal),
+    );
   }
 
   /** A chat completion, not streamed. */
@@ -123,17 +129,16 @@ export class LlmClient {
     });
   }
 
-  /** Embeddings for many texts, in as few requests as the batch size allows, in order. */
-  async embed(texts: string[], options: { signal?: AbortSignal } = {}): Promise<EmbedResult> {
+  /** Embeddings for many texts, in as few requests as the batch size allows, in order, each in a slot of its use. */
+  async embed(texts: string[], { signal, use = 'interactive' }: EmbedOptions = {}): Promise<EmbedResult> {
     const size = this.options.embeddingBatchSize;
     const vectors: number[][] = [];
     let backend: ServedBy | undefined;
     let requests = 0;
     for (let start = 0; start < texts.length; start += size) {
       const batch = texts.slice(start, start + size);
-      const { value, servedBy } = await this.runner.run(
-        { role: 'embedding', kind: 'embed', signal: options.signal },
-        async (attempt) => {
+      const { value, servedBy } = await this.embeddingSlots.run(use, signal, (total) =>
+        this.runner.run({ role: 'embedding', kind: 'embed', signal, total }, async (attempt) => {
           const embeddings = attempt.backend.embeddings(
             attempt.model,
             size,
@@ -141,7 +146,7 @@ export class LlmClient {
             attempt.signal,
           );
           return embeddings.embedDocuments(batch);
-        },
+        }),
       );
       vectors.push(...value);
       backend = servedBy;

@@ -1,5 +1,6 @@
 import type { SamplingOptions } from './backends/llm-backend';
 import type { EngineLoad } from './engine-load';
+import type { EmbeddingUse } from './resilience/embedding-slots';
 import type { BackendRef } from './llm.errors';
 import type { BackendKind, LlmRole } from './llm.options';
 
@@ -62,6 +63,13 @@ export type StreamEvent =
       /** The parsed JSON, when the request had a `format`. */
       value?: unknown;
     };
+
+export interface EmbedOptions {
+  /** The caller's cancellation: ends the wait for a slot and the HTTP request. */
+  signal?: AbortSignal;
+  /** Whose slots the requests take: `bulk` for an ingest's chunks or a batch; default `interactive`. */
+  use?: EmbeddingUse;
+}
 
 export interface EmbedResult {
   vectors: number[][];

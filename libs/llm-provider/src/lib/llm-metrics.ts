@@ -23,6 +23,9 @@ export class LlmMetrics {
   readonly duration: Histogram<'backend' | 'role' | 'kind'>;
   readonly tokens: Counter<'backend' | 'role' | 'type'>;
   readonly routeDecisions: Counter<'backend' | 'replica' | 'reason'>;
+  readonly embeddingInUse: Gauge<'use'>;
+  readonly embeddingWaiting: Gauge<'use'>;
+  readonly embeddingRefused: Counter<'use' | 'reason'>;
   /** What the replica gauges read when scraped; set by the client. */
   private replicas: () => ReplicaGaugeReading[] = () => [];
 
@@ -84,6 +87,24 @@ export class LlmMetrics {
         'Replica picked per call attempt, by backend, replica (URL) and reason: only_replica, only_healthy, ' +
         'least_loaded, affinity, affinity_broken, round_robin, failover, retry.',
       labelNames: ['backend', 'replica', 'reason'],
+      registers,
+    });
+    this.embeddingInUse = new Gauge({
+      name: 'llm_embedding_slots_in_use',
+      help: 'Embedding requests this process has on the servers now, by use (interactive, bulk).',
+      labelNames: ['use'],
+      registers,
+    });
+    this.embeddingWaiting = new Gauge({
+      name: 'llm_embedding_waiting',
+      help: 'Embedding requests waiting in this process for a slot, by use.',
+      labelNames: ['use'],
+      registers,
+    });
+    this.embeddingRefused = new Counter({
+      name: 'llm_embedding_refused_total',
+      help: 'Embedding calls refused by this process, by use and reason (full: the waiting line; timeout: no slot in time).',
+      labelNames: ['use', 'reason'],
       registers,
     });
     const replicaGauge = (name: string, help: string, read: (reading: ReplicaGaugeReading) => number | undefined) => {

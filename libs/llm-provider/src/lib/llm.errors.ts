@@ -14,7 +14,8 @@ export type LlmErrorKind =
   | 'auth'
   | 'stream_interrupted'
   | 'invalid_output'
-  | 'aborted';
+  | 'aborted'
+  | 'overloaded';
 
 interface LlmErrorFields {
   backend?: BackendRef;
@@ -130,4 +131,14 @@ export class LlmInvalidOutputError extends LlmError {
 export class LlmAbortedError extends LlmError {
   readonly kind = 'aborted';
   readonly retryable = false;
+}
+
+/**
+ * This process already has its maximum of embedding calls running and waiting (or none freed a slot within
+ * the call's time): refused before any request went out, so it says nothing about the server; the same
+ * call may succeed shortly.
+ */
+export class LlmOverloadedError extends LlmError {
+  readonly kind = 'overloaded';
+  readonly retryable = true;
 }

@@ -76,4 +76,25 @@ describe('llmEnvShape', () => {
       ).routing,
     ).toEqual({ strategy: 'round-robin', scrapeIntervalMs: 500, affinityMargin: 0 });
   });
+
+  it('reads the embedding slots per use, with defaults, and refuses a concurrency below 1', () => {
+    expect(llmOptionsFromEnv(sut.parse({})).embeddingLimits).toEqual({
+      interactive: { concurrency: 8, maxWaiting: 256 },
+      bulk: { concurrency: 2, maxWaiting: 64 },
+    });
+    expect(
+      llmOptionsFromEnv(
+        sut.parse({
+          LLM_EMBEDDING_CONCURRENCY: '4',
+          LLM_EMBEDDING_MAX_WAITING: '0',
+          LLM_EMBEDDING_BULK_CONCURRENCY: '1',
+          LLM_EMBEDDING_BULK_MAX_WAITING: '10',
+        }),
+      ).embeddingLimits,
+    ).toEqual({ interactive: { concurrency: 4, maxWaiting: 0 }, bulk: { concurrency: 1, maxWaiting: 10 } });
+    const refused = sut.safeParse({ LLM_EMBEDDING_BULK_CONCURRENCY: '0' });
+    expect(refused.error?.issues.map((issue) => [issue.path[0], issue.message])).toEqual([
+      ['LLM_EMBEDDING_BULK_CONCURRENCY', 'expected a whole number, 1 or more'],
+    ]);
+  });
 });

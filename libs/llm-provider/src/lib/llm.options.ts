@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
+import { DEFAULT_EMBEDDING_LIMITS, EmbeddingLimits } from './resilience/embedding-slots';
 import { DEFAULT_ROUTING, ROUTING_STRATEGIES, RoutingOptions } from './routing/routing-policy';
 import { TrafficSplit, trafficSplitEnvShape } from './routing/traffic-split';
 
@@ -42,6 +43,8 @@ export interface LlmProviderOptions {
   breaker: { failureThreshold: number; failureRate: number; windowSize: number; minCalls: number; openMs: number };
   /** Texts per embedding request. */
   embeddingBatchSize: number;
+  /** Embedding requests at once and waiting, per use, in this process; defaults in `DEFAULT_EMBEDDING_LIMITS`. */
+  embeddingLimits?: EmbeddingLimits;
   /** How a call picks a backend's replica; defaults in `DEFAULT_ROUTING`. */
   routing?: Partial<RoutingOptions>;
   /** Each role's split between backends (a canary) until one is set at run time; a backend it names joins the role. */
@@ -60,6 +63,12 @@ const ms = (fallback: number) =>
     .number({ error: 'expected a whole number of milliseconds' })
     .int({ error: 'expected a whole number of milliseconds' })
     .positive({ error: 'expected a whole number of milliseconds above 0' })
+    .default(fallback);
+const count = (min: number, fallback: number) =>
+  z.coerce
+    .number({ error: `expected a whole number, ${min} or more` })
+    .int({ error: `expected a whole number, ${min} or more` })
+    .min(min, { error: `expected a whole number, ${min} or more` })
     .default(fallback);
 const url = (fallback: string) =>
   z
@@ -149,6 +158,11 @@ export const llmEnvShape = {
       error: 'expected comma-separated pairs ollama-tag=huggingface/name',
     }),
   LLM_EMBEDDING_BATCH_SIZE: z.coerce.number().int().min(1).max(2048).default(64),
+  // Per process: questions' embeddings and ingests' (bulk) have their own slots and waiting lines.
+  LLM_EMBEDDING_CONCURRENCY: count(1, DEFAULT_EMBEDDING_LIMITS.interactive.concurrency),
+  LLM_EMBEDDING_MAX_WAITING: count(0, DEFAULT_EMBEDDING_LIMITS.interactive.maxWaiting),
+  LLM_EMBEDDING_BULK_CONCURRENCY: count(1, DEFAULT_EMBEDDING_LIMITS.bulk.concurrency),
+  LLM_EMBEDDING_BULK_MAX_WAITING: count(0, DEFAULT_EMBEDDING_LIMITS.bulk.maxWaiting),
   LLM_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   LLM_RETRY_BASE_DELAY_MS: ms(200),
   LLM_RETRY_MAX_DELAY_MS: ms(5_000),
@@ -217,6 +231,10 @@ export function llmOptionsFromEnv(env: LlmEnv, registry?: Registry): LlmProvider
       openMs: env.LLM_BREAKER_OPEN_MS,
     },
     embeddingBatchSize: env.LLM_EMBEDDING_BATCH_SIZE,
+    embeddingLimits: {
+      interactive: { concurrency: env.LLM_EMBEDDING_CONCURRENCY, maxWaiting: env.LLM_EMBEDDING_MAX_WAITING },
+      bulk: { concurrency: env.LLM_EMBEDDING_BULK_CONCURRENCY, maxWaiting: env.LLM_EMBEDDING_BULK_MAX_WAITING },
+    },
     routing: {
       strategy: env.LLM_ROUTING,
       scrapeIntervalMs: env.LLM_ROUTING_SCRAPE_INTERVAL_MS,

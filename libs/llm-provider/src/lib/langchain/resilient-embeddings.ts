@@ -8,7 +8,7 @@ export class ResilientEmbeddings extends Embeddings {
   }
 
   async embedDocuments(documents: string[]): Promise<number[][]> {
-    return (await this.client.embed(documents)).vectors;
+    return (await this.client.embed(documents, { use: 'bulk' })).vectors;
   }
 
   async embedQuery(document: string): Promise<number[]> {
