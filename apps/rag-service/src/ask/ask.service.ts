@@ -194,7 +194,7 @@ export class AskService {
       const embedStarted = performance.now();
       const { vectors } = await this.llm.embed(
         valid.map((index) => input.questions[index]),
-        { signal },
+        { signal, use: 'bulk' },
       );
       const embedMs = (performance.now() - embedStarted) / valid.length;
       const retrieveStarted = performance.now();

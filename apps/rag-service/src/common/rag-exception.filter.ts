@@ -57,10 +57,14 @@ export class RagExceptionFilter implements ExceptionFilter {
   }
 }
 
-/** An embedding failure (an LlmError) as the generation failure it is to the caller. */
+/**
+ * An embedding failure (an LlmError) as the generation failure it is to the caller; this process's own
+ * embedding slots refusing it is the queue's refusal, 503 Overloaded with Retry-After.
+ */
 function generationErrorOf(error: GenerationError | LlmError): GenerationError {
-  return error instanceof GenerationError
-    ? error
+  if (error instanceof GenerationError) return error;
+  return error.kind === 'overloaded'
+    ? new GenerationError('overloaded', error.message)
     : new GenerationError('failed', error.message, {
         llmErrorKind: error.kind,
         retryable: error.retryable,

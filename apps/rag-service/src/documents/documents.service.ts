@@ -333,7 +333,7 @@ export class DocumentsService {
       const indexes = order.slice(start, start + STORE_BATCH);
       const { vectors } = await this.llm.embed(
         indexes.map((index) => pieces[index].text),
-        { signal: stop },
+        { signal: stop, use: 'bulk' },
       );
       version.signal?.throwIfAborted();
       await lock.assertHeld();
