@@ -263,7 +263,7 @@ describe('tenancy', () => {
     expect(asB.status).toBe(404);
     expect(withoutId(asB.body, 'doc-a')).toEqual(withoutId(missing.body, 'doc-zzz'));
     expect(streamB.text).not.toContain('4321.09');
-    expect(streamB.text).toContain('no processed document doc-a');
+    expect(streamB.text).toContain('no processed document for documentIds[0]');
   });
 
   it("reads an ingest job for the organisation that started it only; another's is a 404 like an unknown id", async () => {

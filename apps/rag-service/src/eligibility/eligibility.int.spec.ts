@@ -322,11 +322,13 @@ describe('POST /eligibility with documents', () => {
     const answer = await postJson(`${sut.baseUrl}/eligibility`, {
       ...DRO_CLIENT,
       clientId: 'cl-other',
-      documentIds: ['doc-letter-cl-owner'],
+      documentIds: ['doc-letter-cl-other', 'doc-letter-cl-owner'],
     });
 
     expect(answer.status).toBe(404);
-    expect(answer.body.message).toMatch(/no processed document doc-letter-cl-owner for client cl-other/);
+    // Named by position: the answer does not repeat what the caller typed.
+    expect(answer.body.message).toMatch(/^no processed document for documentIds\[0\], documentIds\[1\] of this client/);
+    expect(answer.body.message).not.toMatch(/doc-letter|cl-other/);
   });
 });
 

@@ -212,9 +212,11 @@ export class EligibilityService {
       if ((await store.find({ documentId }, { limit: 1 })).length === 0) unknown.push(documentId);
     }
     if (unknown.length > 0) {
+      // By position, not by id: an id is whatever the caller typed, and answers do not repeat what was sent.
+      const positions = unknown.map((documentId) => `documentIds[${documentIds.indexOf(documentId)}]`);
       throw new RagError(
         'document_not_found',
-        `no processed document ${unknown.join(', ')} for client ${clientId}: check the ids, or wait until ` +
+        `no processed document for ${positions.join(', ')} of this client: check the ids, or wait until ` +
           'doc-processor shows the document done and handed off.',
       );
     }
