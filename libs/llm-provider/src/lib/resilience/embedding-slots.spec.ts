@@ -124,4 +124,13 @@ describe(EmbeddingSlots.name, () => {
     expect(await metric('llm_embedding_slots_in_use', { use: 'bulk' })).toBe(0);
     await expect(sut.run('bulk', undefined, async () => 'next')).resolves.toBe('next');
   });
+
+  it('refuses limits that would hold every call (a concurrency missing or below 1)', () => {
+    const limits = { ...LIMITS, bulk: { concurrency: undefined as unknown as number, maxWaiting: 2 } };
+
+    expect(() => slots(limits)).toThrow('embeddingLimits.bulk: expected a whole concurrency of 1 or more');
+    expect(() => slots({ ...LIMITS, interactive: { concurrency: 0, maxWaiting: 0 } })).toThrow(
+      'embeddingLimits.interactive',
+    );
+  });
 });

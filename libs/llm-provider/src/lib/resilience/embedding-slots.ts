@@ -117,6 +117,14 @@ export class EmbeddingSlots {
     private readonly totalTimer: (signal: AbortSignal | undefined) => TotalTimer,
   ) {
     const { interactive, bulk } = limits ?? DEFAULT_EMBEDDING_LIMITS;
+    // A limit read as undefined (options built by hand without a setting) would hold every call for ever.
+    for (const [use, { concurrency, maxWaiting }] of Object.entries({ interactive, bulk })) {
+      if (!(Number.isInteger(concurrency) && concurrency >= 1 && Number.isInteger(maxWaiting) && maxWaiting >= 0)) {
+        throw new Error(
+          `embeddingLimits.${use}: expected a whole concurrency of 1 or more and a whole maxWaiting of 0 or more`,
+        );
+      }
+    }
     this.slots = {
       interactive: new Slots('interactive', interactive, metrics),
       bulk: new Slots('bulk', bulk, metrics),
