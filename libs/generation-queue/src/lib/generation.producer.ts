@@ -310,8 +310,16 @@ export class GenerationProducer {
     // run once Redis came back): a Redis restart within the wait passes unnoticed, a longer outage is a 503.
     const gate = new AbortController();
     const whenReady = async () => {
-      await this.untilReady(gate.signal);
-      return operation();
+      for (let reconnected = false; ; reconnected = true) {
+        await this.untilReady(gate.signal, { fresh: reconnected });
+        try {
+          return await operation();
+        } catch (error) {
+          // The connection dropped before the command left (ioredis had not yet seen it go): nothing was
+          // sent, so it is sent again once the connection is back, within the same wait.
+          if (!isUnsent(error) || gate.signal.aborted) throw error;
+        }
+      }
     };
     try {
       return await boundedWait(whenReady(), {
@@ -338,10 +346,13 @@ export class GenerationProducer {
     }
   }
 
-  /** Resolves at once when the connection is ready, else when it becomes so; rejects once `signal` aborts. */
-  private untilReady(signal: AbortSignal): Promise<void> {
+  /**
+   * Resolves at once when the connection is ready (unless `fresh`: a command just found it gone), else
+   * when it becomes ready again; rejects once `signal` aborts.
+   */
+  private untilReady(signal: AbortSignal, options: { fresh: boolean }): Promise<void> {
     const { redis } = this.deps;
-    if (redis.status === 'ready') return Promise.resolve();
+    if (!options.fresh && redis.status === 'ready') return Promise.resolve();
     return new Promise((resolve, reject) => {
       const onReady = () => {
         signal.removeEventListener('abort', onAbort);
@@ -398,4 +409,9 @@ export class GenerationProducer {
       if (onAbort) options.signal?.removeEventListener('abort', onAbort);
     }
   }
+}
+
+/** ioredis's refusal of a command it did not send: the connection was not writable and has no offline queue. */
+function isUnsent(error: unknown): boolean {
+  return error instanceof Error && error.message === "Stream isn't writeable and enableOfflineQueue options is false";
 }

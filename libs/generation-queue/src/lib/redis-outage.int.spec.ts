@@ -167,4 +167,14 @@ describe(`${GenerationQueue.name} with Redis frozen or down`, () => {
       ),
     ).toEqual([expect.stringContaining('served after')]);
   }, 60_000);
+
+  it('serves a generation sent while Redis restarts within GENERATION_REDIS_WAIT_MS: it waits for the connection', async () => {
+    await eventuallyServed(() => sut.generate(ask('before the restart', 3)), [], 30_000);
+    await stopRedis();
+
+    const during = settledWithin(sut.generate(ask('during the restart', 3), { timeoutMs: 20_000 }), 15_000);
+    await startRedis();
+
+    await expect(during).resolves.toMatchObject({ text: expect.any(String) });
+  }, 60_000);
 });
