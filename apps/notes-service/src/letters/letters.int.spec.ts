@@ -102,6 +102,11 @@ describe('POST /letters', () => {
     [{ ...LETTER, notes: 'x'.repeat(2001) }, /notes must be at most 2000 characters \(NOTES_MAX_CHARS\); got 2001/],
     [{ notes: NOTES }, /clientName must not be empty/],
     [{ ...LETTER, tone: 'formal' }, /property tone should not exist/],
+    // A key that reads like pasted text is described, not repeated (it may be a client's name or notes).
+    [
+      { ...LETTER, 'Ms Patel rang': 'x' },
+      /property \(a name of 13 characters that is not a field name; not repeated\)/,
+    ],
     [{ ...LETTER, notes: 42 }, /notes must be a string/],
     [{ ...LETTER, adviserName: null }, /adviserName must be a string/],
   ])('refuses bad input with a 400 that says what to change (%#)', async (body, message) => {
@@ -212,6 +217,16 @@ describe('POST /letters/batch', () => {
     expect(results[1].error).toMatchObject({ statusCode: 400, message: expect.stringMatching(/^items\.1: notes/) });
     expect(results[0].letter.text).toMatch(/^Dear Mr Okafor,/);
     expect(results[2].letter.text).toMatch(/^Dear Ms Byrne,/);
+  });
+
+  it("describes a batch item's key that reads like pasted text without repeating it", async () => {
+    const response = await postJson(`${sut.baseUrl}/letters/batch`, { items: [{ ...LETTER, 'Ms Patel rang': 'x' }] });
+
+    expect(response.body.results[0]).toMatchObject({
+      ok: false,
+      error: { statusCode: 400, message: expect.stringMatching(/^items\.0: property \(a name of 13 characters/) },
+    });
+    expect(JSON.stringify(response.body)).not.toContain('Patel rang');
   });
 
   it('runs a batch over LETTER_BATCH_JOB_MIN_ITEMS in the background: 202, then progress and every letter in order', async () => {

@@ -11,6 +11,7 @@ import {
 import type { GenerationFailureResponse, GenerationRequest } from '@rma/generation-queue';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { boundUnknownProperties } from '@rma/service-core';
 import type { RequestDeadline } from '@rma/service-core';
 import { randomUUID } from 'node:crypto';
 import type { NotesServiceEnv } from '../config/env.schema';
@@ -376,7 +377,11 @@ export class LettersService {
       whitelist: true,
       forbidNonWhitelisted: true,
     });
-    if (errors.length > 0) return errors.flatMap((error) => Object.values(error.constraints ?? {})).join('; ');
+    if (errors.length > 0) {
+      return boundUnknownProperties(errors)
+        .flatMap((error) => Object.values(error.constraints ?? {}))
+        .join('; ');
+    }
     return this.notesProblem(item['notes'] as string);
   }
 

@@ -45,6 +45,8 @@ export type { DocumentDeleted, DocumentIndexedReply, DocumentProcessed } from '.
 export { httpStatusName } from './lib/http/http-status-name';
 /** Validates a DTO's clientId field against the hand-off contract's rule. */
 export { IsClientId } from './lib/http/is-client-id.decorator';
+/** The global ValidationPipe: an unknown property's name is repeated in its 400 only when shaped like a field name. */
+export { BoundedValidationPipe, boundUnknownProperties } from './lib/http/bounded-validation.pipe';
 /** A DTO field that may be left out, but whose `null` is validated (and so refused) like any value. */
 export { IsOptionalNotNull } from './lib/http/is-optional-not-null.decorator';
 /** Coordination across processes on Redis: a lease with a fencing token, records changed field by field. */

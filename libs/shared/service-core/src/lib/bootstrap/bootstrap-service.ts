@@ -1,4 +1,4 @@
-import { DynamicModule, INestApplication, Logger, Type, ValidationPipe } from '@nestjs/common';
+import { DynamicModule, INestApplication, Logger, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import { ApiKeyAuthenticator } from '../auth/api-key.authenticator';
 import { requireScopeMiddleware } from '../auth/require-scope.middleware';
 import { REQUEST_ID_HEADER, requestIdMiddleware } from '../http/request-id.middleware';
+import { BoundedValidationPipe } from '../http/bounded-validation.pipe';
 import { JsonDepthPipe } from '../http/json-depth.pipe';
 import { jsonSyntaxError } from '../http/json-syntax-error.middleware';
 import { RouteNotFoundFilter } from '../http/route-not-found.filter';
@@ -54,7 +55,7 @@ export async function configureService(app: INestApplication): Promise<ServiceCo
   app.useGlobalFilters(new RouteNotFoundFilter());
   app.useGlobalPipes(
     new JsonDepthPipe(),
-    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+    new BoundedValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
   );
   app.useGlobalInterceptors(new RedisUnavailableInterceptor());
   const document = SwaggerModule.createDocument(
