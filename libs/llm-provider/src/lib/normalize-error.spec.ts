@@ -81,6 +81,11 @@ describe(normalizeError.name, () => {
       'max_tokens\n  Input should be a valid integer',
     ],
     ['logprobs must be between 0 and 20 (parameter=top_logprobs, value=Ms Patel)', 'logprobs must be between 0 and 20'],
+    // Other shapes: a quoted value (kept as a placeholder), one cut short, an HTML page from a proxy.
+    ["Unknown role 'Ms Patel rang about arrears' in message 2", 'Unknown role (quoted) in message 2'],
+    ['model "Ms Patel" not found, try pulling it first', 'model (quoted) not found, try pulling it first'],
+    ['invalid template: unexpected end of `Ms Patel rang', 'invalid template: unexpected end of'],
+    ['<html><body><h1>400</h1>Ms Patel</body></html>', 'the server gave no reason it can show'],
   ])("keeps a server's refusal without the request it quotes: %s", (text, kept) => {
     const sut = normalizeError(withStatus(400, text), backend, 1000);
 

@@ -53,15 +53,24 @@ function header(headers: unknown, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** A quoted span ('x', "x", `x`); an apostrophe inside a word (model's) is not a quote. */
+const QUOTED = /(?<![\p{L}\d])'[^'\n]*'(?![\p{L}\d])|"[^"\n]*"|`[^`\n]*`/gu;
+/** A quote left open: what follows it is a quoted value cut short. */
+const OPEN_QUOTE = /(?<![\p{L}\d])'|["`]/u;
+
 /**
  * A server's or client library's error text without the request it may quote: vLLM answers a request it
  * refuses with pydantic's dump of the input (`[{'type': ..., 'input': {...messages...}}]`, `input_value=`)
- * or `value=<the value>`, and that text reaches error bodies. Kept: the text before the first such dump.
+ * or `value=<the value>`, other servers and proxies quote a value ('x', "x", `x`) or answer an HTML page,
+ * and that text reaches error bodies. Kept: the text before the first dump, page or open quote, with
+ * each quoted span as (quoted).
  */
 function withoutQuotedInput(message: string): string {
   const kept =
     message
-      .split(/[{[]|\b(?:input_)?value=/)[0]
+      .split(/[{[<]|\b(?:input_)?value=/)[0]
+      ?.replace(QUOTED, '(quoted)')
+      .split(OPEN_QUOTE)[0]
       ?.trim()
       .slice(0, 300) ?? '';
   return kept.replace(/[\s:,(]+$/, '') || 'the server gave no reason it can show';
