@@ -9,6 +9,8 @@ import { configureService } from '../bootstrap/bootstrap-service';
 import { ServiceCoreModule } from '../service-core.module';
 import { SERVICE_REDIS } from '../service-core.options';
 import type { ServiceRuntimeOptions } from '../service-core.options';
+import { currentRequestLogIds } from '../logging/request-log-context';
+import type { RequestLogIds } from '../logging/request-log-context';
 import { openEventStream } from './server-sent-events';
 
 const redisUrl = `${process.env['RMA_TEST_REDIS_URL'] as string}/11`;
@@ -28,6 +30,12 @@ class AskController {
   @Get('fails')
   fails(): never {
     throw new Error('a bug');
+  }
+
+  /** The ids a log line written here would carry. */
+  @Get('log-ids')
+  logIds(): RequestLogIds | undefined {
+    return currentRequestLogIds();
   }
 }
 
@@ -86,6 +94,16 @@ describe('HTTP hardening (configureService)', () => {
 
       expect(kept.headers.get('x-request-id')).toBe('trace-4bf92f3577b34da6');
       expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it('puts on log lines the id the answer carries, whatever the caller sent', async () => {
+      for (const sent of ['trace-4bf92f3577b34da6', 'abc', 'Ms Patel owes £1,200', undefined]) {
+        const response = await fetch(`${sut.url}/ask/log-ids`, {
+          headers: sent === undefined ? {} : { 'x-request-id': sent },
+        });
+
+        expect(await response.json()).toMatchObject({ requestId: response.headers.get('x-request-id') });
+      }
     });
   });
 
