@@ -185,7 +185,7 @@ describe('a background batch with API keys (AUTH_MODE=on)', () => {
       const read = (key: string) =>
         fetch(`${guarded.baseUrl}/ask/batch/${accepted.body.jobId}`, { headers: as(key) }).then(async (response) => ({
           status: response.status,
-          body: await response.json(),
+          body: (await response.json()) as { status?: string; code?: string },
         }));
 
       expect(accepted.status).toBe(202);
