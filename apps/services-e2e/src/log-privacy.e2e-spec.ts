@@ -121,6 +121,29 @@ afterAll(async () => {
   await rm(storage, { recursive: true, force: true });
 });
 
+/** Every failed generation job in Redis (its hash whole) and every failed run outcome, as stored. */
+async function storedFailures(): Promise<Array<{ key: string; reason: string; stored: string }>> {
+  const redis = new Redis(redisUrl);
+  try {
+    const failures: Array<{ key: string; reason: string; stored: string }> = [];
+    for (const key of await redis.keys('*')) {
+      const type = await redis.type(key);
+      if (type === 'hash') {
+        const fields = await redis.hgetall(key);
+        if (fields['failedReason'] !== undefined) {
+          failures.push({ key, reason: fields['failedReason'], stored: JSON.stringify(fields) });
+        }
+      } else if (type === 'string') {
+        const value = (await redis.get(key)) ?? '';
+        if (value.includes('"ok":false')) failures.push({ key, reason: JSON.parse(value).failure, stored: value });
+      }
+    }
+    return failures;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 describe('personal data and keys in logs and error bodies', () => {
   it('reach no log line and no error body, for any endpoint, at verbose level', async () => {
     const letter = { notes: NOTES, clientName: `Ms ${CANARY.clientName}`, adviserName: CANARY.adviserName };
@@ -140,6 +163,11 @@ describe('personal data and keys in logs and error bodies', () => {
     await record(
       'letter unknown field',
       send('notes-service', 'POST', '/letters', { ...letter, nickname: CANARY.clientName }),
+    );
+    // A key that reads like pasted text: its 400 describes it without repeating it.
+    await record(
+      'letter pasted key',
+      send('notes-service', 'POST', '/letters', { ...letter, [`Ms ${CANARY.clientName} rang`]: 'x' }),
     );
     await record('letter wrong type', send('notes-service', 'POST', '/letters', { notes: NOTES, clientName: 7 }));
     await record('letter malformed', send('notes-service', 'POST', '/letters', malformed));
@@ -311,6 +339,7 @@ describe('personal data and keys in logs and error bodies', () => {
     expect(statuses).toMatchObject({
       letter: 200,
       'letter unknown field': 400,
+      'letter pasted key': 400,
       'letter wrong type': 400,
       'letter malformed': 400,
       'letter llm down': 503,
@@ -356,12 +385,20 @@ describe('personal data and keys in logs and error bodies', () => {
       'Unkn0wnK3y',
     ];
     const found = (text: string) => needles.filter((needle) => text.toLowerCase().includes(needle.toLowerCase()));
+    // What Redis keeps of the failed generations (failed reason, stack, data, run outcome): a code and a safe
+    // message, the payload redacted; never the prompt (the notes).
+    const failures = await storedFailures();
+    expect(failures.length).toBeGreaterThanOrEqual(2);
+    for (const { reason } of failures) expect(reason).toMatch(/^generation-error:\{"code":"[a-z_]+","message":"/);
     const leaks = [
       ...lines.flatMap(({ name, line }) =>
         found(line).map((canary) => `${name} log: ${canary} in ${line.slice(0, 400)}`),
       ),
       ...errorAnswers.flatMap(({ request, status, body }) =>
         found(body).map((canary) => `${request} answered ${status}: ${canary} in ${body.slice(0, 400)}`),
+      ),
+      ...failures.flatMap(({ key, stored }) =>
+        found(stored).map((canary) => `redis ${key}: ${canary} in ${stored.slice(0, 400)}`),
       ),
     ];
     expect(leaks).toEqual([]);
