@@ -122,14 +122,10 @@ function withGauges(
   const waiting = seen.engine.waiting + unseen;
   const kvFull = (seen.engine.kvCacheUsage ?? 0) >= 0.95;
   const plateau = seen.previousRunning !== undefined && seen.engine.running <= seen.previousRunning;
-  // Slow start lasts until a queue forms in the engines: more waiting than the target, or any while the
-  // running count stopped rising. A few waiting while it still rises are requests just sent, between two
-  // engine steps (the engine takes them at its next step): a doubling too many is cut back at the next tick.
-  // Requests in flight the gauges do not show are, in slow start, the last doubling's on their way (a
-  // reading newer than the change can be older than their arrival); taken for a queue they ended slow
-  // start at 64 and cut the limit to 38 with the engine half empty. Only the engines' own queue counts.
-  const engineWaiting = seen.engine.waiting;
-  const queueFormed = engineWaiting > targetMax || (engineWaiting > 0 && plateau);
+  // Slow start lasts until a queue forms: requests waiting while the running count stopped rising, or
+  // more than the target. A few waiting while it still rises are requests just sent, between two engine
+  // steps (the engine takes them at its next step): a doubling too many is cut back at the next tick.
+  const queueFormed = waiting > targetMax || (waiting > 0 && plateau);
   const slowStart = context.slowStart && !queueFormed && !kvFull;
   if (slowStart && saturated) {
     return { limit: clamp(current * 2), reason: 'slow start: backlog and idle engines', slowStart };
