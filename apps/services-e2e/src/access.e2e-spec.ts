@@ -1,12 +1,15 @@
 import { API_SCOPES, ApiKeyStore, type ApiScope } from '@rma/service-core';
 import { freePort } from '@rma/testing';
 import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { pdfOf } from './pdf-fixture';
 import { ServiceProcess, startServiceProcess, waitUntilHealthy } from './service-process';
 
 // Every route of every service, as the built services answer it over HTTP with AUTH_MODE=on: no key 401,
 // a key with every scope but the route's 403, a key with only the route's scope neither. The routes and
 // their scopes are read from each service's own OpenAPI document (@RequireScope() writes the scope into
-// the 403 description), so a route added later is in the table without editing it here.
+// the 403 description), so a route added later is in the table without editing it here. Every route that
+// takes a stored id answers another organisation's id 404, with the body of an unknown id.
 // A database no other spec of this project uses.
 const redisUrl = `${process.env['RMA_TEST_REDIS_URL'] as string}/12`;
 const llmUrl = process.env['RMA_TEST_LLM_URL'] as string;
@@ -73,12 +76,88 @@ async function routesOf(service: string, url: string): Promise<Route[]> {
   );
 }
 
+type StoredKind = 'document' | 'ingestJob' | 'askBatch' | 'letterBatch';
+/**
+ * Every route whose path takes an id, by what the id names: an organisation's stored thing, or the shared
+ * manuals (readable by every organisation; changed only with the admin scope). A route added later with
+ * an id fails the test below until it is classified here.
+ */
+const STORED_ID_ROUTES: Record<string, StoredKind | 'shared' | 'deployment'> = {
+  // The LLM traffic split: one setting of the whole deployment, named by role, for admin keys (#15).
+  ...Object.fromEntries(
+    ['notes-service', 'doc-processor', 'rag-service'].flatMap((service) =>
+      ['PUT', 'DELETE'].map((method) => [`${service} ${method} /admin/llm/traffic-split/{id}`, 'deployment' as const]),
+    ),
+  ),
+  'notes-service GET /letters/batch/{id}': 'letterBatch',
+  'doc-processor GET /documents/{id}': 'document',
+  'doc-processor GET /documents/{id}/markdown': 'document',
+  'doc-processor DELETE /documents/{id}': 'document',
+  'rag-service GET /ask/batch/{id}': 'askBatch',
+  'rag-service GET /documents/jobs/{id}': 'ingestJob',
+  'rag-service GET /documents/{id}': 'shared',
+  'rag-service DELETE /documents/{id}': 'shared',
+};
+/** Where the owner reads each kind back (200), after another organisation's tries, its delete included. */
+const OWNER_READS: Record<StoredKind, string> = {
+  document: 'doc-processor /documents/{id}',
+  ingestJob: 'rag-service /documents/jobs/{id}',
+  askBatch: 'rag-service /ask/batch/{id}',
+  letterBatch: 'notes-service /letters/batch/{id}',
+};
+
 describe('API keys on every route of every service', () => {
   const services: Record<string, { sut: ServiceProcess; url: string }> = {};
   let redis: Redis;
   const onlyKey = {} as Record<ApiScope, string>;
   const allButKey = {} as Record<ApiScope, string>;
   let adminKey: string;
+
+  /** One stored thing of each kind, created with `key` (its organisation's). */
+  async function storedIdsOf(key: string): Promise<Record<StoredKind, string>> {
+    const json = { authorization: `Bearer ${key}`, 'content-type': 'application/json', prefer: 'respond-async' };
+    const upload = new FormData();
+    upload.append('file', new Blob([new Uint8Array(pdfOf(['Council tax arrears of 1,200 GBP.']))]), 'letter.pdf');
+    upload.append('clientId', 'cl-access');
+    const answers = await Promise.all([
+      fetch(`${services['doc-processor'].url}/documents`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}` },
+        body: upload,
+      }),
+      fetch(`${services['rag-service'].url}/documents`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({
+          title: 'Fuel debts',
+          text: '# Fuel debts\n\n' + 'Energy arrears are priority debts. '.repeat(40),
+        }),
+      }),
+      fetch(`${services['rag-service'].url}/ask/batch`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ questions: ['Is council tax a priority debt?'] }),
+      }),
+      fetch(`${services['notes-service'].url}/letters/batch`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ items: [{ notes: 'Cl owes 300 GBP to Barclaycard.', clientName: 'Mr Okafor' }] }),
+      }),
+    ]);
+    const bodies = await Promise.all(
+      answers.map((answer) => answer.json() as Promise<{ documentId?: string; jobId?: string }>),
+    );
+    expect(
+      answers.map((answer, index) => `${answer.status} ${answer.status === 202 ? '' : JSON.stringify(bodies[index])}`),
+    ).toEqual(['202 ', '202 ', '202 ', '202 ']);
+    const [document, ingest, askBatch, letterBatch] = bodies as Array<{ documentId: string; jobId: string }>;
+    return {
+      document: document.documentId,
+      ingestJob: ingest.jobId,
+      askBatch: askBatch.jobId,
+      letterBatch: letterBatch.jobId,
+    };
+  }
 
   beforeAll(async () => {
     redis = new Redis(redisUrl);
@@ -91,8 +170,17 @@ describe('API keys on every route of every service', () => {
       ).key;
     }
     adminKey = onlyKey.admin;
+    // rag-service: any document of more than one chunk is an ingest job, in a collection of this run's own.
+    const extra: Record<string, Record<string, string>> = {
+      'rag-service': {
+        CHROMA_COLLECTION: `e2e-access-${randomUUID().slice(0, 8)}`,
+        INGEST_JOB_MIN_CHUNKS: '1',
+        CHUNK_SIZE: '300',
+        CHUNK_OVERLAP: '50',
+      },
+    };
     for (const name of ['notes-service', 'doc-processor', 'rag-service']) {
-      services[name] = await start(name, { GENERATION_DASHBOARD: 'true' });
+      services[name] = await start(name, { GENERATION_DASHBOARD: 'true', ...extra[name] });
     }
   }, 120_000);
   afterAll(async () => {
@@ -125,6 +213,48 @@ describe('API keys on every route of every service', () => {
     expect(table).toEqual(expected);
     for (const row of table) expect(row).toMatch(/right=(200|201|202|400|404|413|415)$/);
   });
+
+  it("answers another organisation's stored id 404, as an unknown id, on every route that takes one", async () => {
+    const store = new ApiKeyStore(redis);
+    const owner = (await store.create({ organisation: 'acme', scopes: API_SCOPES })).key;
+    const other = (await store.create({ organisation: 'globex', scopes: API_SCOPES })).key;
+    const ids = await storedIdsOf(owner);
+    const routes = (await Promise.all(Object.entries(services).map(([name, { url }]) => routesOf(name, url)))).flat();
+    const withId = routes.filter((route) => route.path.includes('no-such-id'));
+    const rows: string[] = [];
+    // Deletes last: another organisation's delete must leave the owner's record readable.
+    for (const route of [...withId].sort((a, b) => Number(a.method === 'DELETE') - Number(b.method === 'DELETE'))) {
+      const name = `${route.service} ${route.method} ${route.path.replace('no-such-id', '{id}')}`;
+      const kind = STORED_ID_ROUTES[name];
+      if (kind === undefined) {
+        rows.push(`${name}: not classified (add it to STORED_ID_ROUTES)`);
+        continue;
+      }
+      if (kind === 'shared' || kind === 'deployment') continue;
+      const base = services[route.service].url;
+      const answer = await send(`${base}${route.path.replace('no-such-id', ids[kind])}`, route.method, other);
+      const unknownId = randomUUID();
+      const unknown = await send(`${base}${route.path.replace('no-such-id', unknownId)}`, route.method, other);
+      // Text, not JSON: a delete that went through is an empty 204.
+      const same =
+        (await answer.text()).split(ids[kind]).join('<id>') === (await unknown.text()).split(unknownId).join('<id>');
+      rows.push(`${name}: other=${answer.status} unknown=${unknown.status} sameBody=${same}`);
+    }
+    const owned = Object.entries(OWNER_READS).map(async ([kind, path]) => {
+      const [service, route] = path.split(' ') as [string, string];
+      return `${kind}: owner=${(await send(`${services[service].url}${route.replace('{id}', ids[kind as StoredKind])}`, 'GET', owner)).status}`;
+    });
+
+    expect(rows).toEqual(
+      withId
+        .map((route) => `${route.service} ${route.method} ${route.path.replace('no-such-id', '{id}')}`)
+        .filter((name) => !['shared', 'deployment'].includes(STORED_ID_ROUTES[name] as string))
+        .sort((a, b) => Number(a.includes(' DELETE ')) - Number(b.includes(' DELETE ')))
+        .map((name) => `${name}: other=404 unknown=404 sameBody=true`),
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(6);
+    expect(await Promise.all(owned)).toEqual(Object.keys(OWNER_READS).map((kind) => `${kind}: owner=200`));
+  }, 60_000);
 
   it('keeps health, readiness and metrics open, and the queue dashboard to admin keys', async () => {
     for (const { url } of Object.values(services)) {
