@@ -19,6 +19,9 @@ export interface RequestRecord {
   promptTokens?: number;
 }
 
+/** What sending request `index` came to, timed from its own start. */
+export type RequestOutcome = Omit<RequestRecord, 'index' | 'startMs'>;
+
 /** How requests are released: a Poisson rate (Infinity: all at once) and a cap on those in flight. */
 export interface LoadShape {
   numRequests: number;
@@ -34,7 +37,8 @@ export interface RunProgress {
   total: number;
 }
 
-const failure = (error: string, latencyMs: number) => ({
+/** A request that failed with `error` after `latencyMs`. */
+export const failure = (error: string, latencyMs: number): RequestOutcome => ({
   ok: false,
   error,
   ttftMs: 0,
@@ -68,7 +72,7 @@ export async function sendOne(
   entry: DatasetEntry,
   index: number,
   timeoutMs: number,
-): Promise<Omit<RequestRecord, 'index' | 'startMs'>> {
+): Promise<RequestOutcome> {
   const { path, body } = requestFor(target, entry, index);
   const started = performance.now();
   const elapsed = () => performance.now() - started;
@@ -135,14 +139,30 @@ export function arrivalTimes(load: LoadShape): number[] {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs `load` against `target`; request i carries entries[i % entries.length]. */
-export async function runLoad(options: {
+export function runLoad(options: {
   target: Target;
   entries: DatasetEntry[];
   load: LoadShape;
   timeoutMs: number;
   onProgress?: (progress: RunProgress) => void;
 }): Promise<{ records: RequestRecord[]; durationMs: number }> {
-  const { target, entries, load, timeoutMs, onProgress } = options;
+  const { target, entries, timeoutMs } = options;
+  return runArrivals({
+    ...options,
+    send: (index) => sendOne(target, entries[index % entries.length], index, timeoutMs),
+  });
+}
+
+/**
+ * Releases `load`'s requests on their schedule (at most `concurrency` in flight) through `send`, which
+ * makes and times one: an HTTP request here, a call through a client library in a benchmark of one.
+ */
+export async function runArrivals(options: {
+  load: LoadShape;
+  send: (index: number) => Promise<RequestOutcome>;
+  onProgress?: (progress: RunProgress) => void;
+}): Promise<{ records: RequestRecord[]; durationMs: number }> {
+  const { load, send, onProgress } = options;
   const limit = load.concurrency ?? Infinity;
   const waiting: (() => void)[] = [];
   let inFlight = 0;
@@ -157,7 +177,7 @@ export async function runLoad(options: {
     inFlight += 1;
     const startMs = performance.now() - started;
     pending.push(
-      sendOne(target, entries[index % entries.length], index, timeoutMs).then((outcome) => {
+      send(index).then((outcome) => {
         records.push({ index, startMs, ...outcome });
         if (!outcome.ok) failed += 1;
         inFlight -= 1;

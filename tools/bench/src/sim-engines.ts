@@ -3,9 +3,10 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-/** A started engine: its base URL and how to stop it. */
+/** A started engine: its base URL, its process (a benchmark may kill it) and how to stop it. */
 export interface SimEngine {
   url: string;
+  pid: number;
   stop: () => Promise<void>;
 }
 
