@@ -1,10 +1,11 @@
 import { LlmClient, parseVllmMetrics } from '@rma/llm-provider';
 import { testOptions } from '@rma/llm-provider/testing';
 import { eventually, StartedServer, startLocalLlm } from '@rma/testing';
-import { Job } from 'bullmq';
+import { Job, Worker } from 'bullmq';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
+import { redisOptionsFromUrl } from '@rma/service-core';
 import {
   BULK_ACTIVE_KEY,
   BULK_CAP_KEY,
@@ -12,9 +13,11 @@ import {
   CLASS_PRIORITY,
   CONTROLLER_STATE_KEY,
   GENERATE_JOB_NAME,
+  GENERATION_QUEUE_NAME,
+  QUEUE_PREFIX,
 } from './generation-queue.constants';
 import { GenerationGovernor, GenerationGovernorOptions } from './generation.governor';
-import { flushQueueRedis, jobPayload, queueConnections } from './queue-test-kit';
+import { flushQueueRedis, jobPayload, queueConnections, queueRedisUrl } from './queue-test-kit';
 import { QueueMetrics } from './queue-metrics';
 import type { ReplicaLoad, ReplicaLoadSource } from './replica-loads';
 
@@ -62,6 +65,15 @@ describe(GenerationGovernor.name, () => {
     const sut = await started({ concurrency: { mode: 'adaptive', initial: 8, min: 1, max: 64 } });
 
     expect(sut.currentLimit).toBe(37);
+  });
+
+  it("adopts the leader's limit, not BullMQ's global one held above it while bulk work drains after a cut", async () => {
+    await connections.redis.hset(CONTROLLER_STATE_KEY, 'limit', '16');
+    await connections.queue.setGlobalConcurrency(31);
+
+    const sut = await started({ concurrency: { mode: 'adaptive', initial: 8, min: 1, max: 64 } });
+
+    expect(sut.currentLimit).toBe(16);
   });
 
   it('promotes the oldest bulk job once it has waited past the aging time, behind 250 interactive jobs', async () => {
@@ -131,6 +143,73 @@ describe(GenerationGovernor.name, () => {
 
     // The next tick is 1.5 s away.
     expect(Date.now() - raisedAt).toBeLessThan(750);
+  });
+
+  it('a cut below what runs holds bulk at its cap, but lets interactive jobs start at once', async () => {
+    const { queue, redis } = connections;
+    const sut = new GenerationGovernor(
+      { concurrency: { mode: 'adaptive', initial: 32, min: 1, max: 64 }, controllerTickMs: 50 },
+      {
+        queue,
+        redis,
+        metrics: new QueueMetrics(new Registry()),
+        // No backlog: only the overload below moves the limit.
+        counts: async () => ({ interactive: 0, bulk: 0, active: 0 }),
+      },
+    );
+    governors.push(sut);
+    await sut.start();
+    // A real BullMQ worker whose bulk jobs take the governor's slots and run until the test lets them end.
+    let finishBulk = () => undefined as void;
+    const bulkMayEnd = new Promise<void>((resolve) => (finishBulk = resolve));
+    const startedIds = new Set<string>();
+    const worker = new Worker(
+      GENERATION_QUEUE_NAME,
+      async (job, token) => {
+        if (job.data.workClass === 'bulk') {
+          // Parks the job (BullMQ's DelayedError) while bulk holds its cap.
+          const slot = await sut.takeBulkSlot(job, token);
+          startedIds.add(job.id as string);
+          await bulkMayEnd;
+          await slot.release();
+        } else startedIds.add(job.id as string);
+      },
+      {
+        connection: { ...redisOptionsFromUrl(queueRedisUrl()), maxRetriesPerRequest: null },
+        prefix: QUEUE_PREFIX,
+        concurrency: 64,
+      },
+    );
+    try {
+      const bulk = (text: string) =>
+        queue.add(GENERATE_JOB_NAME, jobPayload(text, { workClass: 'bulk' }), { priority: CLASS_PRIORITY.bulk });
+      // A limit of 32 leaves bulk 30 slots: 30 bulk jobs run.
+      await Promise.all(Array.from({ length: 30 }, (_, i) => bulk(`bulk ${i}`)));
+      await eventually(async () => startedIds.size === 30, 10_000);
+
+      // A 429: the limit halves to 16 with 30 bulk jobs still running on the engines.
+      await sut.reportOverload();
+      await eventually(async () => sut.currentLimit === 16, 5_000);
+      const late = await bulk('bulk after the cut');
+      const person = await queue.add(GENERATE_JOB_NAME, jobPayload('interactive'), {
+        priority: CLASS_PRIORITY.interactive,
+      });
+
+      // The person's job starts while the bulk work sent before the cut still runs (without the fix it
+      // waited for 15 of those 30 to end), and bulk stays held: the late one is parked, not started.
+      await eventually(async () => startedIds.has(person.id as string), 2_000);
+      expect(await redis.zcard(BULK_ACTIVE_KEY)).toBe(30);
+      expect(startedIds.has(late.id as string)).toBe(false);
+      expect(await redis.get(BULK_CAP_KEY)).toBe('15');
+
+      // As bulk drains, BullMQ's global limit comes back to the limit.
+      finishBulk();
+      await eventually(async () => (await queue.getGlobalConcurrency()) === 16, 5_000);
+      await eventually(async () => startedIds.has(late.id as string), 5_000);
+    } finally {
+      finishBulk();
+      await worker.close();
+    }
   });
 
   describe('across replicas (real local-llm processes, their /metrics over HTTP)', () => {

@@ -113,8 +113,13 @@ export class GenerationGovernor implements WorkerGovernor {
   /** Sets the global limit (fixed mode) or adopts the one in Redis (adaptive), then starts the ticks. */
   async start(): Promise<void> {
     // An adaptive limit already in Redis is the leader's latest: a process that restarts (a rolling
-    // deploy) adopts it rather than resetting every process's work to the initial value.
-    const existing = this.options.concurrency.mode === 'adaptive' ? await this.deps.queue.getGlobalConcurrency() : null;
+    // deploy) adopts it rather than resetting every process's work to the initial value. The leader's
+    // limit first: BullMQ's global one stays above it while bulk work drains after a cut.
+    const existing =
+      this.options.concurrency.mode === 'adaptive'
+        ? Number((await this.deps.redis.hget(CONTROLLER_STATE_KEY, 'limit')) || 0) ||
+          (await this.deps.queue.getGlobalConcurrency())
+        : null;
     await this.applyLimit(existing ?? this.limit);
     // Ticks in every mode: besides aging and the adaptive limit, the leader wakes parked bulk jobs
     // whose wake-up a release missed (a worker that died, a job not yet parked when it was woken).
@@ -198,6 +203,7 @@ export class GenerationGovernor implements WorkerGovernor {
     const lease = await this.leadership();
     if (!lease || this.stopped) return;
     await this.wakeParked();
+    await this.applyGlobalLimit();
     if (this.options.bulkAgingMs) await this.promoteAgedBulk(this.options.bulkAgingMs);
     const concurrency = this.options.concurrency;
     if (concurrency.mode !== 'adaptive') return;
@@ -263,15 +269,29 @@ export class GenerationGovernor implements WorkerGovernor {
     return lease;
   }
 
-  /** The global limit in Redis, and the bulk cap under it: a few slots stay free for interactive work. */
+  /** The bulk cap under the limit (a few slots stay free for interactive work), then the global limit. */
   private async applyLimit(limit: number): Promise<void> {
     this.limit = limit;
-    const reserve = Math.max(1, Math.ceil(limit * (this.options.interactiveReserve ?? 0.05)));
-    await Promise.all([
-      this.deps.queue.setGlobalConcurrency(limit),
-      this.deps.redis.set(BULK_CAP_KEY, String(Math.max(1, limit - reserve))),
-    ]);
+    await this.deps.redis.set(BULK_CAP_KEY, String(Math.max(1, limit - this.reserve())));
+    await this.applyGlobalLimit();
     this.deps.metrics.limit.set(limit);
+  }
+
+  /**
+   * BullMQ's global limit: the limit, or while more bulk jobs run than a cut left them (jobs already sent
+   * stay until they finish), those plus the interactive reserve. BullMQ counts every active job against
+   * it: at the limit alone, a cut below what runs (slow start doubling past the replicas' capacity, a
+   * replica leaving) held people behind bulk work until that excess drained (16-18 s, 1,000 bulk jobs over
+   * 3 replicas). Bulk stays held at its cap, so this comes back down to the limit as it drains.
+   */
+  private async applyGlobalLimit(): Promise<void> {
+    const bulkRunning = await this.deps.redis.zcount(BULK_ACTIVE_KEY, Date.now(), '+inf');
+    await this.deps.queue.setGlobalConcurrency(Math.max(this.limit, bulkRunning + this.reserve()));
+  }
+
+  /** Slots of the limit bulk work may not take. */
+  private reserve(): number {
+    return Math.max(1, Math.ceil(this.limit * (this.options.interactiveReserve ?? 0.05)));
   }
 
   /**
