@@ -19,6 +19,10 @@ async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[
   return all;
 }
 
+async function drain(events: AsyncIterator<StreamEvent>): Promise<void> {
+  while (!(await events.next()).done);
+}
+
 describe.each<BackendKind>(['vllm', 'ollama'])('LlmClient contract on %s', (provider) => {
   const sut = new LlmClient(testOptions({ provider, vllmUrl: serverUrl, ollamaUrl: serverUrl }));
 
@@ -153,5 +157,30 @@ describe.each<BackendKind>(['vllm', 'ollama'])('LlmClient cancellation on %s', (
 
     await eventually(async () => (await metricValue(slow.url, 'vllm:num_requests_running')) === 0, 2_000);
     await expect(reader.next()).rejects.toBeInstanceOf(LlmAbortedError);
+  });
+
+  it('stops only the call whose caller aborts: another call with the same settings runs on', async () => {
+    // Same model and sampling settings: on vLLM both calls share one LangChain model.
+    const sut = new LlmClient(testOptions({ provider, vllmUrl: slow.url, ollamaUrl: slow.url }));
+    const request = { messages: [{ role: 'user' as const, content: 'a long answer' }], maxTokens: MAX_TOKENS };
+    const aborted = new AbortController();
+    const kept = new AbortController();
+    const first = sut.stream(request, { signal: aborted.signal })[Symbol.asyncIterator]();
+    const second = sut.stream(request, { signal: kept.signal })[Symbol.asyncIterator]();
+    try {
+      expect((await first.next()).value).toMatchObject({ type: 'token' });
+      expect((await second.next()).value).toMatchObject({ type: 'token' });
+      aborted.abort();
+
+      await eventually(async () => (await metricValue(slow.url, 'vllm:num_requests_running')) === 1, 2_000);
+      // Tokens that arrived before the abort may still come out of the first; then it fails as aborted.
+      await expect(drain(first)).rejects.toBeInstanceOf(LlmAbortedError);
+      expect((await second.next()).value).toMatchObject({ type: 'token' });
+      expect(await metricValue(slow.url, 'vllm:num_requests_running')).toBe(1);
+    } finally {
+      kept.abort();
+      await second.return?.(undefined);
+      await eventually(async () => (await metricValue(slow.url, 'vllm:num_requests_running')) === 0, 2_000);
+    }
   });
 });

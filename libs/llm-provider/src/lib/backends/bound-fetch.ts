@@ -1,6 +1,7 @@
 import { Agent, fetch as undiciFetch } from 'undici';
 
 const agents = new Map<number, Agent>();
+const connectFetches = new Map<number, typeof fetch>();
 
 /** One connection pool per connect timeout: keep-alive connections are reused across calls. */
 function agentFor(connectMs: number): Agent {
@@ -11,6 +12,22 @@ function agentFor(connectMs: number): Agent {
     agents.set(connectMs, agent);
   }
   return agent;
+}
+
+/**
+ * A fetch whose connect timeout undici enforces, and that honours the signal of each request it is
+ * given. For a vendor client that passes the call's signal on to every request (the OpenAI SDK does,
+ * from LangChain's `signal` call option), so one model serves every call.
+ */
+export function connectFetch(connectMs: number): typeof fetch {
+  let bound = connectFetches.get(connectMs);
+  if (!bound) {
+    const dispatcher = agentFor(connectMs);
+    bound = ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+      undiciFetch(input as never, { ...(init as object), dispatcher } as never)) as unknown as typeof fetch;
+    connectFetches.set(connectMs, bound);
+  }
+  return bound;
 }
 
 /**

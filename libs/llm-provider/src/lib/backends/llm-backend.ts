@@ -19,7 +19,11 @@ export interface LlmBackend {
   readonly url: string;
   readonly breaker: CircuitBreaker;
   ref(model?: string): BackendRef;
-  /** A LangChain chat model for one call attempt: `signal` reaches its HTTP requests. */
+  /**
+   * A LangChain chat model for one call attempt, which the caller invokes with `signal` as a call option
+   * too. A backend whose vendor client passes that option on to its request returns a model shared by
+   * calls (vLLM); one whose client does not binds `signal` into a model of its own (Ollama).
+   */
   chatModel(model: string, sampling: SamplingOptions, connectMs: number, signal: AbortSignal): BaseChatModel;
   embeddings(model: string, batchSize: number, connectMs: number, signal: AbortSignal): Embeddings;
   /** Call options that make the server constrain output to a JSON schema. */

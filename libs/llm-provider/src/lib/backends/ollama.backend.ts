@@ -16,6 +16,11 @@ export class OllamaBackend implements LlmBackend {
     return { kind: this.kind, url: this.url, model };
   }
 
+  /**
+   * A model per attempt, its fetch bound to the attempt's signal: the ollama client takes no signal per
+   * request, and the abort ChatOllama calls on a `signal` call option ends every stream of its client,
+   * so a shared model would cancel other calls too.
+   */
   chatModel(model: string, sampling: SamplingOptions, connectMs: number, signal: AbortSignal) {
     return new ChatOllama({
       model,

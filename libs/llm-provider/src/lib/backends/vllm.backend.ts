@@ -1,11 +1,16 @@
 import { ChatOpenAICompletions, OpenAIEmbeddings } from '@langchain/openai';
 import { CircuitBreaker } from '../resilience/circuit-breaker';
-import { boundFetch } from './bound-fetch';
+import { boundFetch, connectFetch } from './bound-fetch';
 import type { LlmBackend, SamplingOptions } from './llm-backend';
+
+/** Chat models kept per backend: one per model, sampling settings and connect timeout in use. */
+const MAX_CHAT_MODELS = 32;
 
 /** vLLM (or any OpenAI-compatible server) through @langchain/openai's Chat Completions model. */
 export class VllmBackend implements LlmBackend {
   readonly kind = 'vllm' as const;
+  /** Least recently used first: building a model (and its OpenAI client) costs about 0.25 ms a call. */
+  private readonly chatModels = new Map<string, ChatOpenAICompletions>();
 
   constructor(
     readonly url: string,
@@ -17,31 +22,50 @@ export class VllmBackend implements LlmBackend {
     return { kind: this.kind, url: this.url, model };
   }
 
-  private configuration(connectMs: number, signal: AbortSignal) {
-    return { baseURL: `${this.url.replace(/\/$/, '')}/v1`, fetch: boundFetch(connectMs, signal) };
+  private baseURL() {
+    return `${this.url.replace(/\/$/, '')}/v1`;
   }
 
-  chatModel(model: string, sampling: SamplingOptions, connectMs: number, signal: AbortSignal) {
-    return new ChatOpenAICompletions({
-      model,
-      // vLLM accepts any key unless started with --api-key; the client insists on one.
-      apiKey: this.apiKey ?? 'not-needed',
-      configuration: this.configuration(connectMs, signal),
-      maxRetries: 0,
-      streamUsage: true,
-      maxTokens: sampling.maxTokens,
-      temperature: sampling.temperature,
-      topP: sampling.topP,
-      stop: sampling.stop,
-      modelKwargs: sampling.seed === undefined ? undefined : { seed: sampling.seed },
-    });
+  /**
+   * One model per model name, sampling settings and connect timeout, shared by every call: the caller
+   * passes the attempt's signal as LangChain's `signal` call option, which the OpenAI SDK hands to each
+   * request's fetch (a chat call makes one request), so no fetch needs binding to it.
+   */
+  chatModel(model: string, sampling: SamplingOptions, connectMs: number) {
+    const { maxTokens, temperature, topP, seed, stop } = sampling;
+    const key = JSON.stringify([model, connectMs, maxTokens, temperature, topP, seed, stop]);
+    let chat = this.chatModels.get(key);
+    if (chat) {
+      this.chatModels.delete(key);
+    } else {
+      chat = new ChatOpenAICompletions({
+        model,
+        // vLLM accepts any key unless started with --api-key; the client insists on one.
+        apiKey: this.apiKey ?? 'not-needed',
+        configuration: { baseURL: this.baseURL(), fetch: connectFetch(connectMs) },
+        maxRetries: 0,
+        streamUsage: true,
+        maxTokens,
+        temperature,
+        topP,
+        stop,
+        modelKwargs: seed === undefined ? undefined : { seed },
+      });
+      if (this.chatModels.size >= MAX_CHAT_MODELS) {
+        const [oldest] = this.chatModels.keys();
+        this.chatModels.delete(oldest);
+      }
+    }
+    this.chatModels.set(key, chat);
+    return chat;
   }
 
   embeddings(model: string, batchSize: number, connectMs: number, signal: AbortSignal) {
     return new OpenAIEmbeddings({
       model,
       apiKey: this.apiKey ?? 'not-needed',
-      configuration: this.configuration(connectMs, signal),
+      // embedDocuments takes no signal: this model's fetch is bound to the attempt's.
+      configuration: { baseURL: this.baseURL(), fetch: boundFetch(connectMs, signal) },
       batchSize,
       maxRetries: 0,
       // Ask for plain floats: vLLM pooling models and the local server both answer them.
