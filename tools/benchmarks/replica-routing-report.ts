@@ -246,7 +246,9 @@ function readings(report: ReplicaBenchmark): string[] {
     '## What the figures say',
     '',
     `- Throughput: least-loaded weighs each replica by its requests (in flight, and its engine's running and waiting), so a slower replica, which holds its requests longer, is sent fewer: the half-speed one took ${share(throughput.four)} in part 1. ` +
-      `${f(throughput.ratio, 2)}x is at the fleet's ceiling of 3.5 (3 + 0.5 replicas), within this machine's noise of it: read it as "the fleet reaches its capacity", not as better than linear. ` +
+      (throughput.ratio >= 3.3
+        ? `${f(throughput.ratio, 2)}x is at the fleet's ceiling of 3.5 (3 + 0.5 replicas), within this machine's noise of it: read it as "the fleet reaches its capacity", not as better than linear. `
+        : `${f(throughput.ratio, 2)}x is below the fleet's ceiling of 3.5 (3 + 0.5 replicas): with fewer than 256 requests in flight per replica, each runs smaller batches than one replica alone does. `) +
       `Over each whole run, drain included, ${f(throughput.four.summary.outputThroughput / throughput.one.summary.outputThroughput, 2)}x: the last answers finish alone at the end of both runs, and that tail is a larger share of the shorter one.`,
     `- TTFT: round robin sends the half-speed replica a quarter of the calls (${ttft.roundRobin.decisions.byReplica[slow(ttft.roundRobin)] ?? 0}), more than it serves at this rate, so its queue grows: its TTFT p95 was ${f(ttft.roundRobin.ttftP95ByReplica[slow(ttft.roundRobin)] ?? 0)} ms against ${fastP95(ttft.roundRobin).join(', ')} ms on the others, and the run's p95 is that replica's. ` +
       `Least-loaded sent it ${share(ttft.leastLoaded)} (TTFT p95 ${f(ttft.leastLoaded.ttftP95ByReplica[slow(ttft.leastLoaded)] ?? 0)} ms; the others ${fastP95(ttft.leastLoaded).join(', ')} ms). ` +
