@@ -162,6 +162,8 @@ for (const service of SERVICES) {
       LOG_FORMAT: process.env.LOG_FORMAT ?? 'text',
       // No API keys for local development; a service refuses this with NODE_ENV=production.
       AUTH_MODE: process.env.AUTH_MODE ?? 'off',
+      // Keyless services stay on this machine (like Redis, Chroma and local-llm); HOST=0.0.0.0 exposes them.
+      HOST: process.env.HOST ?? '127.0.0.1',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -266,7 +266,8 @@ export class GenerationQueue {
   dashboardRouter(basePath: string): ReturnType<ExpressAdapter['getRouter']> {
     const serverAdapter = new ExpressAdapter();
     serverAdapter.setBasePath(basePath);
-    createBullBoard({ queues: [new BullMQAdapter(this.queue)], serverAdapter });
+    // Read-only: no retry, remove, clean or promote from the page; operators act through the API or redis-cli.
+    createBullBoard({ queues: [new BullMQAdapter(this.queue, { readOnlyMode: true })], serverAdapter });
     return serverAdapter.getRouter();
   }
 

@@ -41,6 +41,15 @@ describe(parseTrafficSplit.name, () => {
   ])('refuses %s: %s', (text, message) => {
     expect(() => parseTrafficSplit(text)).toThrow(new TrafficSplitError(message));
   });
+
+  it("quotes an unknown backend only when it is shaped like one: a body's keys can carry anything", () => {
+    expect(() => checkShares('chat', { llamacpp: 100 })).toThrow(
+      new TrafficSplitError('chat: unknown backend "llamacpp": expected vllm or ollama'),
+    );
+    expect(() => checkShares('chat', { 'Ms Patel owes £1,200': 100 })).toThrow(
+      new TrafficSplitError('chat: unknown backend: expected vllm or ollama'),
+    );
+  });
 });
 
 describe('LLM_TRAFFIC_SPLIT', () => {

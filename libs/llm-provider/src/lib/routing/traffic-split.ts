@@ -30,7 +30,9 @@ export function checkShares(role: string, shares: unknown, available?: readonly 
   let total = 0;
   for (const [kind, share] of entries) {
     if (!KINDS.includes(kind as BackendKind)) {
-      throw new TrafficSplitError(`${role}: unknown backend "${kind}": expected ${KINDS.join(' or ')}`);
+      // Quoted only when shaped like a backend name: a request body's keys can carry anything.
+      const shown = /^[a-z][a-z0-9_-]{0,31}$/.test(kind) ? ` "${kind}"` : '';
+      throw new TrafficSplitError(`${role}: unknown backend${shown}: expected ${KINDS.join(' or ')}`);
     }
     if (typeof share !== 'number' || !Number.isInteger(share) || share < 0 || share > 100) {
       throw new TrafficSplitError(`${role}: ${kind}'s share must be a whole percentage from 0 to 100`);

@@ -44,8 +44,9 @@ export async function configureService(app: INestApplication): Promise<ServiceCo
   if ((core.corsOrigins ?? []).length > 0) {
     app.enableCors({
       origin: [...(core.corsOrigins ?? [])],
-      allowedHeaders: ['Authorization', 'Content-Type', REQUEST_ID_HEADER],
-      exposedHeaders: [REQUEST_ID_HEADER, 'Retry-After'],
+      // Prefer: respond-async asks a batch endpoint for a 202; its Location names the job to poll.
+      allowedHeaders: ['Authorization', 'Content-Type', 'Prefer', REQUEST_ID_HEADER],
+      exposedHeaders: [REQUEST_ID_HEADER, 'Location', 'Retry-After'],
       maxAge: 600,
     });
   }

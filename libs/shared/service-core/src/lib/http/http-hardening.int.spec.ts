@@ -152,15 +152,18 @@ describe('HTTP hardening (configureService)', () => {
         headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
       });
 
-    it('allows a configured origin, with the Authorization header, and exposes the request id', async () => {
+    it('allows a configured origin, with Authorization and Prefer, and exposes what a client polls by', async () => {
       const response = await preflight(`${sut.url}/ask/stream`, ALLOWED);
       const actual = await fetch(`${sut.url}/health`, { headers: { origin: ALLOWED } });
+      const allowed = response.headers.get('access-control-allow-headers')?.toLowerCase().split(',') ?? [];
+      const exposed = actual.headers.get('access-control-expose-headers')?.split(',') ?? [];
 
       expect(response.status).toBe(204);
       expect(response.headers.get('access-control-allow-origin')).toBe(ALLOWED);
-      expect(response.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
+      // Prefer: respond-async asks a batch endpoint for a 202 with a Location to poll and a Retry-After.
+      expect(allowed).toEqual(expect.arrayContaining(['authorization', 'prefer']));
       expect(actual.headers.get('access-control-allow-origin')).toBe(ALLOWED);
-      expect(actual.headers.get('access-control-expose-headers')).toContain('X-Request-Id');
+      expect(exposed).toEqual(expect.arrayContaining(['X-Request-Id', 'Location', 'Retry-After']));
     });
 
     it('allows no other origin', async () => {
