@@ -28,7 +28,7 @@ class LateFilter implements ExceptionFilter {
 }
 
 const late = (setting: string, ms: number) => new LateError(`took longer than ${setting} (${ms} ms)`);
-const seen: { aborted?: boolean; remainingMs?: number } = {};
+const seen: { aborted?: boolean; remainingMs?: number; quick?: RequestDeadline } = {};
 
 @Controller()
 class SlowController {
@@ -46,7 +46,8 @@ class SlowController {
   @Post('quick')
   @HttpCode(200)
   @Deadline({ setting: 'SLOW_TIMEOUT_MS', exceeded: late })
-  async quick(): Promise<{ ok: true }> {
+  async quick(@CurrentDeadline() deadline: RequestDeadline): Promise<{ ok: true }> {
+    seen.quick = deadline;
     return { ok: true };
   }
 
@@ -105,6 +106,9 @@ describe('@Deadline', () => {
 
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: true });
+    // Its timer was cleared with the request's end: nothing fires at the deadline (400 ms) afterwards.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(seen.quick?.signal.aborted).toBe(false);
   });
 
   it('ends a stream by its deadline with an error event after what was sent', async () => {

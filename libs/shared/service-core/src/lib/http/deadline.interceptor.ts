@@ -11,7 +11,7 @@ import {
 import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
-import { from, lastValueFrom, Observable } from 'rxjs';
+import { finalize, from, lastValueFrom, Observable } from 'rxjs';
 import { RequestDeadline } from './request-deadline';
 import { abortOnClose } from './server-sent-events';
 
@@ -91,7 +91,10 @@ export class RequestDeadlineInterceptor implements NestInterceptor {
       exceeded: () => options.exceeded(options.setting, ms),
     });
     holderOf(context).set(deadline);
-    if (options.stream) return next.handle();
-    return from(deadline.run(() => lastValueFrom(next.handle(), { defaultValue: undefined })));
+    // The request's end (a stream handler returns once its stream ended) clears the deadline's timer.
+    const handled = options.stream
+      ? next.handle()
+      : from(deadline.run(() => lastValueFrom(next.handle(), { defaultValue: undefined })));
+    return handled.pipe(finalize(() => deadline.dispose()));
   }
 }

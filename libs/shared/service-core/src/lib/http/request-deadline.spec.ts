@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeadlineExceededError, RequestDeadline } from './request-deadline';
 
@@ -69,5 +70,28 @@ describe(RequestDeadline.name, () => {
       })(),
     ).rejects.toBeInstanceOf(TooLate);
     expect(seen).toEqual(['first']);
+  });
+
+  it('leaves no listener on its signal however many steps ran (a stream runs one per event)', async () => {
+    const sut = deadline(5_000);
+    async function* tokens(): AsyncGenerator<number> {
+      for (let token = 0; token < 512; token++) yield token;
+    }
+
+    for await (const token of sut.runStream(tokens())) void token;
+    await expect(sut.run(async () => Promise.reject(new RangeError('bad input')))).rejects.toBeInstanceOf(RangeError);
+
+    expect(getEventListeners(sut.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('clears its timer once disposed: a finished request is not aborted at its deadline later', async () => {
+    const sut = deadline(100);
+    await sut.run(async () => 'done');
+
+    sut.dispose();
+    await sleep(200);
+
+    expect(sut.signal.aborted).toBe(false);
+    expect(sut.exceeded).toBe(false);
   });
 });

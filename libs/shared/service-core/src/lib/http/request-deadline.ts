@@ -25,11 +25,21 @@ export class RequestDeadline {
   readonly signal: AbortSignal;
   private readonly endsAt: number;
   private readonly timeout: AbortSignal;
+  private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly options: RequestDeadlineOptions) {
     this.endsAt = performance.now() + options.ms;
-    this.timeout = timeoutSignal(options.ms, new DeadlineExceededError(options.ms));
+    const controller = new AbortController();
+    // AbortSignal.timeout's reason is a DOMException, and it cannot be cleared; this timer can.
+    this.timer = setTimeout(() => controller.abort(new DeadlineExceededError(options.ms)), options.ms);
+    this.timer.unref();
+    this.timeout = controller.signal;
     this.signal = options.cancel ? AbortSignal.any([options.cancel, this.timeout]) : this.timeout;
+  }
+
+  /** The request ended: its timer goes now, not at the deadline (120-180 s later for a long route). */
+  dispose(): void {
+    clearTimeout(this.timer);
   }
 
   /** Milliseconds left, at least 1 (a step given 0 would read it as "no limit"). */
@@ -46,8 +56,9 @@ export class RequestDeadline {
    * is doing. A failure the deadline caused (an abort, a timeout of the time left) is `exceeded()` too.
    */
   async run<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    let fail = (): void => undefined;
     const onDeadline = new Promise<never>((_, reject) => {
-      const fail = () => reject(this.options.exceeded());
+      fail = () => reject(this.options.exceeded());
       if (this.timeout.aborted) fail();
       else this.timeout.addEventListener('abort', fail, { once: true });
     });
@@ -57,6 +68,9 @@ export class RequestDeadline {
     } catch (error) {
       if (this.exceeded || isTimeoutAtDeadline(this.endsAt)) throw this.options.exceeded();
       throw error;
+    } finally {
+      // runStream calls this once per event: a listener left per step would pile up on the signal.
+      this.timeout.removeEventListener('abort', fail);
     }
   }
 
@@ -80,9 +94,3 @@ function isTimeoutAtDeadline(endsAt: number): boolean {
   return performance.now() >= endsAt - 50;
 }
 
-// AbortSignal.timeout's reason is a DOMException; the deadline's signal carries its own error.
-function timeoutSignal(ms: number, reason: Error): AbortSignal {
-  const controller = new AbortController();
-  setTimeout(() => controller.abort(reason), ms).unref();
-  return controller.signal;
-}
