@@ -60,10 +60,16 @@ describe('bench CLI', () => {
     const result = await atEngine(
       '--num-requests 12 --concurrency 4 --max-tokens 24 --goodput ttft:300 e2el:100000 --out',
       dir,
+      ...['--header', 'Authorization: Bearer sk-bench-secret'],
     );
 
     expect(result).toMatchObject({ code: 0 });
     const report = readReport(dir);
+    // The report records the command, but not the key (recorded-command.spec.ts covers each case).
+    expect(report.command).toContain("--header 'Authorization: [redacted]'");
+    expect(readFileSync(join(dir, 'bench.json'), 'utf8') + readFileSync(join(dir, 'bench.md'), 'utf8')).not.toContain(
+      'sk-bench-secret',
+    );
     const [run] = report.runs;
     const s = run.summary;
     expect(report.runs).toHaveLength(1);

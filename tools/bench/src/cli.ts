@@ -15,6 +15,7 @@ import { benchChartSvg } from './chart.ts';
 import { compareMarkdown, readReport } from './compare.ts';
 import { parseBenchArgs, USAGE } from './options.ts';
 import type { CompareOptions, RunOptions } from './options.ts';
+import { recordedCommand } from './recorded-command.ts';
 import { markdownReport, runsTable, speedUpLine } from './report.ts';
 import { startSimEngine } from './sim-engines.ts';
 import type { SimEngine } from './sim-engines.ts';
@@ -91,7 +92,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (options.mode === 'compare') return compare(options);
-  return run(options, ['npx nx run bench:run --', ...argv].join(' '));
+  return run(options, recordedCommand(argv));
 }
 
 main(process.argv.slice(2)).then(
