@@ -74,17 +74,50 @@ describe(BatchJobs.name, () => {
     expect(await jobs.get(id, 'org-a')).toBeUndefined();
   });
 
-  it('fails a batch whose work throws, keeping the results it had', async () => {
+  it('fails a batch whose work throws, keeping the results it had, with a domain error its code and message', async () => {
+    class QueueError extends Error {
+      constructor(
+        readonly code: string,
+        message: string,
+      ) {
+        super(message);
+      }
+    }
     const { id } = await jobs.start({ organisation: 'org-a', total: 2 }, async (progress) => {
       await progress.result({ index: 0, ok: true });
-      throw new Error('the queue refused the rest');
+      throw new QueueError('overloaded', 'the queue refused the rest');
     });
 
     const job = await until(
       () => jobs.get(id, 'org-a'),
       (value) => value?.status !== 'running',
     );
-    expect(job).toMatchObject({ status: 'failed', error: 'the queue refused the rest', done: 1 });
+    expect(job).toMatchObject({
+      status: 'failed',
+      errorCode: 'overloaded',
+      error: 'the queue refused the rest',
+      done: 1,
+    });
+  });
+
+  it.each([
+    ['a plain error', Object.assign(new Error('ERR Redis at 10.0.0.3:6379 said no'))],
+    ['a system error', Object.assign(new Error('connect ECONNREFUSED 10.0.0.3:6379'), { code: 'ECONNREFUSED' })],
+  ])('fails a batch whose work throws %s with a generic message, never its text', async (_kind, thrown) => {
+    const { id } = await jobs.start({ organisation: 'org-a', total: 1 }, async () => {
+      throw thrown;
+    });
+
+    const job = await until(
+      () => jobs.get(id, 'org-a'),
+      (value) => value?.status !== 'running',
+    );
+    expect(job).toMatchObject({
+      status: 'failed',
+      errorCode: 'internal',
+      error: expect.stringContaining('internal error'),
+    });
+    expect(JSON.stringify(job)).not.toContain('10.0.0.3');
   });
 
   it('on shutdown stops the work and fails its batches visibly; a later result cannot change that', async () => {
@@ -105,9 +138,44 @@ describe(BatchJobs.name, () => {
     await progress.result({ index: 1, ok: true });
     expect(await jobs.get(id, 'org-a')).toMatchObject({
       status: 'failed',
+      errorCode: 'service_stopped',
       error: expect.stringContaining('the service stopped'),
       done: 1,
     });
+  });
+
+  it('on shutdown records the results whose write had failed', async () => {
+    // Its own connection, cut for a moment (real Redis, unreachable): no offline queue, so a write fails.
+    const own = new Redis(redisUrl, { enableOfflineQueue: false, lazyConnect: true });
+    await own.connect();
+    const stopping = new BatchJobs<Answer>(own, { prefix, retentionSeconds: 60, heartbeatMs: 50, staleAfterMs: 300 });
+    let progress!: BatchProgress<Answer>;
+    const { id } = await stopping.start({ organisation: 'org-a', total: 2 }, async (given) => {
+      progress = given;
+      await given.result({ index: 0, ok: true });
+      await new Promise((resolve) => given.signal.addEventListener('abort', resolve));
+    });
+    await until(
+      () => jobs.get(id, 'org-a'),
+      (job) => job?.done === 1,
+    );
+    try {
+      const ended = new Promise((resolve) => own.once('end', resolve));
+      own.disconnect();
+      await ended;
+      await progress.result({ index: 1, ok: true, text: 'one' });
+      expect((await jobs.get(id, 'org-a'))?.done).toBe(1); // that write failed
+      await own.connect();
+
+      await stopping.close();
+
+      const job = await jobs.get(id, 'org-a');
+      expect(job).toMatchObject({ status: 'failed', errorCode: 'service_stopped', done: 2 });
+      expect(job?.results[1]).toEqual({ index: 1, ok: true, text: 'one' });
+    } finally {
+      await stopping.close();
+      own.disconnect();
+    }
   });
 
   it('reads as failed once a running batch stops beating (its process died), results kept', async () => {

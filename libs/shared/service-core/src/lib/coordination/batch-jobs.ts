@@ -31,8 +31,10 @@ export interface BatchJob<Result extends BatchResult> {
   failed: number;
   /** What the batch is doing now, for batches that run in steps. */
   stage?: string;
-  /** Why a failed batch stopped; the results it had are kept. */
+  /** Why a failed batch stopped, safe to show (never a raw Redis or library message); the results it had are kept. */
   error?: string;
+  /** The failure's code: a domain error's own, or `service_stopped`, `process_lost`, `internal`. */
+  errorCode?: string;
   createdAt: string;
   updatedAt: string;
   /** When the record goes (RETENTION after its last change). */
@@ -51,6 +53,25 @@ export interface BatchProgress<Result extends BatchResult> {
 
 const ITEM_FIELD = 'result:';
 const RUNNING = ['running'] as const;
+const KEPT = 'the results below are kept: send the other items again';
+// Domain errors (RagError, GenerationError, ...) carry a snake_case code and a message written for the
+// client; Node's system errors carry upper-case codes (ECONNREFUSED) and messages that are not.
+const DOMAIN_CODE = /^[a-z][a-z0-9_]*$/;
+
+/** A work failure as the caller may read it: a domain error's own code and message, else a generic one. */
+function failureOf(error: unknown): { errorCode: string; error: string } {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (error instanceof Error && typeof code === 'string' && DOMAIN_CODE.test(code)) {
+    return { errorCode: code, error: error.message };
+  }
+  return { errorCode: 'internal', error: `the batch failed on an internal error; ${KEPT}` };
+}
+
+interface RunningBatch<Result> {
+  stop: AbortController;
+  /** Results whose write failed (Redis down a moment): they go again with the batch's end. */
+  unwritten: Map<number, Result>;
+}
 
 /**
  * Batches that run in the background of the process that accepted them, with their results kept in one
@@ -65,7 +86,7 @@ export class BatchJobs<Result extends BatchResult> {
   private readonly records: RedisRecords;
   private readonly heartbeatMs: number;
   private readonly staleAfterMs: number;
-  private readonly mine = new Map<string, AbortController>();
+  private readonly mine = new Map<string, RunningBatch<Result>>();
 
   constructor(
     redis: Redis,
@@ -94,9 +115,9 @@ export class BatchJobs<Result extends BatchResult> {
       createdAt: now,
       updatedAt: now,
     });
-    const stop = new AbortController();
-    this.mine.set(id, stop);
-    void this.run(id, stop, work);
+    const running: RunningBatch<Result> = { stop: new AbortController(), unwritten: new Map() };
+    this.mine.set(id, running);
+    void this.run(id, running, work);
     return { id };
   }
 
@@ -110,9 +131,11 @@ export class BatchJobs<Result extends BatchResult> {
       .sort((a, b) => a.index - b.index);
     let status = fields['status'] as BatchJobStatus;
     let error = fields['error'];
+    let errorCode = fields['errorCode'];
     if (status === 'running' && Date.now() - Date.parse(fields['updatedAt']) > this.staleAfterMs) {
       status = 'failed';
-      error = 'the process running this batch stopped; the results below are kept: send the other items again';
+      error = `the process running this batch stopped; ${KEPT}`;
+      errorCode = 'process_lost';
     }
     return {
       id,
@@ -122,6 +145,7 @@ export class BatchJobs<Result extends BatchResult> {
       failed: results.filter((result) => !result.ok).length,
       ...(fields['stage'] !== undefined && { stage: fields['stage'] }),
       ...(error !== undefined && { error }),
+      ...(errorCode !== undefined && { errorCode }),
       createdAt: fields['createdAt'],
       updatedAt: fields['updatedAt'],
       expiresAt: new Date(Date.parse(fields['updatedAt']) + this.options.retentionSeconds * 1000).toISOString(),
@@ -132,16 +156,18 @@ export class BatchJobs<Result extends BatchResult> {
   /** On shutdown the batches this process runs stop and fail visibly, their results so far kept. */
   async close(): Promise<void> {
     const running = [...this.mine.entries()];
-    for (const [, stop] of running) stop.abort(new Error('the service is stopping'));
+    for (const [, { stop }] of running) stop.abort(new Error('the service is stopping'));
     this.mine.clear();
     // One try each: with Redis down, a shutdown must not wait; the batches then read as failed once stale.
     await Promise.all(
-      running.map(([id]) =>
+      running.map(([id, { unwritten }]) =>
         this.end(
           id,
           {
+            ...lateFields(unwritten),
             status: 'failed',
-            error: 'the service stopped during this batch; the results below are kept: send the other items again',
+            errorCode: 'service_stopped',
+            error: `the service stopped during this batch; ${KEPT}`,
           },
           1,
         ),
@@ -151,11 +177,9 @@ export class BatchJobs<Result extends BatchResult> {
 
   private async run(
     id: string,
-    stop: AbortController,
+    { stop, unwritten }: RunningBatch<Result>,
     work: (progress: BatchProgress<Result>) => Promise<void>,
   ): Promise<void> {
-    // Results whose write failed (Redis down a moment) go again with the batch's end.
-    const unwritten = new Map<number, Result>();
     const heartbeat = setInterval(() => void this.change(id, {}).catch(() => undefined), this.heartbeatMs);
     heartbeat.unref();
     const progress: BatchProgress<Result> = {
@@ -177,17 +201,15 @@ export class BatchJobs<Result extends BatchResult> {
       await work(progress);
       outcome = { status: 'completed' };
     } catch (error) {
+      // The detail stays in the log; the record (read by the caller) gets a safe message.
       this.logger.warn(`Batch failed batchId=${id} error=${(error as Error).message}`);
-      outcome = { status: 'failed', error: (error as Error).message };
+      outcome = { status: 'failed', ...failureOf(error) };
     } finally {
       clearInterval(heartbeat);
     }
-    if (stop.signal.aborted) return; // close() ended it
+    if (stop.signal.aborted) return; // close() ended it, with the unwritten results
     this.mine.delete(id);
-    const late = Object.fromEntries(
-      [...unwritten].map(([index, result]) => [`${ITEM_FIELD}${index}`, JSON.stringify(result)]),
-    );
-    await this.end(id, { ...late, ...outcome });
+    await this.end(id, { ...lateFields(unwritten), ...outcome });
   }
 
   /** The batch's last change, tried a few times (Redis may be restarting); failing that it goes stale. */
@@ -209,4 +231,8 @@ export class BatchJobs<Result extends BatchResult> {
   private change(id: string, fields: Record<string, string>): Promise<boolean> {
     return this.records.update(id, { ...fields, updatedAt: new Date().toISOString() }, { onlyFrom: RUNNING });
   }
+}
+
+function lateFields<Result>(unwritten: Map<number, Result>): Record<string, string> {
+  return Object.fromEntries([...unwritten].map(([index, result]) => [`${ITEM_FIELD}${index}`, JSON.stringify(result)]));
 }
