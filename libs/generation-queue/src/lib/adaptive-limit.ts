@@ -27,6 +27,8 @@ export class AdaptiveLimit {
   private engineCeiling?: number;
   /** Replicas serving at the last tick any did. */
   private lastReplicas?: number;
+  /** The kind of engine serving chat: another one (a fallback taking over) is learnt afresh. */
+  private serving?: string;
   /** A new controller starts in slow start. */
   private slowStart = true;
   private lastReadingAt?: number;
@@ -43,10 +45,13 @@ export class AdaptiveLimit {
     this.lastEngineRunning = number('lastEngineRunning');
     this.lastReplicas = number('lastReplicas') ?? this.lastReplicas;
     if (state['slowStart'] !== undefined) this.slowStart = state['slowStart'] === '1';
+    this.serving = state['serving'] || this.serving;
   }
 
   /** One tick's decision, remembered. */
   step(current: number, inputs: TickInputs): Decision {
+    const relearn = this.relearnOnNewEngine(inputs.replicaLoads);
+    if (relearn) return relearn;
     const { replicas, engine, ageMs } = inputs.replicaLoads
       ? this.presence.see(inputs.replicaLoads)
       : { replicas: 1, engine: undefined, ageMs: undefined };
@@ -92,6 +97,27 @@ export class AdaptiveLimit {
     return decision;
   }
 
+  /**
+   * When another engine serves chat (the primary's breakers opened and the fallback took over, or the
+   * primary came back), what was learnt of the last one (its ceiling, its best time to first token, its
+   * running count) says nothing of this one: a limit sized for vLLM would flood an Ollama fallback. The
+   * limit starts again from its minimum in slow start, which reaches a large engine's size in a few ticks.
+   */
+  private relearnOnNewEngine(replicaLoads: readonly ReplicaLoad[] | undefined): Decision | undefined {
+    const serving = replicaLoads?.[0]?.backend;
+    if (serving === undefined) return undefined;
+    const previous = this.serving;
+    this.serving = serving;
+    if (previous === undefined || previous === serving) return undefined;
+    this.bestTtftMs = undefined;
+    this.engineCeiling = undefined;
+    this.lastEngineRunning = undefined;
+    this.lastReplicas = undefined;
+    this.lastReadingAt = undefined;
+    this.slowStart = true;
+    return { limit: this.bounds.min, reason: 'another engine serves chat: learning it afresh', slowStart: true };
+  }
+
   /** The limit was applied: readings taken before now do not show it. */
   changed(): void {
     this.lastChangeAt = Date.now();
@@ -106,6 +132,7 @@ export class AdaptiveLimit {
       lastEngineRunning: this.lastEngineRunning ?? '',
       lastReplicas: this.lastReplicas ?? '',
       slowStart: this.slowStart ? 1 : 0,
+      serving: this.serving ?? '',
     };
   }
 }

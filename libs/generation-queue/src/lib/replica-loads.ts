@@ -4,6 +4,8 @@ import type { EngineLoad, LlmClient } from '@rma/llm-provider';
 export interface ReplicaLoad {
   /** Which replica (its URL): only for logs. */
   url: string;
+  /** The engine kind serving chat (`vllm`, `ollama`): another kind taking over is learnt afresh. */
+  backend?: string;
   /** Serving: it answers and its breaker is not open. A replica down counts for nothing. */
   up: boolean;
   /** Its own gauges (vLLM), when fresh; undefined for Ollama, which exports none. */
@@ -86,6 +88,9 @@ export function replicaLoadSourceOf(llm: LlmClient): ReplicaLoadSource {
   const { replicaLoads } = llm as unknown as Partial<ReplicaLoadSource>;
   if (typeof replicaLoads === 'function') return { replicaLoads: () => replicaLoads.call(llm) };
   return {
-    replicaLoads: async () => [{ url: llm.serving('chat').url, up: true, load: await llm.engineLoad() }],
+    replicaLoads: async () => {
+      const served = llm.serving('chat');
+      return [{ url: served.url, backend: served.kind, up: true, load: await llm.engineLoad() }];
+    },
   };
 }
