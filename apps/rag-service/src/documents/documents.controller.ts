@@ -144,6 +144,8 @@ export class DocumentsController {
   }
 
   @Get('jobs/:id')
+  // admin too: POST /documents needs admin and may answer 202 with this job to poll.
+  @RequireScope('documents', 'admin')
   @ApiOperation({ summary: "A background ingest's progress" })
   @ApiNotFoundResponse({ description: "No such job (kept 24 hours), or another organisation's." })
   async job(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {

@@ -54,8 +54,10 @@ export class ApiKeyAuthenticator {
     return principal;
   }
 
-  /** Throws a 403 AuthError when the principal lacks `scope`. */
-  authorize(principal: Principal, scope: ApiScope): void {
-    if (!principal.scopes.includes(scope)) throw AuthError.scope(scope);
+  /** The first of `scope` and `also` the principal holds; a 403 AuthError when it holds none. */
+  authorize(principal: Principal, scope: ApiScope, also: readonly ApiScope[] = []): ApiScope {
+    const held = [scope, ...also].find((each) => principal.scopes.includes(each));
+    if (held === undefined) throw AuthError.scope(scope, also);
+    return held;
   }
 }

@@ -32,6 +32,12 @@ class AskController {
   adminOnly(): { ok: true } {
     return { ok: true };
   }
+
+  @Get('letters-or-admin')
+  @RequireScope('letters', 'admin')
+  lettersOrAdmin(): { ok: true } {
+    return { ok: true };
+  }
 }
 
 @Controller('open')
@@ -169,6 +175,18 @@ describe(ApiKeyGuard.name, () => {
 
     it("lets a method's scope replace its controller's", async () => {
       expect((await call(`${sut.url}/ask/admin-only`, { key: askKey.key, method: 'GET' })).status).toBe(403);
+    });
+
+    it('lets a key with any of the scopes a route names through, and names them all to a key with none', async () => {
+      const adminKey = (await store.create({ organisation: 'acme', scopes: ['admin'] })).key;
+      const url = `${sut.url}/ask/letters-or-admin`;
+
+      expect((await call(url, { key: lettersKey, method: 'GET' })).status).toBe(200);
+      expect((await call(url, { key: adminKey, method: 'GET' })).status).toBe(200);
+      // The method's scopes replace the controller's: `ask` does not serve here.
+      const refused = await call(url, { key: askKey.key, method: 'GET' });
+      expect(refused.status).toBe(403);
+      expect(refused.body['message']).toContain('`letters` or `admin` scope');
     });
 
     it('opens @Public() routes and health to every caller, and closes undeclared routes to all but admin', async () => {

@@ -9,7 +9,7 @@ import {
 import { ApiKeyAuthenticator } from './api-key.authenticator';
 import { AuthError } from './auth.errors';
 import { LOCAL_PRINCIPAL, type ApiScope, type RequestWithPrincipal } from './principal';
-import { PUBLIC_ROUTE, REQUIRED_SCOPE } from './route-access.decorators';
+import { ALSO_SCOPES, PUBLIC_ROUTE, REQUIRED_SCOPE } from './route-access.decorators';
 import { RouteClassThrottler } from './route-class.throttler';
 
 /**
@@ -42,12 +42,14 @@ export class ApiKeyGuard implements CanActivate {
     }
     // A route that declares nothing is closed to all but admin keys; the route-access spec finds such routes.
     const scope = this.reflector.getAllAndOverride<ApiScope | undefined>(REQUIRED_SCOPE, targets) ?? 'admin';
+    // @RequireScope() sets both keys, so a method's own replaces its controller's whole.
+    const also = this.reflector.getAllAndOverride<readonly ApiScope[] | undefined>(ALSO_SCOPES, targets) ?? [];
     const response = context.switchToHttp().getResponse<Response>();
     try {
       const principal = await this.authenticator.authenticate(request.headers.authorization);
-      this.authenticator.authorize(principal, scope);
+      const held = this.authenticator.authorize(principal, scope, also);
       request.principal = principal;
-      if (principal.keyId !== null) await this.throttler.limit(context, scope, principal.keyId);
+      if (principal.keyId !== null) await this.throttler.limit(context, held, principal.keyId);
       return true;
     } catch (error) {
       if (error instanceof AuthError) {

@@ -46,10 +46,11 @@ export class AuthError extends Error {
     return new AuthError('api_key_invalid', 'The API key is unknown or revoked; ask an administrator for a valid key.');
   }
 
-  static scope(scope: ApiScope): AuthError {
+  static scope(scope: ApiScope, also: readonly ApiScope[] = []): AuthError {
+    const named = [scope, ...also].map((name) => `\`${name}\``).join(' or ');
     return new AuthError(
       'scope_missing',
-      `This route needs an API key with the \`${scope}\` scope; the key sent lacks it.`,
+      `This route needs an API key with the ${named} scope; the key sent lacks it.`,
       scope,
     );
   }
