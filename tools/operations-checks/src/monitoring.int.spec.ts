@@ -11,8 +11,8 @@ import { workspaceRoot } from './workspace';
 // vLLM engine (LLM_VLLM_URLS, so the router decides and reports per replica), a third as Ollama, a
 // traffic split for chat as during a canary, Redis and Chroma. Traffic through the services
 // (with a burst of 503s from both "vLLM" replicas, so that failovers, retries, errors, fallbacks and
-// open breakers happen) makes every labelled series exist; then every metric a dashboard or an alert
-// reads must return at least one series.
+// open breakers happen), and bursts past a tiny embedding limit and a tiny queue (refusals, limit changes),
+// make every labelled series exist; then every metric a dashboard or an alert reads must return a series.
 
 interface Monitoring {
   url: string;
@@ -120,12 +120,23 @@ describe('monitoring against the running system', () => {
       LOG_LEVEL: 'warn',
       READER_POOL_SIZE: '1',
       DOCUMENT_STORAGE_DIR: join(dataDir, 'documents'),
+      // A global limit that starts at 1 and a line of four waiting jobs: the burst of letters below is
+      // refused in part (generation_refused_total) and its backlog, lasting over the controller's ticks,
+      // makes it raise the limit (generation_concurrency_changes_total); both counters exist only once
+      // that has happened.
+      GENERATION_CONCURRENCY_INITIAL: '1',
+      GENERATION_CONCURRENCY_MAX: '4',
+      GENERATION_MAX_WAITING_INTERACTIVE: '4',
     };
     for (const name of ['notes-service', 'doc-processor', 'rag-service', 'generation-worker']) {
       // doc-processor with API keys on, as in production, so that its refusals (401) show; the spec
       // calls only the others' APIs, without keys.
       const auth: Record<string, string> = name === 'doc-processor' ? { AUTH_MODE: 'on' } : {};
-      services.push(startServiceProcess(name, { ...common, ...auth, PORT: String(await freePort()) }));
+      // rag-service with one embedding slot and no waiting line: the burst of questions below is refused
+      // in part (llm_embedding_refused_total exists only once a call was).
+      const slots: Record<string, string> =
+        name === 'rag-service' ? { LLM_EMBEDDING_CONCURRENCY: '1', LLM_EMBEDDING_MAX_WAITING: '0' } : {};
+      services.push(startServiceProcess(name, { ...common, ...auth, ...slots, PORT: String(await freePort()) }));
     }
     await Promise.all(
       services.map((service) =>
@@ -220,6 +231,20 @@ describe('monitoring against the running system', () => {
     const withoutKey = await fetch(`${docs().url}/documents/any`);
 
     expect([streamed.status, asked.status, letter.status, withoutKey.status]).toEqual([200, 200, 200, 401]);
+    // Bursts past the limits set above: questions find the one embedding slot taken (or the queue's line
+    // full), letters find the line of four waiting jobs full; each refusal is a 503, the rest are served.
+    const questions = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => post(`${rag().url}/ask`, { question: `Who can get a DRO? (${i})` })),
+    );
+    const letters = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => post(`${notes().url}/letters`, { notes: NOTES, clientName: `Client ${i}` })),
+    );
+    for (const burst of [questions, letters]) {
+      const statuses = burst.map((response) => response.status);
+      expect(statuses).toContain(503);
+      expect(statuses.every((status) => status === 200 || status === 503)).toBe(true);
+      await Promise.all(burst.map((response) => response.text()));
+    }
     const empty = async () => {
       const missing: string[] = [];
       for (const name of metricsInUse()) {
