@@ -80,7 +80,7 @@ describe('llmEnvShape', () => {
   it('reads the embedding slots per use, with defaults, and refuses a concurrency below 1', () => {
     expect(llmOptionsFromEnv(sut.parse({})).embeddingLimits).toEqual({
       interactive: { concurrency: 8, maxWaiting: 256 },
-      bulk: { concurrency: 2, maxWaiting: 64 },
+      bulk: { concurrency: 8, maxWaiting: 64 },
     });
     expect(
       llmOptionsFromEnv(

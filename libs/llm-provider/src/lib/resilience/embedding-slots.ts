@@ -21,7 +21,7 @@ export type EmbeddingLimits = Record<EmbeddingUse, SlotLimits>;
 /** A question's embedding is one short request; an ingest sends one after another. */
 export const DEFAULT_EMBEDDING_LIMITS: EmbeddingLimits = {
   interactive: { concurrency: 8, maxWaiting: 256 },
-  bulk: { concurrency: 2, maxWaiting: 64 },
+  bulk: { concurrency: 8, maxWaiting: 64 },
 };
 
 type SlotMetrics = Pick<LlmMetrics, 'embeddingInUse' | 'embeddingWaiting' | 'embeddingRefused'>;
