@@ -135,6 +135,8 @@ export class EligibilityService {
       });
     } catch (error) {
       explanation = unavailable(error, deadline.signal);
+    } finally {
+      budget.dispose();
     }
     this.logged(decision, explanation);
     return { ...decision, explanation };
@@ -158,6 +160,8 @@ export class EligibilityService {
       if (!explanation) throw new GenerationError('interrupted', 'the explanation stream ended without a result');
     } catch (error) {
       explanation = unavailable(error, deadline.signal);
+    } finally {
+      budget.dispose();
     }
     this.logged(decision, explanation);
     if (explanation.status === 'written') {
