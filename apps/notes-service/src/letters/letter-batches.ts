@@ -40,16 +40,11 @@ export class LetterBatches implements OnModuleDestroy {
   async start(organisation: string, items: Record<string, unknown>[]): Promise<{ id: string }> {
     this.letters.checkBatch(items);
     return this.jobs.start({ organisation, total: items.length }, async (progress) => {
-      const writes: Promise<void>[] = [];
-      try {
-        await this.letters.writeMany(items, {
-          signal: progress.signal,
-          onItem: (item) => writes.push(progress.result(item)),
-          onStage: (stage) => writes.push(progress.stage(stage)),
-        });
-      } finally {
-        await Promise.all(writes);
-      }
+      await this.letters.writeMany(items, {
+        signal: progress.signal,
+        onItem: (item) => void progress.result(item),
+        onStage: (stage) => void progress.stage(stage),
+      });
     });
   }
 

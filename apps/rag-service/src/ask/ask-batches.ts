@@ -40,15 +40,7 @@ export class AskBatches implements OnModuleDestroy {
   async start(organisation: string, input: RetrievalScope & { questions: string[] }): Promise<{ id: string }> {
     this.asks.checkBatch(input);
     return this.jobs.start({ organisation, total: input.questions.length }, async (progress) => {
-      const writes: Promise<void>[] = [];
-      try {
-        await this.asks.askMany(input, {
-          signal: progress.signal,
-          onItem: (item) => writes.push(progress.result(item)),
-        });
-      } finally {
-        await Promise.all(writes);
-      }
+      await this.asks.askMany(input, { signal: progress.signal, onItem: (item) => void progress.result(item) });
     });
   }
 

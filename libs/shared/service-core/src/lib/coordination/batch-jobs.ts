@@ -43,7 +43,10 @@ export interface BatchJob<Result extends BatchResult> {
   results: Result[];
 }
 
-/** What the work of a batch reports through, and the signal that stops it (service shutdown). */
+/**
+ * What the work of a batch reports through, and the signal that stops it (service shutdown). Reports may
+ * be left unawaited (from a callback): the batch waits for every one before it ends.
+ */
 export interface BatchProgress<Result extends BatchResult> {
   readonly signal: AbortSignal;
   /** Records one result; the batch stays running. */
@@ -182,19 +185,28 @@ export class BatchJobs<Result extends BatchResult> {
   ): Promise<void> {
     const heartbeat = setInterval(() => void this.change(id, {}).catch(() => undefined), this.heartbeatMs);
     heartbeat.unref();
+    // Every report the work made, awaited before the batch ends (a report never rejects).
+    const reports: Promise<void>[] = [];
+    const reported = (report: Promise<void>) => {
+      reports.push(report);
+      return report;
+    };
     const progress: BatchProgress<Result> = {
       signal: stop.signal,
-      result: async (result) => {
-        try {
-          await this.change(id, { [`${ITEM_FIELD}${result.index}`]: JSON.stringify(result) });
-          unwritten.delete(result.index);
-        } catch {
-          unwritten.set(result.index, result);
-        }
-      },
-      stage: async (name) => {
-        await this.change(id, { stage: name }).catch(() => undefined);
-      },
+      result: (result) =>
+        reported(
+          this.change(id, { [`${ITEM_FIELD}${result.index}`]: JSON.stringify(result) }).then(
+            () => void unwritten.delete(result.index),
+            () => void unwritten.set(result.index, result),
+          ),
+        ),
+      stage: (name) =>
+        reported(
+          this.change(id, { stage: name }).then(
+            () => undefined,
+            () => undefined,
+          ),
+        ),
     };
     let outcome: Record<string, string>;
     try {
@@ -206,6 +218,7 @@ export class BatchJobs<Result extends BatchResult> {
       outcome = { status: 'failed', ...failureOf(error) };
     } finally {
       clearInterval(heartbeat);
+      await Promise.all(reports);
     }
     if (stop.signal.aborted) return; // close() ended it, with the unwritten results
     this.mine.delete(id);
