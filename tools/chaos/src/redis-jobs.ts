@@ -5,6 +5,8 @@ import { Redis } from 'ioredis';
 
 /** `rma` (QUEUE_PREFIX) + `rma-generation` (GENERATION_QUEUE_NAME), as @rma/generation-queue persists them. */
 const JOB_KEY_PREFIX = 'rma:rma-generation:';
+/** BULK_PARKED_KEY and BULK_ACTIVE_KEY of @rma/generation-queue. */
+const BULK_SETS = { 'bulk-parked': 'rma:generation:bulk-parked', 'bulk-active': 'rma:generation:bulk-active' };
 
 export interface MarkedJobs {
   /** Markers of jobs in each state. */
@@ -12,6 +14,8 @@ export interface MarkedJobs {
   failed: Map<number, string>;
   /** Every marked job Redis holds, whatever its state. */
   all: Set<number>;
+  /** Where each marked job neither completed nor failed sits (BullMQ's lists and sets, the bulk slots'). */
+  unfinished: Map<number, string>;
   /** Completed jobs BullMQ found stalled (their worker died holding them) and ran again: `stc` > 0. */
   stalled: number;
   /**
@@ -35,6 +39,7 @@ export async function markedJobs(redisUrl: string, label: string): Promise<Marke
       completed: new Set(),
       failed: new Map(),
       all: new Set(),
+      unfinished: new Map(),
       stalled: 0,
       replayed: 0,
     };
@@ -62,13 +67,35 @@ export async function markedJobs(redisUrl: string, label: string): Promise<Marke
         if (id.includes(':')) continue; // a job's side keys (lock, logs) and the queue's own
         if ((await client.type(key)) !== 'hash') continue;
         const marker = await markerOf(id);
-        if (marker !== undefined) result.all.add(marker);
+        if (marker === undefined) continue;
+        result.all.add(marker);
+        if (!result.completed.has(marker) && !result.failed.has(marker)) {
+          result.unfinished.set(marker, await whereIs(client, id));
+        }
       }
     } while (cursor !== '0');
     return result;
   } finally {
     client.disconnect();
   }
+}
+
+/**
+ * Which of BullMQ's lists and sorted sets hold a job (and the bulk slots' parked and active sets of
+ * @rma/generation-queue): a job lost says where it was left.
+ */
+async function whereIs(client: Redis, id: string): Promise<string> {
+  const places: string[] = [];
+  for (const list of ['wait', 'active', 'paused']) {
+    if ((await client.lpos(`${JOB_KEY_PREFIX}${list}`, id)) !== null) places.push(list);
+  }
+  for (const set of ['delayed', 'prioritized', 'waiting-children']) {
+    if ((await client.zscore(`${JOB_KEY_PREFIX}${set}`, id)) !== null) places.push(set);
+  }
+  for (const [name, key] of Object.entries(BULK_SETS)) {
+    if ((await client.zscore(key, id)) !== null) places.push(name);
+  }
+  return places.join('+') || 'nowhere';
 }
 
 /** Failure reasons and how often each came. */

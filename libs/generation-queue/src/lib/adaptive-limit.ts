@@ -80,6 +80,8 @@ export class AdaptiveLimit {
         knownCeiling: this.engineCeiling,
         slowStart: this.slowStart,
         staleReading,
+        readAfterChangeMs:
+          engine !== undefined && this.lastChangeAt !== undefined ? readingAt - this.lastChangeAt : undefined,
       },
       this.bestTtftMs,
     );

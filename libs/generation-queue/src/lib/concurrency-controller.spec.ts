@@ -106,6 +106,53 @@ describe(decideLimit.name, () => {
     expect(decision.limit).toBeLessThanOrEqual(64);
   });
 
+  it('slow start: requests the gauges read just after a doubling do not show yet are on their way, not a queue', () => {
+    const seen = { backlog: 500, inFlight: 64, engine: engine(32, 0), overloads: 0, slowStart: true };
+
+    expect(decideLimit(64, bounds, { ...seen, readAfterChangeMs: 120 })).toMatchObject({
+      limit: 64,
+      slowStart: true,
+      probe: true,
+      reason: 'slow start: 26 requests on their way to the engines',
+    });
+    // A few waiting for the engine's next step while its running count rises are no queue either.
+    expect(decideLimit(64, bounds, { ...seen, engine: engine(32, 2), readAfterChangeMs: 120 })).toMatchObject({
+      limit: 64,
+      slowStart: true,
+    });
+    // The engine's own queue past the target ends slow start; a second after the change they count again.
+    expect(decideLimit(64, bounds, { ...seen, engine: engine(32, 12), readAfterChangeMs: 120 }).slowStart).toBe(false);
+    expect(decideLimit(64, bounds, { ...seen, readAfterChangeMs: 1_000 }).slowStart).toBe(false);
+  });
+
+  it('slow start doubles up to 64 per replica, then adds 64 per replica a step, and never past a known ceiling', () => {
+    const seen = (limit: number, replicas: number) => ({
+      backlog: 1_000,
+      inFlight: limit,
+      engine: engine(limit, 0),
+      overloads: 0,
+      slowStart: true,
+      replicas,
+    });
+
+    expect(decideLimit(64, bounds, seen(64, 1)).limit).toBe(128);
+    expect(decideLimit(128, bounds, seen(128, 1)).limit).toBe(192);
+    expect(decideLimit(192, { min: 1, max: 1024 }, seen(192, 3)).limit).toBe(384);
+    expect(decideLimit(512, { min: 1, max: 1024 }, seen(512, 3)).limit).toBe(704);
+    expect(decideLimit(128, bounds, { ...seen(128, 1), knownCeiling: 140 }).limit).toBe(148);
+  });
+
+  it('slow start asks for a quick reading after a doubling and while waiting on one, not after it ends', () => {
+    const seen = { backlog: 500, inFlight: 16, engine: engine(16, 0), overloads: 0, slowStart: true };
+
+    expect(decideLimit(16, bounds, seen)).toMatchObject({ limit: 32, probe: true });
+    expect(decideLimit(32, bounds, { ...seen, staleReading: true })).toMatchObject({ limit: 32, probe: true });
+    expect(decideLimit(32, bounds, { ...seen, inFlight: 20 })).toMatchObject({ limit: 32, probe: true });
+    expect(decideLimit(32, bounds, { ...seen, backlog: 0, inFlight: 20 }).probe).toBe(false);
+    expect(decideLimit(32, bounds, { ...seen, inFlight: 32, engine: engine(20, 12) }).probe).toBeFalsy();
+    expect(decideLimit(32, bounds, { ...seen, slowStart: false }).probe).toBeFalsy();
+  });
+
   it('holds on a reading taken before its last change (the provider reads /metrics every second)', () => {
     const seen = { backlog: 500, inFlight: 16, engine: engine(4, 12), overloads: 0, slowStart: true };
 

@@ -40,6 +40,12 @@ export const BULK_CAP_KEY = 'rma:generation:bulk-cap';
  */
 export const BULK_PARKED_KEY = 'rma:generation:bulk-parked';
 /**
+ * Parked bulk jobs taken out of BULK_PARKED_KEY to be woken (a sorted set, score = when): a process that
+ * dies before it has woken them leaves them here, and the leader wakes them, rather than letting them
+ * sleep out their park (5 min).
+ */
+export const BULK_WAKING_KEY = 'rma:generation:bulk-waking';
+/**
  * Places taken by producers between admitting jobs and adding them, per class (a sorted set, score = when
  * taken): admission counts them, so producers admitting at once cannot pass the maximum together.
  */

@@ -27,6 +27,11 @@ export interface GenerationQueueOptions {
   /** Finished jobs kept for lookups and idempotency. */
   retention?: { completedAgeSeconds: number; completedCount: number; failedAgeSeconds: number };
   controllerTickMs?: number;
+  /**
+   * After a doubling of slow start, the leader reads the engines' gauges again this often (until one
+   * reading shows it, for at most a tick) rather than waiting for the next tick. Default 100 ms.
+   */
+  slowStartProbeMs?: number;
   /** Share of the limit kept free of bulk jobs, so that interactive work starts at once (at least 1 slot). */
   interactiveReserve?: number;
   shutdownTimeoutMs?: number;

@@ -10,6 +10,7 @@ import {
   BULK_ACTIVE_KEY,
   BULK_CAP_KEY,
   BULK_PARKED_KEY,
+  BULK_WAKING_KEY,
   CLASS_PRIORITY,
   CONTROLLER_STATE_KEY,
   GENERATE_JOB_NAME,
@@ -143,6 +144,36 @@ describe(GenerationGovernor.name, () => {
 
     // The next tick is 1.5 s away.
     expect(Date.now() - raisedAt).toBeLessThan(750);
+  });
+
+  it('wakes a parked bulk job whose waker died after taking it out of the parked set', async () => {
+    const { queue, redis } = connections;
+    const parked = await queue.add(GENERATE_JOB_NAME, jobPayload('orphan', { workClass: 'bulk' }), {
+      priority: CLASS_PRIORITY.bulk,
+      delay: 5 * 60_000,
+    });
+    // What a process SIGKILLed between the two steps of a wake leaves: the job out of the parked set,
+    // noted as being woken 6 s ago, still delayed (the chaos suite's worker-kill lost one so: job 71).
+    await redis.zadd(BULK_WAKING_KEY, Date.now() - 6_000, parked.id as string);
+
+    await started({ concurrency: { mode: 'fixed', limit: 8 }, controllerTickMs: 100 });
+
+    await eventually(async () => (await queue.getJobState(parked.id as string)) !== 'delayed', 2_000);
+    expect(await redis.zcard(BULK_WAKING_KEY)).toBe(0);
+  });
+
+  it('leaves a job being woken by a live process to it until the grace has passed', async () => {
+    const { queue, redis } = connections;
+    const parked = await queue.add(GENERATE_JOB_NAME, jobPayload('being woken', { workClass: 'bulk' }), {
+      priority: CLASS_PRIORITY.bulk,
+      delay: 5 * 60_000,
+    });
+    await redis.zadd(BULK_WAKING_KEY, Date.now(), parked.id as string);
+
+    await started({ concurrency: { mode: 'fixed', limit: 8 }, controllerTickMs: 100 });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+
+    expect(await queue.getJobState(parked.id as string)).toBe('delayed');
   });
 
   it('a cut below what runs holds bulk at its cap, but lets interactive jobs start at once', async () => {

@@ -1,14 +1,14 @@
 import { Logger } from '@nestjs/common';
 import type { LlmClient } from '@rma/llm-provider';
 import { RedisLease } from '@rma/service-core';
-import { DelayedError, Job, Queue } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AdaptiveLimit } from './adaptive-limit';
-import type { ConcurrencyMode } from './concurrency-controller';
+import type { ConcurrencyMode, Decision } from './concurrency-controller';
+import { BulkSlot, BulkSlots } from './bulk-slots';
 import {
   BULK_ACTIVE_KEY,
   BULK_CAP_KEY,
-  BULK_PARKED_KEY,
   CLASS_PRIORITY,
   CONTROLLER_LOCK_KEY,
   CONTROLLER_SIGNALS_KEY,
@@ -17,40 +17,6 @@ import {
 import type { QueueCounts } from './generation-queue.types';
 import type { QueueMetrics } from './queue-metrics';
 import { ReplicaLoadSource, replicaLoadSourceOf } from './replica-loads';
-
-const BULK_LEASE_MS = 30_000;
-/**
- * How long a parked bulk job sleeps unless a freed slot wakes it first: only a backstop (every release
- * wakes the oldest parked job, and the leader wakes as many as slots are free at each tick).
- */
-const BULK_PARK_MS = 5 * 60_000;
-/**
- * Takes a bulk slot when fewer than the cap are leased (expired leases, a dead worker's, are dropped
- * first), and unparks the job; otherwise parks it (oldest first by its enqueue time).
- */
-const TAKE_BULK_SLOT = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-local cap = tonumber(redis.call('GET', KEYS[2]) or ARGV[4])
-if redis.call('ZCARD', KEYS[1]) < cap then
-  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
-  redis.call('ZREM', KEYS[3], ARGV[3])
-  return 1
-end
-redis.call('ZADD', KEYS[3], 'NX', ARGV[5], ARGV[3])
-return 0`;
-/** Releases a bulk slot (if ARGV[2] names one), then takes out the oldest parked jobs, as many as slots are free. */
-const WAKE_PARKED = `
-if ARGV[2] ~= '' then redis.call('ZREM', KEYS[1], ARGV[2]) end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-local cap = tonumber(redis.call('GET', KEYS[2]) or ARGV[3])
-local free = cap - redis.call('ZCARD', KEYS[1])
-if free <= 0 then return {} end
-return redis.call('ZPOPMIN', KEYS[3], free)`;
-
-/** A bulk job's share of the limit while it runs; released when it ends. */
-export interface BulkSlot {
-  release(): Promise<void>;
-}
 
 /** What a worker needs from the governor: the bulk cap, and the load it saw (for the adaptive limit). */
 export interface WorkerGovernor {
@@ -66,6 +32,7 @@ export interface GenerationGovernorOptions {
   concurrency: ConcurrencyMode;
   bulkAgingMs?: number;
   controllerTickMs?: number;
+  slowStartProbeMs?: number;
   interactiveReserve?: number;
 }
 
@@ -89,10 +56,15 @@ export class GenerationGovernor implements WorkerGovernor {
   /** Held while this process leads; its fencing guards every write of the controller's state. */
   private lease?: RedisLease;
   private timer?: NodeJS.Timeout;
+  private ticking = false;
+  /** Slow start's quick reading after a doubling (see `probeSoon`), and when that doubling was. */
+  private probeTimer?: NodeJS.Timeout;
+  private probingSince?: number;
   private limit: number;
   private readonly replicas?: ReplicaLoadSource;
   /** The adaptive limit's memory; a new leader restores it from Redis. */
   private readonly adaptive: AdaptiveLimit;
+  private readonly bulkSlots: BulkSlots;
   private stopped = false;
 
   constructor(
@@ -103,6 +75,8 @@ export class GenerationGovernor implements WorkerGovernor {
     this.replicas = deps.replicas ?? (deps.llm ? replicaLoadSourceOf(deps.llm) : undefined);
     const { concurrency } = options;
     this.adaptive = new AdaptiveLimit(concurrency.mode === 'adaptive' ? concurrency : { min: 1, max: 1 });
+    // The cap before the first limit is written to Redis: the limit less one slot.
+    this.bulkSlots = new BulkSlots(deps.queue, deps.redis, () => Math.max(1, this.limit - 1));
   }
 
   /** The global limit this process last set or saw. */
@@ -123,22 +97,31 @@ export class GenerationGovernor implements WorkerGovernor {
     await this.applyLimit(existing ?? this.limit);
     // Ticks in every mode: besides aging and the adaptive limit, the leader wakes parked bulk jobs
     // whose wake-up a release missed (a worker that died, a job not yet parked when it was woken).
-    const tick = this.options.controllerTickMs ?? 500;
-    // One tick at a time: ticks stuck on a frozen Redis must not pile up and all run when it thaws.
-    let ticking = false;
-    this.timer = setInterval(() => {
-      if (ticking) return;
-      ticking = true;
-      void this.tick()
-        .catch((error) => this.logger.error(`Controller tick failed error="${error.message}"`))
-        .finally(() => (ticking = false));
-    }, tick);
+    this.timer = setInterval(() => void this.runTick(), this.tickMs());
+  }
+
+  /** One tick at a time: ticks stuck on a frozen Redis must not pile up and all run when it thaws. */
+  private async runTick(freshReading = false): Promise<void> {
+    if (this.ticking || this.stopped) return;
+    this.ticking = true;
+    try {
+      await this.tick(freshReading);
+    } catch (error) {
+      this.logger.error(`Controller tick failed error="${(error as Error).message}"`);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private tickMs(): number {
+    return this.options.controllerTickMs ?? 500;
   }
 
   /** Stops the ticks; the caller then releases the leader lock (bounded, Redis may be gone). */
   stop(): void {
     this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.probeTimer);
   }
 
   /** Gives up the leader lease, if this process holds it; a Redis error leaves it to lapse. */
@@ -150,39 +133,10 @@ export class GenerationGovernor implements WorkerGovernor {
 
   /**
    * A bulk job may start only while bulk holds fewer than its cap; otherwise it is parked (delayed) until
-   * a bulk job ends and wakes it, oldest first. BullMQ's own global limit still counts a job while it is
-   * active, so the limit is never exceeded.
+   * a bulk job ends and wakes it, oldest first (`BulkSlots`).
    */
-  async takeBulkSlot(job: Job, token: string | undefined): Promise<BulkSlot> {
-    const { redis } = this.deps;
-    const jobId = job.id as string;
-    const now = Date.now();
-    const taken = await redis.eval(
-      TAKE_BULK_SLOT,
-      3,
-      BULK_ACTIVE_KEY,
-      BULK_CAP_KEY,
-      BULK_PARKED_KEY,
-      now,
-      now + BULK_LEASE_MS,
-      jobId,
-      this.bulkCapFallback(),
-      job.timestamp,
-    );
-    if (taken !== 1) {
-      await job.moveToDelayed(now + BULK_PARK_MS, token);
-      throw new DelayedError();
-    }
-    const renewal = setInterval(
-      () => void redis.zadd(BULK_ACTIVE_KEY, 'XX', Date.now() + BULK_LEASE_MS, jobId).catch(() => undefined),
-      BULK_LEASE_MS / 3,
-    );
-    return {
-      release: async () => {
-        clearInterval(renewal);
-        await this.wakeParked(jobId).catch(() => undefined);
-      },
-    };
+  takeBulkSlot(job: Job, token: string | undefined): Promise<BulkSlot> {
+    return this.bulkSlots.take(job, token);
   }
 
   async reportOverload(): Promise<void> {
@@ -198,11 +152,12 @@ export class GenerationGovernor implements WorkerGovernor {
   }
 
   /** One controller tick, on the process that holds the leader lease: parked bulk, aging, then the adaptive limit. */
-  private async tick(): Promise<void> {
+  private async tick(freshReading: boolean): Promise<void> {
     const { redis, queue, metrics } = this.deps;
     const lease = await this.leadership();
     if (!lease || this.stopped) return;
-    await this.wakeParked();
+    await this.bulkSlots.wakeParked();
+    await this.bulkSlots.wakeOrphans();
     await this.applyGlobalLimit();
     if (this.options.bulkAgingMs) await this.promoteAgedBulk(this.options.bulkAgingMs);
     const concurrency = this.options.concurrency;
@@ -211,7 +166,7 @@ export class GenerationGovernor implements WorkerGovernor {
       this.deps.counts(),
       queue.getWaitingCount(),
       redis.multi().hgetall(CONTROLLER_SIGNALS_KEY).del(CONTROLLER_SIGNALS_KEY).exec(),
-      this.replicas?.replicaLoads().catch(() => undefined),
+      this.replicas?.replicaLoads({ fresh: freshReading }).catch(() => undefined),
     ]);
     const values = (signals?.[0]?.[1] ?? {}) as Record<string, string>;
     const ttftCount = Number(values['ttftCount'] ?? 0);
@@ -225,16 +180,31 @@ export class GenerationGovernor implements WorkerGovernor {
     // The state first, fenced: a leader that lost the lease without knowing (a long pause) writes
     // nothing, and leaves the limit to the new leader.
     if (!(await lease.fencedHashSet(CONTROLLER_STATE_KEY, this.adaptive.state(decision.limit)))) return;
+    const raised = decision.limit > this.limit;
     if (decision.limit !== this.limit) {
       this.logger.log(`Concurrency limit changed from=${this.limit} to=${decision.limit} why="${decision.reason}"`);
       metrics.limitChanges.inc({ reason: decision.reason.split(':')[0].replace(/[0-9]+/g, 'N') });
-      const raised = decision.limit > this.limit;
       await this.applyLimit(decision.limit);
       this.adaptive.changed();
       // Bulk jobs parked under the old cap take the new slots now: at the next tick they would leave
       // them empty for up to a tick after each doubling of slow start.
-      if (raised) await this.wakeParked();
+      if (raised) await this.bulkSlots.wakeParked();
     }
+    this.probeSoon(decision, raised);
+  }
+
+  /**
+   * Slow start doubles once per reading of the engines that shows its last doubling. At the provider's
+   * scrape (every second) 8 -> 128 took 4 s of a 100-question burst that all at once runs in 8.4 s
+   * (#15's headline, 91%): after a doubling the leader reads the gauges afresh every `slowStartProbeMs`
+   * while the controller waits on them, for at most a tick, so the ramp goes at the engines' own pace.
+   */
+  private probeSoon(decision: Decision, raised: boolean): void {
+    const now = Date.now();
+    if (decision.probe && raised) this.probingSince = now;
+    if (!decision.probe || this.probingSince === undefined || now - this.probingSince >= this.tickMs()) return;
+    clearTimeout(this.probeTimer);
+    this.probeTimer = setTimeout(() => void this.runTick(true), this.options.slowStartProbeMs ?? 100);
   }
 
   /**
@@ -292,40 +262,6 @@ export class GenerationGovernor implements WorkerGovernor {
   /** Slots of the limit bulk work may not take. */
   private reserve(): number {
     return Math.max(1, Math.ceil(this.limit * (this.options.interactiveReserve ?? 0.05)));
-  }
-
-  /**
-   * Frees `releasedJobId`'s bulk slot, if given, and wakes the oldest parked bulk jobs into the free
-   * slots. A job parked but not yet moved to delayed cannot be promoted: it goes back to the parked set
-   * with its place, for the next release or tick.
-   */
-  private async wakeParked(releasedJobId = ''): Promise<void> {
-    const { redis, queue } = this.deps;
-    const popped = (await redis.eval(
-      WAKE_PARKED,
-      3,
-      BULK_ACTIVE_KEY,
-      BULK_CAP_KEY,
-      BULK_PARKED_KEY,
-      Date.now(),
-      releasedJobId,
-      this.bulkCapFallback(),
-    )) as string[];
-    for (let i = 0; i < popped.length; i += 2) {
-      const [jobId, score] = [popped[i], popped[i + 1]];
-      const job = await Job.fromId(queue, jobId);
-      if (!job) continue; // removed (cancelled) while parked
-      const promoted = await job.promote().then(
-        () => true,
-        () => false,
-      );
-      if (!promoted && (await job.getState()) === 'active') await redis.zadd(BULK_PARKED_KEY, 'NX', score, jobId);
-    }
-  }
-
-  /** The bulk cap before the first limit is written to Redis. */
-  private bulkCapFallback(): number {
-    return Math.max(1, this.limit - 1);
   }
 
   /**

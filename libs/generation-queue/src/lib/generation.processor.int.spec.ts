@@ -11,7 +11,8 @@ import {
   GENERATION_QUEUE_NAME,
   QUEUE_PREFIX,
 } from './generation-queue.constants';
-import type { BulkSlot, WorkerGovernor } from './generation.governor';
+import type { BulkSlot } from './bulk-slots';
+import type { WorkerGovernor } from './generation.governor';
 import { GenerationProcessor } from './generation.processor';
 import {
   flushQueueRedis,

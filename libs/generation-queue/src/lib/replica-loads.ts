@@ -14,9 +14,12 @@ export interface ReplicaLoad {
   loadAgeMs?: number;
 }
 
-/** What the controller needs of the provider: every replica of the engine serving chat, with its load. */
+/**
+ * What the controller needs of the provider: every replica of the engine serving chat, with its load;
+ * `fresh` reads the gauges now rather than taking the provider's last round (slow start's quick probes).
+ */
 export interface ReplicaLoadSource {
-  replicaLoads(): Promise<ReplicaLoad[]>;
+  replicaLoads(options?: { fresh?: boolean }): Promise<ReplicaLoad[]>;
 }
 
 /** What the controller sizes the global limit for: the replicas serving, and their gauges summed. */
@@ -86,7 +89,9 @@ export class ReplicaPresence {
  */
 export function replicaLoadSourceOf(llm: LlmClient): ReplicaLoadSource {
   const { replicaLoads } = llm as unknown as Partial<ReplicaLoadSource>;
-  if (typeof replicaLoads === 'function') return { replicaLoads: () => replicaLoads.call(llm) };
+  if (typeof replicaLoads === 'function') {
+    return { replicaLoads: (options) => (replicaLoads as LlmClient['replicaLoads']).call(llm, 'chat', options) };
+  }
   return {
     replicaLoads: async () => {
       const served = llm.serving('chat');

@@ -176,10 +176,11 @@ export class LlmClient {
   /**
    * Every replica of the backend serving a role now (see `serving`): up, breaker, this client's in-flight
    * calls and its engine's gauges when fresh (vLLM; scraped every second while asked for). What a
-   * concurrency controller sums its limit over. The first call after a pause waits up to 1 s for readings.
+   * concurrency controller sums its limit over. The first call after a pause waits up to 1 s for readings;
+   * so does one with `fresh`, which reads the gauges now rather than taking the last round's.
    */
-  async replicaLoads(role: LlmRole = 'chat'): Promise<ReplicaLoad[]> {
-    return this.replicas.replicaLoads(role);
+  async replicaLoads(role: LlmRole = 'chat', options: { fresh?: boolean } = {}): Promise<ReplicaLoad[]> {
+    return this.replicas.replicaLoads(role, options);
   }
 
   /**

@@ -146,7 +146,16 @@ async function run(system: ChaosSystem, { short, progress }: ScenarioContext): P
     goals: [
       {
         goal: '0 jobs lost',
-        measured: `${lost} lost (${jobsInRedis.failed.size} failed, ${jobs - jobsInRedis.all.size} not in Redis, the rest unfinished)${missing.length ? `: jobs ${missing.slice(0, 10).join(', ')}` : ''}`,
+        measured: `${lost} lost (${jobsInRedis.failed.size} failed, ${jobs - jobsInRedis.all.size} not in Redis, the rest unfinished)${
+          missing.length
+            ? `: jobs ${missing
+                .slice(0, 10)
+                .map(
+                  (job) => `${job}${jobsInRedis.unfinished.has(job) ? ` (in ${jobsInRedis.unfinished.get(job)})` : ''}`,
+                )
+                .join(', ')}`
+            : ''
+        }`,
         met: lost === 0,
       },
       {

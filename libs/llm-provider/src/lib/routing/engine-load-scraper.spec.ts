@@ -63,6 +63,24 @@ describe(EngineLoadScraper.name, () => {
     expect(sut.loadOf(vllm)).toBeUndefined();
   });
 
+  it('reads again on refresh, after a round already out that may predate what changed', async () => {
+    const { sut, vllm, pages, read } = setup();
+    await sut.touch();
+    let answer: (text: string) => void = () => undefined;
+    pages.set(vllm, page(3, 1));
+    read.mockImplementationOnce(() => new Promise((resolve) => (answer = (text) => resolve(parseVllmMetrics(text)))));
+    // A round out (the interval's), then the limit changes and a fresh reading is asked for.
+    const outstanding = sut.refresh();
+    pages.set(vllm, page(12, 0));
+    const fresh = sut.refresh();
+    answer(page(3, 1));
+    await Promise.all([outstanding, fresh]);
+    sut.stop();
+
+    expect(read).toHaveBeenCalledTimes(3);
+    expect(sut.loadOf(vllm)?.load).toEqual({ running: 12, waiting: 0, kvCacheUsage: 0.25 });
+  });
+
   it('scrapes every interval while touched, and stops by itself once nobody asks', async () => {
     jest.useFakeTimers();
     try {

@@ -58,6 +58,18 @@ export class EngineLoadScraper {
     return this.round;
   }
 
+  /**
+   * A round started now, for a caller that must see what changed since the last one (a limit just
+   * raised): one already out may predate the change, so it is waited out and another one sent.
+   */
+  async refresh(): Promise<void> {
+    const firstRound = this.touch();
+    if (firstRound) return firstRound;
+    if (this.round) await this.round;
+    this.scrape();
+    return this.round;
+  }
+
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;

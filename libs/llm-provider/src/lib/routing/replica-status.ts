@@ -7,7 +7,7 @@ import type { LlmRole } from '../llm.options';
 import type { EngineLoadScraper } from './engine-load-scraper';
 import type { ReplicaRouter } from './replica-router';
 
-/** How long `replicaLoads()` waits for a first reading when scraping was stopped. */
+/** How long `replicaLoads()` waits for a reading: the first when scraping was stopped, or a fresh one asked for. */
 const FIRST_READING_MS = 1_000;
 
 /**
@@ -37,11 +37,13 @@ export class ReplicaStatus {
     return { ...replica.backend.ref(link.model), fallback };
   }
 
-  /** Every replica of the backend serving the role now; scraping starts when stopped (first reading awaited). */
-  async replicaLoads(role: LlmRole): Promise<ReplicaLoad[]> {
-    const firstRound = this.scraper.touch();
-    if (firstRound)
-      await Promise.race([firstRound, new Promise((resolve) => setTimeout(resolve, FIRST_READING_MS).unref())]);
+  /**
+   * Every replica of the backend serving the role now; scraping starts when stopped (first reading
+   * awaited). `fresh`: the gauges are read now (awaited), not taken from the last round.
+   */
+  async replicaLoads(role: LlmRole, options: { fresh?: boolean } = {}): Promise<ReplicaLoad[]> {
+    const round = options.fresh ? this.scraper.refresh() : this.scraper.touch();
+    if (round) await Promise.race([round, new Promise((resolve) => setTimeout(resolve, FIRST_READING_MS).unref())]);
     const { link } = this.servingLink(role);
     return link.pool.replicas.map((replica) => this.loadOf(replica));
   }
