@@ -76,7 +76,13 @@ async function run(system: ChaosSystem, { progress }: ScenarioContext): Promise<
   const refusedP99 = percentile(refused.map(latencyOf), 99);
   const p99 = (list: Sample[]) => percentile(list.filter((s) => s.status === 200).map(latencyOf), 99);
   const referenceP99 = p99(reference);
-  const admittedP99 = p99(admitted);
+  // Like for like: the reference sends as many as the burst admitted, the limit plus the depth at most,
+  // and on a loaded machine its workers may not have taken the first jobs before the last arrive, so a
+  // few are refused (CI once: 8 of 12). Its admitted ones are then set against as many of the burst's,
+  // the first to finish: 12 against 8 would compare three rounds of the limit with two.
+  const referenceAdmitted = reference.filter((sample) => sample.status === 200).length;
+  const compared = [...admitted].sort((a, b) => latencyOf(a) - latencyOf(b)).slice(0, referenceAdmitted);
+  const admittedP99 = p99(compared);
   const allowedP99 = referenceP99 * 1.2 + 250;
   // The queue's refusals say how many waited: more than the maximum means admissions raced past it.
   const mostWaiting = Math.max(
@@ -123,8 +129,8 @@ async function run(system: ChaosSystem, { progress }: ScenarioContext): Promise<
       },
       {
         goal: 'latency of admitted interactive requests unchanged',
-        measured: `p99 ${ms(admittedP99)} against ${ms(referenceP99)} for the same number alone (allowed: 1.2x + 250 ms = ${ms(allowedP99)})`,
-        met: admitted.length > 0 && admittedP99 <= allowedP99,
+        measured: `p99 ${ms(admittedP99)} against ${ms(referenceP99)} for the same number alone (allowed: 1.2x + 250 ms = ${ms(allowedP99)})${compared.length < admitted.length ? `; the first ${compared.length} of the ${admitted.length} admitted, as many as the reference had admitted` : ''}`,
+        met: compared.length > 0 && admittedP99 <= allowedP99,
       },
     ],
   };
