@@ -409,7 +409,9 @@ describe('local-llm: fault injection switched off or set at start', () => {
 
       expect((first as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
       // A failure shows its status and the server's log (CI once saw an error here, without either).
-      expect(second instanceof Error ? `${second.message}\n${server.output()}` : second.data.length).toBe(1);
+      expect(
+        second instanceof Error ? `${second.message}\n${server.output()}` : (second as { data: unknown[] }).data.length,
+      ).toBe(1);
       expect(server.output()).toContain('Fault injection');
     } finally {
       await server.stop();

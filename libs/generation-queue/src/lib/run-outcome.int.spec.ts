@@ -138,8 +138,9 @@ describe('a worker killed between the end of its run and the job completing', ()
 async function waitForCompleted(jobId: string): Promise<Job> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    const job = await Job.fromId(queue, jobId);
-    if (job && (await job.getState()) === 'completed') return job;
+    // The state first, then the record: a record read just before the job completed has no returnvalue
+    // yet (CI once saw null here).
+    if ((await queue.getJobState(jobId)) === 'completed') return (await Job.fromId(queue, jobId)) as Job;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`job ${jobId} did not complete within 15 s`);
