@@ -116,33 +116,33 @@ export class BulkSlots {
       releasedJobId,
       this.capFallback(),
     )) as string[];
-    for (let i = 0; i < popped.length; i += 2) {
-      const jobId = popped[i];
-      await this.wake(jobId, Number(popped[i + 1]));
-      await redis.zrem(BULK_WAKING_KEY, jobId);
-    }
+    // ZPOPMIN answers member, score, member, score...
+    await this.wakeNoted(popped.filter((_, i) => i % 2 === 0));
   }
 
   /** Parked jobs whose waker died before it woke them (see `wakeParked`): the leader wakes them. */
   async wakeOrphans(): Promise<void> {
-    const { redis, queue } = this;
+    const { redis } = this;
     const orphans = await redis.zrangebyscore(BULK_WAKING_KEY, '-inf', Date.now() - BULK_WAKING_GRACE_MS);
-    for (const jobId of orphans) {
-      const job = await Job.fromId(queue, jobId);
-      if (job) {
-        this.logger.warn(`Waking a parked bulk job its waker left jobId=${jobId}`);
-        await this.wake(jobId, job.timestamp);
-      }
-      await redis.zrem(BULK_WAKING_KEY, jobId);
+    if (orphans.length > 0) this.logger.warn(`Waking parked bulk jobs their waker left jobIds=${orphans.join(',')}`);
+    await this.wakeNoted(orphans);
+  }
+
+  /** Wakes jobs noted in BULK_WAKING_KEY, each note dropped once its job is woken. */
+  private async wakeNoted(jobIds: string[]): Promise<void> {
+    for (const jobId of jobIds) {
+      await this.wake(jobId);
+      await this.redis.zrem(BULK_WAKING_KEY, jobId);
     }
   }
 
   /**
    * Promotes a parked job out of its delay. A job is parked in two steps (its place in the parked set,
    * then moved to delayed by its worker), so one taken out between them is still active: it is promoted
-   * once it is delayed, or given its place back for the next wake. One that runs or ended is left.
+   * once it is delayed, or given its place back (its enqueue time, as `take` parks it) for the next
+   * wake. One that runs or ended is left.
    */
-  private async wake(jobId: string, place: number): Promise<void> {
+  private async wake(jobId: string): Promise<void> {
     const { redis, queue } = this;
     const job = await Job.fromId(queue, jobId);
     if (!job) return; // removed (cancelled) while parked
@@ -155,7 +155,7 @@ export class BulkSlots {
       const state = await job.getState();
       if (state === 'delayed') continue; // moved to delayed since the promote was refused
       const parking = state === 'active' && (await redis.zscore(BULK_ACTIVE_KEY, jobId)) === null;
-      if (parking) await redis.zadd(BULK_PARKED_KEY, 'NX', place, jobId);
+      if (parking) await redis.zadd(BULK_PARKED_KEY, 'NX', job.timestamp, jobId);
       return;
     }
   }

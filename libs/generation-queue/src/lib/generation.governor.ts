@@ -101,11 +101,11 @@ export class GenerationGovernor implements WorkerGovernor {
   }
 
   /** One tick at a time: ticks stuck on a frozen Redis must not pile up and all run when it thaws. */
-  private async runTick(freshReading = false): Promise<void> {
+  private async runTick(probe = false): Promise<void> {
     if (this.ticking || this.stopped) return;
     this.ticking = true;
     try {
-      await this.tick(freshReading);
+      await this.tick(probe);
     } catch (error) {
       this.logger.error(`Controller tick failed error="${(error as Error).message}"`);
     } finally {
@@ -151,22 +151,28 @@ export class GenerationGovernor implements WorkerGovernor {
       .exec();
   }
 
-  /** One controller tick, on the process that holds the leader lease: parked bulk, aging, then the adaptive limit. */
-  private async tick(freshReading: boolean): Promise<void> {
+  /**
+   * One controller tick, on the process that holds the leader lease: parked bulk, aging, then the
+   * adaptive limit. A slow-start probe (`probe`, every 100 ms for a moment) is the adaptive limit alone,
+   * on gauges read afresh: the rest waits for the next tick.
+   */
+  private async tick(probe: boolean): Promise<void> {
     const { redis, queue, metrics } = this.deps;
     const lease = await this.leadership();
     if (!lease || this.stopped) return;
-    await this.bulkSlots.wakeParked();
-    await this.bulkSlots.wakeOrphans();
-    await this.applyGlobalLimit();
-    if (this.options.bulkAgingMs) await this.promoteAgedBulk(this.options.bulkAgingMs);
+    if (!probe) {
+      await this.bulkSlots.wakeParked();
+      await this.bulkSlots.wakeOrphans();
+      await this.applyGlobalLimit();
+      if (this.options.bulkAgingMs) await this.promoteAgedBulk(this.options.bulkAgingMs);
+    }
     const concurrency = this.options.concurrency;
     if (concurrency.mode !== 'adaptive') return;
     const [counts, waiting, signals, replicaLoads] = await Promise.all([
       this.deps.counts(),
       queue.getWaitingCount(),
       redis.multi().hgetall(CONTROLLER_SIGNALS_KEY).del(CONTROLLER_SIGNALS_KEY).exec(),
-      this.replicas?.replicaLoads({ fresh: freshReading }).catch(() => undefined),
+      this.replicas?.replicaLoads({ fresh: probe }).catch(() => undefined),
     ]);
     const values = (signals?.[0]?.[1] ?? {}) as Record<string, string>;
     const ttftCount = Number(values['ttftCount'] ?? 0);
@@ -195,7 +201,7 @@ export class GenerationGovernor implements WorkerGovernor {
 
   /**
    * Slow start doubles once per reading of the engines that shows its last doubling. At the provider's
-   * scrape (every second) 8 -> 128 took 4 s of a 100-question burst that all at once runs in 8.4 s
+   * scrape (every second) 8 -> 128 took 3-4 s of a 100-question burst that all at once runs in 8.4 s
    * (#15's headline, 91%): after a doubling the leader reads the gauges afresh every `slowStartProbeMs`
    * while the controller waits on them, for at most a tick, so the ramp goes at the engines' own pace.
    */
